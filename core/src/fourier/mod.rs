@@ -1,0 +1,1 @@
+//! Mod-p Fourier analysis of a trained model (SPEC §5).

@@ -1,0 +1,20 @@
+//! # modgrok-core
+//!
+//! The `no_std`, allocation-free reference of modgrok: the one-layer transformer of
+//! "Interpreting Grokked Transformers in Complex Modular Arithmetic", its analytic backward,
+//! AdamW, the tasks and splits of the reference code, and the mod-p Fourier analysis.
+//! Every buffer belongs to the caller; every reduction has one order, defined here (SPEC §6).
+#![no_std]
+#![forbid(unsafe_code)]
+
+pub mod data;
+mod error;
+pub mod fourier;
+pub mod model;
+mod real;
+
+pub use error::Error;
+pub use real::Real;
+
+/// Most tasks one run can mix (SPEC §1).
+pub const MAX_TASKS: usize = 16;

@@ -1,0 +1,1 @@
+//! modgrok host: filled in by the host trainer issue.
