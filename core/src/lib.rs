@@ -10,6 +10,7 @@
 pub mod data;
 mod error;
 pub mod fourier;
+pub mod adamw;
 pub mod model;
 mod real;
 

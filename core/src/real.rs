@@ -13,6 +13,8 @@ pub trait Real:
     + Neg<Output = Self>
     + AddAssign
     + core::fmt::Debug
+    + Send
+    + Sync
     + 'static
 {
     const ZERO: Self;
