@@ -92,3 +92,11 @@ fn bad_buffers_and_dims_are_errors() {
     let r = evaluate(&cfg, &params, &cache, &batch[..2], 0, &mut Serial { acts: &mut acts, partial: &mut partial });
     assert_eq!(r, Err(Error::BadTaskCount { n: 0 }));
 }
+
+/// The no_std check crate's static buffers must hold the tiny model's parameters and workspace.
+#[test]
+fn nostd_check_buffers_fit_the_tiny_model() {
+    let cfg = tiny();
+    assert!(cfg.n_params() <= 4096, "{}", cfg.n_params());
+    assert!(StepLayout::new(&cfg).unwrap().workspace_len() <= 32768);
+}
