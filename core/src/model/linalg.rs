@@ -29,34 +29,88 @@ pub fn dot<T: Real>(a: &[T], b: &[T]) -> T {
     s
 }
 
-/// `out[j] = Σ_k x[k]·w[k][j]`. x: [K], w: [K, N] row-major, out: [N].
-/// With `SKIP_ZERO`, terms whose `x[k]` is zero are left out (ReLU outputs are half zeros).
-#[inline(always)]
-pub fn vec_mat<T: Real, const SKIP_ZERO: bool>(out: &mut [T], x: &[T], w: &[T]) {
-    let n = out.len();
-    out.fill(T::ZERO);
-    for (k, &xk) in x.iter().enumerate() {
-        if SKIP_ZERO && xk == T::ZERO {
-            continue;
+/// `C[i][j] += Σ_k A(i, k)·B[k][j]` for i < m, j < n, each sum added term by term into C's
+/// current value with k ascending. `A(i, k) = a[i·a_row + k·a_col]`, so both `A` and `A^T` are
+/// read in place; B: [k_dim, ldb], C: [m, ldc]. Tiles of 4 rows × [`NJ`] columns are kept in
+/// registers and vectorised across j only, so every element sees the same operations in the
+/// same order whatever the tile or the SIMD width.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+pub fn gemm_acc<T: Real>(
+    c: &mut [T],
+    ldc: usize,
+    a: &[T],
+    a_row: usize,
+    a_col: usize,
+    b: &[T],
+    ldb: usize,
+    m: usize,
+    n: usize,
+    k_dim: usize,
+) {
+    let mut i0 = 0;
+    while i0 + 4 <= m {
+        let mut j0 = 0;
+        while j0 + NJ <= n {
+            tile::<T, 4, NJ>(c, ldc, a, a_row, a_col, b, ldb, i0, j0, k_dim);
+            j0 += NJ;
         }
-        axpy(out, xk, &w[k * n..(k + 1) * n]);
+        while j0 < n {
+            tile::<T, 4, 1>(c, ldc, a, a_row, a_col, b, ldb, i0, j0, k_dim);
+            j0 += 1;
+        }
+        i0 += 4;
+    }
+    while i0 < m {
+        let mut j0 = 0;
+        while j0 + NJ <= n {
+            tile::<T, 1, NJ>(c, ldc, a, a_row, a_col, b, ldb, i0, j0, k_dim);
+            j0 += NJ;
+        }
+        while j0 < n {
+            tile::<T, 1, 1>(c, ldc, a, a_row, a_col, b, ldb, i0, j0, k_dim);
+            j0 += 1;
+        }
+        i0 += 1;
     }
 }
 
-/// `acc[r][j] += Σ_e x[e][r]·y[e][j]` over the `n` rows e of a block, e ascending.
-/// x: [n, R], acc: [R, N], y: [n, N]. With `SKIP_ZERO`, terms whose `x[e][r]` is zero are left out.
+/// Columns per register tile of [`gemm_acc`]: 4 × 16 accumulators fill half the 16 AVX
+/// registers; with 128-bit SSE only 4 × 8 fit. The width changes speed, never a bit.
+#[cfg(target_feature = "avx")]
+pub const NJ: usize = 16;
+#[cfg(not(target_feature = "avx"))]
+pub const NJ: usize = 8;
+
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub fn outer_acc<T: Real, const SKIP_ZERO: bool>(acc: &mut [T], x: &[T], y: &[T], n: usize) {
-    let rows = x.len() / n.max(1);
-    let cols = acc.len() / rows.max(1);
-    for (r, acc_r) in acc.chunks_exact_mut(cols).enumerate() {
-        for e in 0..n {
-            let a = x[e * rows + r];
-            if SKIP_ZERO && a == T::ZERO {
-                continue;
+fn tile<T: Real, const R: usize, const W: usize>(
+    c: &mut [T],
+    ldc: usize,
+    a: &[T],
+    a_row: usize,
+    a_col: usize,
+    b: &[T],
+    ldb: usize,
+    i0: usize,
+    j0: usize,
+    k_dim: usize,
+) {
+    let mut acc = [[T::ZERO; W]; R];
+    for r in 0..R {
+        acc[r].copy_from_slice(&c[(i0 + r) * ldc + j0..(i0 + r) * ldc + j0 + W]);
+    }
+    for k in 0..k_dim {
+        let b_k: &[T; W] = b[k * ldb + j0..k * ldb + j0 + W].try_into().unwrap();
+        for r in 0..R {
+            let a_rk = a[(i0 + r) * a_row + k * a_col];
+            for j in 0..W {
+                acc[r][j] += a_rk * b_k[j];
             }
-            axpy(acc_r, a, &y[e * cols..(e + 1) * cols]);
         }
+    }
+    for r in 0..R {
+        c[(i0 + r) * ldc + j0..(i0 + r) * ldc + j0 + W].copy_from_slice(&acc[r]);
     }
 }
 

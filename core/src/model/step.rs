@@ -255,12 +255,12 @@ fn run_block<T: Real>(
     let backward = partial.is_some();
     let mut stats = BlockStats::default();
     for (i, ex) in examples.iter().enumerate() {
-        let ri = i * d..(i + 1) * d;
-        let mi = i * m..(i + 1) * m;
+        attention_forward(cfg, ex.tokens, e, q, k, o, &mut a[i * h3..(i + 1) * h3], &mut r[i * d..(i + 1) * d]);
+    }
+    mlp_forward(r, w_in_t, w_out_t, mh, rr, [n, d, m]);
+    unembed_forward(rr, w.w_u, logits, [n, d, voc]);
+    for (i, ex) in examples.iter().enumerate() {
         let li = i * voc..(i + 1) * voc;
-        attention_forward(cfg, ex.tokens, e, q, k, o, &mut a[i * h3..(i + 1) * h3], &mut r[ri.clone()]);
-        mlp_forward(&r[ri.clone()], w_in_t, w_out_t, &mut mh[mi], &mut rr[ri.clone()]);
-        unembed_forward(&rr[ri], w.w_u, &mut logits[li.clone()]);
         let task = ex.task as usize;
         let dl = if backward { Some(&mut dlogits[li.clone()]) } else { None };
         let (loss, correct) = cross_entropy(&logits[li], ex.label as usize, scales[task], dl);
@@ -270,16 +270,14 @@ fn run_block<T: Real>(
     }
     let Some(partial) = partial else { return stats };
     let [d_w_u, d_w_out, d_w_in, de, dq, dk, d_o] = carve_mut(partial, lay.partial_parts());
+    unembed_backward(dlogits, w_u_t, drr, [n, d, voc]);
+    mlp_backward(drr, mh, w.w_in, w.w_out, dm, dr, [n, d, m]);
     let mut tg = TokenGrads { de, dq, dk, d_o };
-    for i in 0..n {
-        let ri = i * d..(i + 1) * d;
-        let mi = i * m..(i + 1) * m;
-        unembed_backward(&dlogits[i * voc..(i + 1) * voc], w_u_t, &mut drr[ri.clone()]);
-        mlp_backward(&drr[ri.clone()], &mh[mi.clone()], w.w_in, w.w_out, &mut dm[mi], &mut dr[ri.clone()]);
-        attention_backward(cfg, examples[i].tokens, q, k, o, &a[i * h3..(i + 1) * h3], &dr[ri], &mut tg);
+    for (i, ex) in examples.iter().enumerate() {
+        attention_backward(cfg, ex.tokens, q, k, o, &a[i * h3..(i + 1) * h3], &dr[i * d..(i + 1) * d], &mut tg);
     }
-    unembed_weight_grads(&rr[..n * d], &dlogits[..n * voc], d_w_u, n);
-    mlp_weight_grads(&drr[..n * d], &mh[..n * m], &dm[..n * m], &r[..n * d], d_w_out, d_w_in, n);
+    unembed_weight_grads(rr, dlogits, d_w_u, [n, d, voc]);
+    mlp_weight_grads(drr, mh, dm, r, d_w_out, d_w_in, [n, d, m]);
     stats
 }
 
