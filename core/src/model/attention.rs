@@ -5,42 +5,34 @@
 //! ([`attention_tokens_forward`]), and their gradients are accumulated per token over the batch
 //! and turned into weight gradients once ([`attention_tokens_backward`]).
 use super::config::ModelConfig;
-use super::linalg::{add_assign, axpy, dot};
+use super::linalg::{add_assign, axpy, dot, gemm_acc};
 use crate::Real;
 
 /// Per token t and head h: `q[t][h] = W_Q[h] e_t`, `k[t][h] = W_K[h] e_t`, `v[t][h] = W_V[h] e_t`
-/// ([d_head] each) and `o[t][h] = W_O[:, h·d_head..] v[t][h]` ([d_model]).
-/// w_q, w_k, w_v: [n_heads, d_head, d_model]; w_o: [d_model, n_heads·d_head]; e: [d_vocab, d_model];
+/// ([d_head] each) and `o[t][h] = W_O[:, h·d_head..] v[t][h]` ([d_model]), as GEMMs over all
+/// tokens. e: [d_vocab, d_model]; w_qkv_t: the transposes `W_Q^T, W_K^T, W_V^T`, each
+/// [d_model, n_heads·d_head]; w_o_t: `W_O^T` [n_heads·d_head, d_model];
 /// q, k, v: [d_vocab, n_heads, d_head]; o: [d_vocab, n_heads, d_model].
 #[allow(clippy::too_many_arguments)]
 pub fn attention_tokens_forward<T: Real>(
     cfg: &ModelConfig,
-    w_q: &[T],
-    w_k: &[T],
-    w_v: &[T],
-    w_o: &[T],
     e: &[T],
+    w_qkv_t: [&[T]; 3],
+    w_o_t: &[T],
     q: &mut [T],
     k: &mut [T],
     v: &mut [T],
     o: &mut [T],
 ) {
-    let (d, h_n, dh) = (cfg.d_model, cfg.n_heads, cfg.d_head);
-    for t in 0..cfg.d_vocab {
-        let e_t = &e[t * d..(t + 1) * d];
-        for row in 0..h_n * dh {
-            let w = row * d..(row + 1) * d;
-            q[t * h_n * dh + row] = dot(&w_q[w.clone()], e_t);
-            k[t * h_n * dh + row] = dot(&w_k[w.clone()], e_t);
-            v[t * h_n * dh + row] = dot(&w_v[w], e_t);
-        }
-        for h in 0..h_n {
-            let v_th = &v[(t * h_n + h) * dh..(t * h_n + h + 1) * dh];
-            for c in 0..d {
-                let w_o_ch = &w_o[c * h_n * dh + h * dh..c * h_n * dh + (h + 1) * dh];
-                o[(t * h_n + h) * d + c] = dot(w_o_ch, v_th);
-            }
-        }
+    let (d, h_n, dh, voc) = (cfg.d_model, cfg.n_heads, cfg.d_head, cfg.d_vocab);
+    let hd = h_n * dh;
+    for (out, w_t) in [q, k, &mut *v].into_iter().zip(w_qkv_t) {
+        out.fill(T::ZERO);
+        gemm_acc(out, hd, e, d, 1, w_t, hd, voc, hd, d);
+    }
+    o.fill(T::ZERO);
+    for h in 0..h_n {
+        gemm_acc(&mut o[h * d..], h_n * d, &v[h * dh..], hd, 1, &w_o_t[h * dh * d..], d, voc, d, dh);
     }
 }
 
@@ -142,11 +134,11 @@ pub fn attention_backward<T: Real>(
     }
 }
 
-/// Weight gradients of attention from the per-token sums (SPEC §6 order: tokens ascending):
+/// Weight gradients of attention from the per-token sums, as GEMMs over tokens (t ascending):
 /// `dv[t][h] = W_O[:, h]^T d_o[t][h]`, `dW_O[:, h] = Σ_t d_o[t][h] ⊗ v[t][h]`,
 /// `dW_Q[h] = Σ_t dq[t][h] ⊗ e_t` (same for K and V), and
 /// `de[t] += Σ_h (W_Q[h]^T dq[t][h] + …K… + …V…)` added Q, then K, then V.
-/// dv: [d_vocab, n_heads, d_head] scratch.
+/// w: W_Q, W_K, W_V, W_O as stored; dv: [d_vocab, n_heads, d_head] scratch.
 #[allow(clippy::too_many_arguments)]
 pub fn attention_tokens_backward<T: Real>(
     cfg: &ModelConfig,
@@ -161,46 +153,19 @@ pub fn attention_tokens_backward<T: Real>(
     d_w_o: &mut [T],
 ) {
     let [w_q, w_k, w_v, w_o] = w;
-    let (d, h_n, dh) = (cfg.d_model, cfg.n_heads, cfg.d_head);
+    let (d, h_n, dh, voc) = (cfg.d_model, cfg.n_heads, cfg.d_head, cfg.d_vocab);
     let hd = h_n * dh;
     dv.fill(T::ZERO);
-    for t in 0..cfg.d_vocab {
-        for h in 0..h_n {
-            let th = t * h_n + h;
-            let dv_th = &mut dv[th * dh..(th + 1) * dh];
-            for c in 0..d {
-                axpy(dv_th, g.d_o[th * d + c], &w_o[c * hd + h * dh..c * hd + (h + 1) * dh]);
-            }
-        }
-    }
     d_w_o.fill(T::ZERO);
-    for t in 0..cfg.d_vocab {
-        for h in 0..h_n {
-            let th = t * h_n + h;
-            for c in 0..d {
-                axpy(
-                    &mut d_w_o[c * hd + h * dh..c * hd + (h + 1) * dh],
-                    g.d_o[th * d + c],
-                    &v[th * dh..(th + 1) * dh],
-                );
-            }
-        }
+    for h in 0..h_n {
+        gemm_acc(&mut dv[h * dh..], hd, &g.d_o[h * d..], h_n * d, 1, &w_o[h * dh..], hd, voc, dh, d);
+        gemm_acc(&mut d_w_o[h * dh..], hd, &g.d_o[h * d..], 1, h_n * d, &v[h * dh..], hd, d, dh, voc);
     }
     for (d_w, src) in [(d_w_q, &*g.dq), (d_w_k, &*g.dk), (d_w_v, &*dv)] {
         d_w.fill(T::ZERO);
-        for t in 0..cfg.d_vocab {
-            let e_t = &e[t * d..(t + 1) * d];
-            for row in 0..hd {
-                axpy(&mut d_w[row * d..(row + 1) * d], src[t * hd + row], e_t);
-            }
-        }
+        gemm_acc(d_w, d, src, 1, hd, e, d, hd, d, voc);
     }
     for (w_x, src) in [(w_q, &*g.dq), (w_k, &*g.dk), (w_v, &*dv)] {
-        for t in 0..cfg.d_vocab {
-            let de_t = &mut g.de[t * d..(t + 1) * d];
-            for row in 0..hd {
-                axpy(de_t, src[t * hd + row], &w_x[row * d..(row + 1) * d]);
-            }
-        }
+        gemm_acc(g.de, d, src, hd, 1, w_x, d, voc, d, hd);
     }
 }

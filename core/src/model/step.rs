@@ -37,11 +37,12 @@ impl StepLayout {
     }
 
     /// e [V, D], q, k, v [V, H, d_head], o [V, H, D], W_in^T [D, M], W_out^T [M, D],
-    /// W_U^T [V, D], dv [V, H, d_head].
-    fn cache_parts(&self) -> [usize; 9] {
+    /// W_U^T [V, D], dv [V, H, d_head], W_Q^T, W_K^T, W_V^T [D, H·d_head], W_O^T [H·d_head, D].
+    fn cache_parts(&self) -> [usize; 13] {
         let c = &self.cfg;
         let (v, d, hd, m) = (c.d_vocab, c.d_model, c.n_heads * c.d_head, c.d_mlp);
-        [v * d, v * hd, v * hd, v * hd, v * c.n_heads * d, d * m, m * d, v * d, v * hd]
+        let o = v * c.n_heads * d;
+        [v * d, v * hd, v * hd, v * hd, o, d * m, m * d, v * d, v * hd, d * hd, d * hd, d * hd, hd * d]
     }
 
     /// a [B, H, 3], r [B, D], m [B, M], r' [B, D], logits [B, V], dlogits [B, V], dr' [B, D],
@@ -189,10 +190,15 @@ pub fn prepare<T: Real>(cfg: &ModelConfig, params: &[T], cache: &mut [T]) -> Res
     check_len(params.len(), cfg.n_params())?;
     check_len(cache.len(), lay.cache_len())?;
     let w = Weights::split(cfg, params);
-    let [e, q, k, v, o, w_in_t, w_out_t, w_u_t, _dv] = carve_mut(cache, lay.cache_parts());
-    let (d, m, voc) = (cfg.d_model, cfg.d_mlp, cfg.d_vocab);
+    let [e, q, k, v, o, w_in_t, w_out_t, w_u_t, _dv, w_q_t, w_k_t, w_v_t, w_o_t] =
+        carve_mut(cache, lay.cache_parts());
+    let (d, m, voc, hd) = (cfg.d_model, cfg.d_mlp, cfg.d_vocab, cfg.n_heads * cfg.d_head);
     embed_forward(w.w_e, e, d, voc);
-    attention_tokens_forward(cfg, w.w_q, w.w_k, w.w_v, w.w_o, e, q, k, v, o);
+    transpose(w.w_q, w_q_t, hd, d);
+    transpose(w.w_k, w_k_t, hd, d);
+    transpose(w.w_v, w_v_t, hd, d);
+    transpose(w.w_o, w_o_t, d, hd);
+    attention_tokens_forward(cfg, e, [w_q_t, w_k_t, w_v_t], w_o_t, q, k, v, o);
     transpose(w.w_in, w_in_t, m, d);
     transpose(w.w_out, w_out_t, d, m);
     transpose(w.w_u, w_u_t, d, voc);
@@ -250,7 +256,7 @@ fn run_block<T: Real>(
     let (d, m, voc, h3) = (cfg.d_model, cfg.d_mlp, cfg.d_vocab, cfg.n_heads * 3);
     let n = examples.len();
     let w = Weights::split(cfg, params);
-    let [e, q, k, _v, o, w_in_t, w_out_t, w_u_t, _dv] = carve(cache, lay.cache_parts());
+    let [e, q, k, _v, o, w_in_t, w_out_t, w_u_t, ..] = carve(cache, lay.cache_parts());
     let [a, r, mh, rr, logits, dlogits, drr, dm, dr] = carve_mut(acts, lay.acts_parts());
     let backward = partial.is_some();
     let mut stats = BlockStats::default();
@@ -318,7 +324,7 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
         runner.run_blocks(examples.len().div_ceil(BLOCK), &work, &mut combine);
     }
     let w = Weights::split(cfg, params);
-    let [e, _q, _k, v, _o, _, _, _, dv] = carve_mut(cache, lay.cache_parts());
+    let [e, _q, _k, v, _o, _, _, _, dv, ..] = carve_mut(cache, lay.cache_parts());
     let [d_w_u_acc, d_w_out_acc, d_w_in_acc, de, dq, dk, d_o] = carve_mut(acc, lay.partial_parts());
     let g = WeightsMut::split(cfg, grads);
     g.w_u.copy_from_slice(d_w_u_acc);
