@@ -5,7 +5,7 @@
 //! ([`attention_tokens_forward`]), and their gradients are accumulated per token over the batch
 //! and turned into weight gradients once ([`attention_tokens_backward`]).
 use super::config::ModelConfig;
-use super::linalg::{add_assign, axpy, dot, gemm_acc};
+use super::linalg::{add_assign, axpy, gemm_acc};
 use crate::Real;
 
 /// Per token t and head h: `q[t][h] = W_Q[h] e_t`, `k[t][h] = W_K[h] e_t`, `v[t][h] = W_V[h] e_t`
@@ -55,10 +55,10 @@ pub fn attention_forward<T: Real>(
     let t2 = tokens[2] as usize;
     for h in 0..h_n {
         let q_h = &q[(t2 * h_n + h) * dh..(t2 * h_n + h + 1) * dh];
-        let mut s = [T::ZERO; 3];
-        for (j, &t) in tokens.iter().enumerate() {
-            let t = t as usize;
-            s[j] = dot(q_h, &k[(t * h_n + h) * dh..(t * h_n + h + 1) * dh]) / sqrt_dh;
+        let k_at = |j: usize| (tokens[j] as usize * h_n + h) * dh;
+        let mut s = dot3(q_h, [&k[k_at(0)..], &k[k_at(1)..], &k[k_at(2)..]]);
+        for s_j in &mut s {
+            *s_j = *s_j / sqrt_dh;
         }
         let mut mx = s[0];
         for &x in &s[1..] {
@@ -79,6 +79,21 @@ pub fn attention_forward<T: Real>(
             axpy(r, a[h * 3 + j], &o[(t * h_n + h) * d..(t * h_n + h + 1) * d]);
         }
     }
+}
+
+/// `[x·y₀, x·y₁, x·y₂]` over `x.len()` terms, each summed i ascending from zero; the three
+/// independent sums are interleaved so they do not wait on each other.
+#[inline(always)]
+fn dot3<T: Real>(x: &[T], y: [&[T]; 3]) -> [T; 3] {
+    let n = x.len();
+    let (y0, y1, y2) = (&y[0][..n], &y[1][..n], &y[2][..n]);
+    let mut s = [T::ZERO; 3];
+    for i in 0..n {
+        s[0] += x[i] * y0[i];
+        s[1] += x[i] * y1[i];
+        s[2] += x[i] * y2[i];
+    }
+    s
 }
 
 /// Per-token gradient accumulators, summed over the examples of a block.
@@ -109,11 +124,10 @@ pub fn attention_backward<T: Real>(
     let t2 = tokens[2] as usize;
     add_assign(&mut g.de[t2 * d..(t2 + 1) * d], dr);
     for h in 0..h_n {
-        let mut da = [T::ZERO; 3];
-        for (j, &t) in tokens.iter().enumerate() {
-            let th = t as usize * h_n + h;
-            da[j] = dot(&o[th * d..(th + 1) * d], dr);
-            axpy(&mut g.d_o[th * d..(th + 1) * d], a[h * 3 + j], dr);
+        let o_at = |j: usize| (tokens[j] as usize * h_n + h) * d;
+        let da = dot3(dr, [&o[o_at(0)..], &o[o_at(1)..], &o[o_at(2)..]]);
+        for j in 0..3 {
+            axpy(&mut g.d_o[o_at(j)..o_at(j) + d], a[h * 3 + j], dr);
         }
         let a_h = &a[h * 3..h * 3 + 3];
         let sum_ad = a_h[0] * da[0] + a_h[1] * da[1] + a_h[2] * da[2];
