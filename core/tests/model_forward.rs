@@ -100,3 +100,27 @@ fn nostd_check_buffers_fit_the_tiny_model() {
     assert!(cfg.n_params() <= 4096, "{}", cfg.n_params());
     assert!(StepLayout::new(&cfg).unwrap().workspace_len() <= 32768);
 }
+
+/// `forward_logits` gives the plain forward's logits (f64: 1e-12 relative to the largest logit).
+#[test]
+fn forward_logits_match_plain_forward() {
+    use modgrok_core::model::forward_logits;
+    let cfg = tiny();
+    let p64: Vec<f64> = tiny_params(2).iter().map(|&w| w as f64).collect();
+    let batch = two_task_batch();
+    let lay = StepLayout::new(&cfg).unwrap();
+    let mut cache = vec![0.0f64; lay.cache_len()];
+    let mut acts = vec![0.0f64; lay.acts_len()];
+    prepare(&cfg, &p64, &mut cache).unwrap();
+    let mut out = vec![0.0f64; batch.len() * cfg.d_vocab];
+    forward_logits(&cfg, &p64, &cache, &batch, &mut acts, &mut out).unwrap();
+    let mut scratch = vec![0.0f64; plain_scratch_len(&cfg)];
+    let mut want = vec![0.0f64; cfg.d_vocab];
+    for (i, ex) in batch.iter().enumerate() {
+        plain_forward(&cfg, &p64, ex.tokens, &mut scratch, &mut want).unwrap();
+        let scale = want.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        for z in 0..cfg.d_vocab {
+            assert!((out[i * cfg.d_vocab + z] - want[z]).abs() <= 1e-12 * scale, "example {i} class {z}");
+        }
+    }
+}

@@ -16,5 +16,5 @@ pub use loss::cross_entropy;
 pub use plain::{plain_forward, plain_scratch_len};
 pub use step::{
     BLOCK, BlockRunner, BlockStats, BlockWork, EvalStats, OptimState, Serial, StepLayout,
-    StepStats, evaluate, gradients, prepare, train_step,
+    StepStats, evaluate, forward_logits, gradients, prepare, train_step,
 };

@@ -369,6 +369,34 @@ pub fn evaluate<T: Real, R: BlockRunner<T>>(
     Ok(EvalStats::from_sums(&sums, n_tasks))
 }
 
+/// Logits of every example ([n, d_vocab] into `logits`) at `params`, whose cache [`prepare`]
+/// has filled; `acts` is one block's activations (`acts_len`). Examples run in blocks of
+/// [`BLOCK`], each independent of the others, so callers may split `examples` at any multiple of
+/// [`BLOCK`] and run the pieces in parallel with the same result.
+pub fn forward_logits<T: Real>(
+    cfg: &ModelConfig,
+    params: &[T],
+    cache: &[T],
+    examples: &[Example],
+    acts: &mut [T],
+    logits: &mut [T],
+) -> Result<(), Error> {
+    let lay = StepLayout::new(cfg)?;
+    check_len(cache.len(), lay.cache_len())?;
+    check_len(acts.len(), lay.acts_len())?;
+    check_len(logits.len(), examples.len() * cfg.d_vocab)?;
+    let n_tasks = examples.iter().map(|e| e.task as usize + 1).max().unwrap_or(1);
+    let scales = task_scales(cfg, examples, n_tasks)?;
+    let voc = cfg.d_vocab;
+    let logits_at = lay.acts_parts()[..4].iter().sum::<usize>();
+    for (b, chunk) in examples.chunks(BLOCK).enumerate() {
+        run_block(&lay, params, cache, chunk, &scales, acts, None);
+        let out = &mut logits[b * BLOCK * voc..(b * BLOCK + chunk.len()) * voc];
+        out.copy_from_slice(&acts[logits_at..logits_at + chunk.len() * voc]);
+    }
+    Ok(())
+}
+
 /// AdamW state: first and second moments (`n_params` each) and the number of steps taken.
 pub struct OptimState<'a> {
     pub m: &'a mut [f32],
