@@ -1,1 +1,21 @@
-//! modgrok host: filled in by the host trainer issue.
+//! modgrok-host: the `modgrok` CLI, the batched trainer on rayon, runs, checkpoints and reports.
+//!
+//! The trainer is a library so tests can run it in-process:
+//! [`cli::TrainArgs::train`] (the parsed `modgrok train` flags), or [`train::train_new`] /
+//! [`train::resume`] with a [`config::RunConfig`] and [`train::TrainOptions`].
+pub mod checkpoint;
+pub mod cli;
+pub mod config;
+pub mod curves;
+pub mod dataset;
+pub mod error;
+pub mod fsio;
+pub mod grok;
+pub mod metrics;
+pub mod parallel;
+pub mod plot;
+pub mod progress;
+pub mod report;
+pub mod run_dir;
+pub mod tensor_file;
+pub mod train;

@@ -1,0 +1,398 @@
+//! The run config: every field that decides a run's bytes (SPEC §4: a run is a pure function of
+//! it), stored as `config.json` and in every checkpoint's metadata. Field names are the CLI
+//! flags' names with `_` for `-`.
+use modgrok_core::adamw::AdamWConfig;
+use modgrok_core::data::Tasks;
+use modgrok_core::model::ModelConfig;
+use serde::{Deserialize, Serialize};
+
+use crate::error::HostError;
+
+/// Version of the run-directory and checkpoint format written by this crate.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Most parameters a run may have: the flat buffers (θ, m, v, gradients, caches) stay within a
+/// few GiB.
+pub const MAX_PARAMS: usize = 1 << 27;
+/// Most examples (pairs × tasks) a run may hold: a full batch is evaluated every step.
+pub const MAX_EXAMPLES: usize = 1 << 26;
+
+/// One task of the mixture as the run saw it: the operation (reference name or canonical
+/// expression) and its op token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskInfo {
+    pub op: String,
+    pub token: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    pub format_version: u32,
+    /// Version of modgrok-host that started the run.
+    pub crate_version: String,
+    /// The `--op` text as given: a name, an expression, or a comma list.
+    pub op: String,
+    pub p: u32,
+    pub frac: f64,
+    pub seed: u64,
+    /// Maximum number of updates.
+    pub steps: u64,
+    pub d_model: usize,
+    pub n_heads: usize,
+    pub d_head: usize,
+    pub d_mlp: usize,
+    pub lr: f64,
+    pub wd: f64,
+    pub beta1: f64,
+    pub beta2: f64,
+    pub eps: f64,
+    pub log_every: u64,
+    pub checkpoint_every: u64,
+    /// Newest checkpoints kept; 0 keeps all.
+    pub keep_checkpoints: usize,
+    pub stop_after_grok: bool,
+    pub patience: u64,
+    pub grok_threshold: f64,
+    /// Derived from `op` and `p`, stored so a checkpoint is self-describing (SPEC §1).
+    pub tasks: Vec<TaskInfo>,
+    pub d_vocab: usize,
+}
+
+/// The run-defining values before anything is derived (what the CLI flags give).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSpec {
+    pub op: String,
+    pub p: u32,
+    pub frac: f64,
+    pub seed: u64,
+    pub steps: u64,
+    pub d_model: usize,
+    pub n_heads: usize,
+    pub d_mlp: usize,
+    pub lr: f64,
+    pub wd: f64,
+    pub beta1: f64,
+    pub beta2: f64,
+    pub eps: f64,
+    pub log_every: u64,
+    pub checkpoint_every: u64,
+    pub keep_checkpoints: usize,
+    pub stop_after_grok: bool,
+    pub patience: u64,
+    pub grok_threshold: f64,
+}
+
+impl Default for RunSpec {
+    /// The paper's setup: addition mod 97, 30% train, seed 0 (SPEC §3–4).
+    fn default() -> Self {
+        let adam = AdamWConfig::default();
+        RunSpec {
+            op: "add".into(),
+            p: 97,
+            frac: 0.3,
+            seed: 0,
+            steps: 300_000,
+            d_model: 128,
+            n_heads: 4,
+            d_mlp: 512,
+            lr: adam.lr,
+            wd: adam.weight_decay,
+            beta1: adam.beta1,
+            beta2: adam.beta2,
+            eps: adam.eps,
+            log_every: 100,
+            checkpoint_every: 1000,
+            keep_checkpoints: 3,
+            stop_after_grok: true,
+            patience: 1000,
+            grok_threshold: 0.999,
+        }
+    }
+}
+
+impl RunSpec {
+    /// Checks every value and derives tasks, vocabulary and head size.
+    pub fn into_config(self) -> Result<RunConfig, HostError> {
+        let tasks = Tasks::parse(self.p, &self.op)?;
+        if self.n_heads == 0 || !self.d_model.is_multiple_of(self.n_heads) {
+            return Err(HostError::Usage(format!(
+                "--d-model {} is not divisible by --n-heads {}: pick sizes with d_model = n_heads * d_head",
+                self.d_model, self.n_heads
+            )));
+        }
+        for (flag, v) in [
+            ("--steps", self.steps),
+            ("--log-every", self.log_every),
+            ("--checkpoint-every", self.checkpoint_every),
+        ] {
+            if v == 0 {
+                return Err(HostError::Usage(format!("{flag} must be at least 1")));
+            }
+        }
+        if !(0.0..=1.0).contains(&self.grok_threshold) {
+            return Err(HostError::Usage(format!(
+                "--grok-threshold {} must lie in [0, 1]",
+                self.grok_threshold
+            )));
+        }
+        let cfg = RunConfig {
+            format_version: FORMAT_VERSION,
+            crate_version: env!("CARGO_PKG_VERSION").into(),
+            tasks: task_infos(&tasks),
+            d_vocab: tasks.d_vocab(),
+            op: self.op,
+            p: self.p,
+            frac: self.frac,
+            seed: self.seed,
+            steps: self.steps,
+            d_model: self.d_model,
+            n_heads: self.n_heads,
+            d_head: self.d_model / self.n_heads,
+            d_mlp: self.d_mlp,
+            lr: self.lr,
+            wd: self.wd,
+            beta1: self.beta1,
+            beta2: self.beta2,
+            eps: self.eps,
+            log_every: self.log_every,
+            checkpoint_every: self.checkpoint_every,
+            keep_checkpoints: self.keep_checkpoints,
+            stop_after_grok: self.stop_after_grok,
+            patience: self.patience,
+            grok_threshold: self.grok_threshold,
+        };
+        let n_params = cfg.model()?.n_params();
+        if n_params > MAX_PARAMS {
+            return Err(HostError::Usage(format!(
+                "the model would have {n_params} parameters, more than {MAX_PARAMS} fit in memory here: lower --d-model or --d-mlp"
+            )));
+        }
+        cfg.adamw().validate()?;
+        let n_pairs = tasks.n_pairs();
+        let n_examples = n_pairs.saturating_mul(tasks.len());
+        if n_examples > MAX_EXAMPLES {
+            return Err(HostError::Usage(format!(
+                "p = {} gives {n_examples} examples, more than {MAX_EXAMPLES} for full-batch training: choose a smaller --p",
+                cfg.p
+            )));
+        }
+        modgrok_core::data::n_train(cfg.frac, n_pairs)?;
+        Ok(cfg)
+    }
+}
+
+fn task_infos(tasks: &Tasks) -> Vec<TaskInfo> {
+    tasks
+        .tasks()
+        .iter()
+        .map(|t| TaskInfo {
+            op: t.op.to_string(),
+            token: t.token,
+        })
+        .collect()
+}
+
+impl RunConfig {
+    /// The flag values this config was made from.
+    pub fn spec(&self) -> RunSpec {
+        RunSpec {
+            op: self.op.clone(),
+            p: self.p,
+            frac: self.frac,
+            seed: self.seed,
+            steps: self.steps,
+            d_model: self.d_model,
+            n_heads: self.n_heads,
+            d_mlp: self.d_mlp,
+            lr: self.lr,
+            wd: self.wd,
+            beta1: self.beta1,
+            beta2: self.beta2,
+            eps: self.eps,
+            log_every: self.log_every,
+            checkpoint_every: self.checkpoint_every,
+            keep_checkpoints: self.keep_checkpoints,
+            stop_after_grok: self.stop_after_grok,
+            patience: self.patience,
+            grok_threshold: self.grok_threshold,
+        }
+    }
+
+    /// A config read from disk passes the same checks as the flags, and its derived fields
+    /// (tasks, tokens, d_vocab, d_head) are what this modgrok derives.
+    pub fn check(&self) -> Result<(), HostError> {
+        let mut fresh = self.spec().into_config()?;
+        fresh.crate_version.clone_from(&self.crate_version);
+        if fresh != *self {
+            return Err(HostError::Usage(format!(
+                "config op {:?} with p = {} derives different tasks, tokens or sizes than stored (format_version {}): edit it back, or use the modgrok that wrote it",
+                self.op, self.p, self.format_version
+            )));
+        }
+        Ok(())
+    }
+
+    /// The tasks of `op`, checked against the stored tokens and vocabulary.
+    pub fn tasks(&self) -> Result<Tasks, HostError> {
+        let tasks = Tasks::parse(self.p, &self.op)?;
+        if task_infos(&tasks) != self.tasks || tasks.d_vocab() != self.d_vocab {
+            return Err(HostError::Usage(format!(
+                "config op {:?} gives different tokens than the stored `tasks`/`d_vocab`: the run was made by another modgrok version",
+                self.op
+            )));
+        }
+        Ok(tasks)
+    }
+
+    pub fn model(&self) -> Result<ModelConfig, HostError> {
+        let cfg = ModelConfig {
+            d_vocab: self.d_vocab,
+            d_model: self.d_model,
+            n_heads: self.n_heads,
+            d_head: self.d_head,
+            d_mlp: self.d_mlp,
+        };
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    pub fn adamw(&self) -> AdamWConfig {
+        AdamWConfig {
+            lr: self.lr,
+            beta1: self.beta1,
+            beta2: self.beta2,
+            eps: self.eps,
+            weight_decay: self.wd,
+        }
+    }
+
+    /// Name of each task for metrics columns and plots: its op, with `#token` added where two
+    /// tasks share a name.
+    pub fn task_names(&self) -> Vec<String> {
+        self.tasks
+            .iter()
+            .map(|t| {
+                if self.tasks.iter().filter(|u| u.op == t.op).count() > 1 {
+                    format!("{}#{}", t.op, t.token)
+                } else {
+                    t.op.clone()
+                }
+            })
+            .collect()
+    }
+
+    /// Pretty JSON, as written to `config.json`.
+    pub fn to_json_pretty(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// Compact JSON, as stored in checkpoint metadata.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Default run directory: `runs/<op>_p<p>_f<frac>_s<seed>`, the op reduced to file-name
+    /// characters.
+    pub fn default_out(&self) -> std::path::PathBuf {
+        let op: String = self
+            .op
+            .chars()
+            .filter_map(|c| match c {
+                'a'..='z' | 'A'..='Z' | '0'..='9' | '_' => Some(c),
+                ',' => Some('-'),
+                '+' => Some('p'),
+                '-' => Some('m'),
+                '*' => None,
+                '/' => Some('d'),
+                _ => None,
+            })
+            .collect();
+        format!("runs/{op}_p{}_f{}_s{}", self.p, self.frac, self.seed).into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_spec_gives_paper_config_and_round_trips_json() {
+        let cfg = RunSpec::default().into_config().unwrap();
+        assert_eq!((cfg.d_vocab, cfg.d_head), (102, 32));
+        assert_eq!(
+            cfg.tasks,
+            vec![TaskInfo {
+                op: "add".into(),
+                token: 98
+            }]
+        );
+        let back: RunConfig = serde_json::from_str(&cfg.to_json_pretty()).unwrap();
+        assert_eq!(back, cfg);
+        assert_eq!(
+            cfg.default_out(),
+            std::path::PathBuf::from("runs/add_p97_f0.3_s0")
+        );
+    }
+
+    #[test]
+    fn check_accepts_a_derived_config_and_refuses_edited_derived_fields() {
+        let cfg = RunSpec {
+            op: "add,x^2 + y".into(),
+            p: 11,
+            ..RunSpec::default()
+        }
+        .into_config()
+        .unwrap();
+        cfg.check().unwrap();
+        let edited = RunConfig {
+            d_vocab: cfg.d_vocab + 1,
+            ..cfg.clone()
+        };
+        assert!(edited.check().is_err());
+        let edited = RunConfig {
+            format_version: FORMAT_VERSION + 1,
+            ..cfg
+        };
+        assert!(edited.check().is_err());
+    }
+
+    #[test]
+    fn heads_not_dividing_d_model_is_a_usage_error() {
+        let spec = RunSpec {
+            d_model: 10,
+            n_heads: 4,
+            ..RunSpec::default()
+        };
+        let err = spec.into_config().unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("not divisible"), "{err}");
+    }
+
+    #[test]
+    fn a_modulus_too_large_for_full_batch_is_refused_before_allocating() {
+        let spec = RunSpec {
+            p: 65521,
+            ..RunSpec::default()
+        };
+        let err = spec.into_config().unwrap_err();
+        assert!(err.to_string().contains("--p"), "{err}");
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn expression_out_dir_uses_file_name_characters() {
+        let spec = RunSpec {
+            op: "x^2 + y,add".into(),
+            p: 11,
+            ..RunSpec::default()
+        };
+        let cfg = spec.into_config().unwrap();
+        assert_eq!(
+            cfg.default_out(),
+            std::path::PathBuf::from("runs/x2py-add_p11_f0.3_s0")
+        );
+        assert_eq!(cfg.task_names().len(), 2);
+    }
+}

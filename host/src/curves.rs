@@ -1,0 +1,90 @@
+//! Training curves of a run, drawn from its `metrics.csv`: `loss.svg` (log step, log loss) and
+//! `accuracy.svg` (log step), train and test means, plus each task's test curve in a mixture.
+use std::path::Path;
+
+use crate::config::RunConfig;
+use crate::error::HostError;
+use crate::plot::{self, Axes, Series};
+use crate::run_dir::RunDir;
+
+/// The header and the numeric rows of a CSV file (complete lines only).
+pub fn read_table(path: &Path) -> Result<(Vec<String>, Vec<Vec<f64>>), HostError> {
+    let text = std::fs::read_to_string(path).map_err(HostError::io(path))?;
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap_or("")
+        .split(',')
+        .map(String::from)
+        .collect();
+    let rows = lines
+        .map(|l| {
+            l.split(',')
+                .map(|c| c.parse().unwrap_or(f64::NAN))
+                .collect::<Vec<f64>>()
+        })
+        .filter(|r| r.len() == header.len())
+        .collect();
+    Ok((header, rows))
+}
+
+/// Writes `loss.svg` and `accuracy.svg` into the run directory.
+pub fn write(dir: &RunDir, cfg: &RunConfig) -> Result<(), HostError> {
+    let (header, rows) = read_table(&dir.metrics())?;
+    let column = |name: &str| -> Vec<(f64, f64)> {
+        match header.iter().position(|h| h == name) {
+            Some(i) => rows.iter().map(|r| (r[0], r[i])).collect(),
+            None => Vec::new(),
+        }
+    };
+    let tasks = if cfg.tasks.len() > 1 {
+        cfg.task_names()
+    } else {
+        Vec::new()
+    };
+    for (file, metric, axes) in [
+        (
+            "loss",
+            "loss",
+            Axes {
+                log_x: true,
+                log_y: true,
+            },
+        ),
+        (
+            "accuracy",
+            "acc",
+            Axes {
+                log_x: true,
+                log_y: false,
+            },
+        ),
+    ] {
+        // (legend, column)
+        let mut curves = vec![
+            ("train".to_string(), format!("train_{metric}")),
+            ("test".to_string(), format!("test_{metric}")),
+        ];
+        curves.extend(
+            tasks
+                .iter()
+                .map(|t| (format!("test {t}"), format!("test_{metric}.{t}"))),
+        );
+        let points: Vec<Vec<(f64, f64)>> = curves.iter().map(|(_, c)| column(c)).collect();
+        let series: Vec<Series<'_>> = curves
+            .iter()
+            .zip(&points)
+            .map(|((legend, _), p)| Series {
+                name: legend.as_str(),
+                points: p,
+            })
+            .collect();
+        let title = format!(
+            "{file}, {} mod {}, frac {}, seed {}",
+            cfg.op, cfg.p, cfg.frac, cfg.seed
+        );
+        let path = dir.plot(file);
+        plot::lines(&path, &title, "step", metric, &series, axes)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,74 @@
+//! Everything the host can refuse or fail at. Each message is one line that says what was wrong
+//! and what to do; [`HostError::exit_code`] is 2 for a command line that cannot work and 1 for a
+//! failure while running.
+use std::path::PathBuf;
+
+/// Exit status for bad usage (the command line cannot work as given).
+pub const EXIT_USAGE: i32 = 2;
+/// Exit status for a failure while running (files, checkpoints, threads).
+pub const EXIT_FAILURE: i32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    /// Rejected by core while building tasks, split, model or optimizer from the flags.
+    #[error("{0}")]
+    Core(#[from] modgrok_core::Error),
+
+    /// A flag value that core does not check itself.
+    #[error("{0}")]
+    Usage(String),
+
+    #[error("run directory {} already exists: pass `--resume {}` to continue it, or choose another --out", .0.display(), .0.display())]
+    OutExists(PathBuf),
+
+    #[error("{} has no checkpoint to resume from: start a new run with `modgrok train --out ...` instead", .0.display())]
+    NoCheckpoint(PathBuf),
+
+    #[error("no checkpoint in {} loads cleanly ({reason}): start a new run, or restore the checkpoints", .dir.display())]
+    NoUsableCheckpoint { dir: PathBuf, reason: String },
+
+    #[error("{}: {reason}", .path.display())]
+    BadCheckpoint { path: PathBuf, reason: String },
+
+    #[error("{}: {reason}", .path.display())]
+    BadRunDir { path: PathBuf, reason: String },
+
+    #[error("{}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("cannot start {threads} worker threads: {reason}; try a smaller --threads")]
+    Threads { threads: usize, reason: String },
+
+    #[error("{0}")]
+    Plot(#[from] crate::plot::PlotError),
+}
+
+impl HostError {
+    /// 2 when the user asked for something that cannot work, 1 when running failed.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            HostError::Core(e) => match e {
+                modgrok_core::Error::BufferTooSmall { .. } => EXIT_FAILURE,
+                _ => EXIT_USAGE,
+            },
+            HostError::Usage(_) | HostError::OutExists(_) | HostError::NoCheckpoint(_) => {
+                EXIT_USAGE
+            }
+            HostError::NoUsableCheckpoint { .. }
+            | HostError::BadCheckpoint { .. }
+            | HostError::BadRunDir { .. }
+            | HostError::Io { .. }
+            | HostError::Threads { .. }
+            | HostError::Plot(_) => EXIT_FAILURE,
+        }
+    }
+
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> HostError {
+        let path = path.into();
+        move |source| HostError::Io { path, source }
+    }
+}

@@ -1,0 +1,281 @@
+//! `metrics.csv`: one row per logged step (SPEC §7). The row for step t holds the metrics at the
+//! parameters after t updates (t = 0 is the init), computed in the forward of update t + 1
+//! (SPEC §4). Floats are written in Rust's shortest round-trip form, so the bytes are a pure
+//! function of the values and parse back to the same f64.
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use modgrok_core::MAX_TASKS;
+use modgrok_core::model::EvalStats;
+
+use crate::error::HostError;
+use crate::fsio;
+
+/// The metrics of one logged step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsRow {
+    pub step: u64,
+    pub train: EvalStats,
+    pub test: EvalStats,
+    /// L2 norm of all parameters, summed in f64 in layout order.
+    pub weight_norm: f64,
+}
+
+/// One cell of a row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell {
+    Int(u64),
+    Float(f64),
+}
+
+impl std::fmt::Display for Cell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cell::Int(v) => write!(f, "{v}"),
+            Cell::Float(v) => write!(f, "{v:?}"),
+        }
+    }
+}
+
+impl MetricsRow {
+    /// `(column, value)` in CSV order. The header is built from this same list, so a new column
+    /// is one field and one push here. Means are over tasks; per-task columns
+    /// `train_loss.<task>` … appear only for a mixture.
+    pub fn cells(&self, task_names: &[String]) -> Vec<(String, Cell)> {
+        let mut c = vec![
+            ("step".to_string(), Cell::Int(self.step)),
+            (
+                "train_loss".to_string(),
+                Cell::Float(self.train.mean_loss()),
+            ),
+            ("test_loss".to_string(), Cell::Float(self.test.mean_loss())),
+            ("train_acc".to_string(), Cell::Float(self.train.mean_acc())),
+            ("test_acc".to_string(), Cell::Float(self.test.mean_acc())),
+        ];
+        if task_names.len() > 1 {
+            for (i, name) in task_names.iter().enumerate() {
+                c.push((
+                    format!("train_loss.{name}"),
+                    Cell::Float(self.train.loss[i]),
+                ));
+                c.push((format!("test_loss.{name}"), Cell::Float(self.test.loss[i])));
+                c.push((format!("train_acc.{name}"), Cell::Float(self.train.acc[i])));
+                c.push((format!("test_acc.{name}"), Cell::Float(self.test.acc[i])));
+            }
+        }
+        c.push(("weight_norm".to_string(), Cell::Float(self.weight_norm)));
+        c
+    }
+
+    /// The CSV line, without the newline.
+    pub fn line(&self, task_names: &[String]) -> String {
+        join(self.cells(task_names).iter().map(|(_, v)| v.to_string()))
+    }
+}
+
+/// The header line for a run with these tasks, without the newline.
+pub fn header(task_names: &[String]) -> String {
+    let zero = EvalStats {
+        n_tasks: task_names.len(),
+        loss: [0.0; MAX_TASKS],
+        acc: [0.0; MAX_TASKS],
+        count: [0; MAX_TASKS],
+    };
+    let row = MetricsRow {
+        step: 0,
+        train: zero,
+        test: zero,
+        weight_norm: 0.0,
+    };
+    join(row.cells(task_names).into_iter().map(|(k, _)| k))
+}
+
+fn join(items: impl Iterator<Item = String>) -> String {
+    items.collect::<Vec<_>>().join(",")
+}
+
+/// `sqrt(Σ x²)` over all parameters, in f64, in layout order.
+pub fn weight_norm(params: &[f32]) -> f64 {
+    params
+        .iter()
+        .map(|&x| (x as f64) * (x as f64))
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// The columns a resume needs from a kept row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoggedRow {
+    pub step: u64,
+    pub train_acc: f64,
+    pub test_acc: f64,
+}
+
+/// The appendable `metrics.csv` of a run.
+pub struct MetricsLog {
+    path: PathBuf,
+    file: File,
+}
+
+impl MetricsLog {
+    /// A new file holding only the header.
+    pub fn create(path: &Path, header: &str) -> Result<Self, HostError> {
+        fsio::write_atomic(path, format!("{header}\n").as_bytes())?;
+        Self::open(path)
+    }
+
+    /// Opens an existing file for appending.
+    pub fn open(path: &Path) -> Result<Self, HostError> {
+        let file = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(HostError::io(path))?;
+        Ok(MetricsLog {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+
+    /// Appends one row in a single write.
+    pub fn append(&mut self, line: &str) -> Result<(), HostError> {
+        self.file
+            .write_all(format!("{line}\n").as_bytes())
+            .map_err(HostError::io(&self.path))
+    }
+
+    /// Makes every appended row durable; called before a checkpoint is written, so a
+    /// checkpoint at step t implies all rows before t are on disk.
+    pub fn sync(&self) -> Result<(), HostError> {
+        self.file.sync_data().map_err(HostError::io(&self.path))
+    }
+
+    /// Keeps the header and the rows with step < `before` (a torn last line is dropped),
+    /// rewrites the file atomically with exactly those bytes, and returns the kept rows.
+    /// The header must be `header`.
+    pub fn truncate_before(
+        path: &Path,
+        header: &str,
+        before: u64,
+    ) -> Result<Vec<LoggedRow>, HostError> {
+        let text = std::fs::read_to_string(path).map_err(HostError::io(path))?;
+        let bad = |reason: String| HostError::BadRunDir {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let mut lines = text.split_inclusive('\n');
+        match lines.next() {
+            Some(h) if h.trim_end_matches('\n') == header => {}
+            _ => {
+                return Err(bad(format!(
+                    "header is not `{header}`: the file belongs to another run"
+                )));
+            }
+        }
+        let names: Vec<&str> = header.split(',').collect();
+        let col = |name: &str| names.iter().position(|&n| n == name).unwrap_or(0);
+        let (i_train, i_test) = (col("train_acc"), col("test_acc"));
+        let mut kept = format!("{header}\n");
+        let mut rows = Vec::new();
+        for line in lines {
+            let Some(body) = line.strip_suffix('\n') else {
+                break;
+            };
+            let cells: Vec<&str> = body.split(',').collect();
+            if cells.len() != names.len() {
+                break;
+            }
+            let parsed = (|| {
+                Some(LoggedRow {
+                    step: cells[0].parse().ok()?,
+                    train_acc: cells[i_train].parse().ok()?,
+                    test_acc: cells[i_test].parse().ok()?,
+                })
+            })();
+            let Some(row) = parsed else { break };
+            if row.step >= before {
+                break;
+            }
+            kept.push_str(line);
+            rows.push(row);
+        }
+        fsio::write_atomic(path, kept.as_bytes())?;
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(n_tasks: usize, loss: f64, acc: f64) -> EvalStats {
+        let mut s = EvalStats {
+            n_tasks,
+            loss: [0.0; MAX_TASKS],
+            acc: [0.0; MAX_TASKS],
+            count: [1; MAX_TASKS],
+        };
+        for i in 0..n_tasks {
+            s.loss[i] = loss + i as f64;
+            s.acc[i] = acc;
+        }
+        s
+    }
+
+    #[test]
+    fn header_has_per_task_columns_only_for_a_mixture() {
+        assert_eq!(
+            header(&["add".into()]),
+            "step,train_loss,test_loss,train_acc,test_acc,weight_norm"
+        );
+        let h = header(&["add".into(), "x^2 + y".into()]);
+        assert!(h.starts_with(
+            "step,train_loss,test_loss,train_acc,test_acc,train_loss.add,test_loss.add,"
+        ));
+        assert!(h.ends_with("test_acc.x^2 + y,weight_norm"), "{h}");
+    }
+
+    #[test]
+    fn row_floats_round_trip_exactly() {
+        let row = MetricsRow {
+            step: 300,
+            train: stats(1, 0.1 + 0.2, 1.0),
+            test: stats(1, 1e-17, 0.123_456_789_012_345_68),
+            weight_norm: 12.5,
+        };
+        let line = row.line(&["add".into()]);
+        assert_eq!(
+            line,
+            "300,0.30000000000000004,1e-17,1.0,0.12345678901234568,12.5"
+        );
+        let back: f64 = line.split(',').nth(4).unwrap().parse().unwrap();
+        assert_eq!(back, row.test.acc[0]);
+    }
+
+    #[test]
+    fn truncate_keeps_rows_before_step_and_drops_a_torn_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("metrics.csv");
+        let names = ["add".to_string()];
+        let h = header(&names);
+        let mut log = MetricsLog::create(&path, &h).unwrap();
+        for step in [0, 10, 20, 30] {
+            let row = MetricsRow {
+                step,
+                train: stats(1, 1.0, 0.5),
+                test: stats(1, 2.0, 0.25),
+                weight_norm: 3.0,
+            };
+            log.append(&row.line(&names)).unwrap();
+        }
+        let full = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{full}40,0.1,0.")).unwrap();
+        let rows = MetricsLog::truncate_before(&path, &h, 25).unwrap();
+        assert_eq!(rows.iter().map(|r| r.step).collect::<Vec<_>>(), [0, 10, 20]);
+        assert_eq!(rows[1].test_acc, 0.25);
+        let kept = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(kept.lines().count(), 4);
+        assert!(full.starts_with(&kept));
+        assert!(MetricsLog::truncate_before(&path, "step,other", 25).is_err());
+    }
+}

@@ -1,0 +1,64 @@
+//! The summary of a training run: `report.json`, the `--json` output, and the short text
+//! printed at the end.
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub run_dir: String,
+    pub op: String,
+    pub p: u32,
+    pub frac: f64,
+    pub seed: u64,
+    /// Updates applied when the run ended.
+    pub final_step: u64,
+    /// First logged step with mean train accuracy 1.0.
+    pub steps_to_memorise: Option<u64>,
+    /// First logged step of the final stretch of mean test accuracy ≥ grok_threshold.
+    pub steps_to_grok: Option<u64>,
+    /// The stretch lasted `patience` steps and the run stopped there.
+    pub stopped_early: bool,
+    pub final_train_loss: f64,
+    pub final_test_loss: f64,
+    pub final_train_acc: f64,
+    pub final_test_acc: f64,
+    /// Wall time and speed of this session (a resumed run counts from its resume step).
+    pub wall_time_s: f64,
+    pub steps_per_s: f64,
+    pub threads: usize,
+    /// The checkpoint step this session started from, if it resumed.
+    pub resumed_from: Option<u64>,
+}
+
+impl Report {
+    /// A few lines for a person.
+    pub fn text(&self) -> String {
+        let milestone =
+            |s: Option<u64>| s.map_or("not reached".to_string(), |s| format!("step {s}"));
+        format!(
+            "{op} mod {p}, frac {frac}, seed {seed}: {outcome} at step {step}\n\
+             memorised: {mem}; grokked: {grok}\n\
+             final train loss {trl:.4e} acc {tra:.4}, test loss {tel:.4e} acc {tea:.4}\n\
+             {wall:.1} s, {sps:.2} steps/s on {threads} threads; run in {dir}\n",
+            op = self.op,
+            p = self.p,
+            frac = self.frac,
+            seed = self.seed,
+            outcome = if self.stopped_early {
+                "stopped after grokking"
+            } else {
+                "finished"
+            },
+            step = self.final_step,
+            mem = milestone(self.steps_to_memorise),
+            grok = milestone(self.steps_to_grok),
+            trl = self.final_train_loss,
+            tra = self.final_train_acc,
+            tel = self.final_test_loss,
+            tea = self.final_test_acc,
+            wall = self.wall_time_s,
+            sps = self.steps_per_s,
+            threads = self.threads,
+            dir = self.run_dir,
+        )
+    }
+}

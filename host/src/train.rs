@@ -1,0 +1,309 @@
+//! The host trainer: core's full-batch step (SPEC §4) with the batch blocks on rayon threads.
+//!
+//! Step t (t updates applied so far, t = 0 the init):
+//! 1. if t is a multiple of `checkpoint_every` (and not where this session started), write
+//!    checkpoint `step_t` = parameters and moments after t updates;
+//! 2. [`prepare`] and [`gradients`] at θ_t: train loss, accuracy and gradient;
+//! 3. at a logged step (t % log_every == 0, or the last step) [`evaluate`] the test set at the
+//!    same θ_t and append row t; metrics of epoch t come before its update (SPEC §4);
+//! 4. stop if t is the last step, or if a logged step finds test accuracy has held ≥ the
+//!    threshold for `patience` steps; otherwise AdamW update t + 1.
+//!
+//! Every reduction runs in core's order whatever the thread count ([`Parallel`]), so the run is a
+//! pure function of its config; resuming reloads θ, m, v from a checkpoint and the early-stopping
+//! state from the metrics rows before it, and continues to the same bytes.
+use std::path::Path;
+use std::time::Instant;
+
+use modgrok_core::adamw::adamw_step;
+use modgrok_core::model::{N_TENSORS, StepLayout, evaluate, gradients, init_params, prepare};
+
+use crate::checkpoint::{self, ModelFile, OptimFile};
+use crate::config::RunConfig;
+use crate::curves;
+use crate::dataset::Dataset;
+use crate::error::HostError;
+use crate::fsio;
+use crate::grok::GrokWatch;
+use crate::metrics::{self, MetricsLog, MetricsRow};
+use crate::parallel::Parallel;
+use crate::progress::Progress;
+use crate::report::Report;
+use crate::run_dir::RunDir;
+
+/// How one session runs; nothing here changes the run's bytes.
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    /// Worker threads for the batch blocks (≥ 1).
+    pub threads: usize,
+    /// Draw the progress bar on stderr.
+    pub progress: bool,
+    /// Ends the session right after step t is processed (checkpoint and row written, no
+    /// update), without `final.safetensors` or a report, as if the process were killed there.
+    /// For testing `--resume`.
+    pub halt_after: Option<u64>,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            threads: default_threads(),
+            progress: false,
+            halt_after: None,
+        }
+    }
+}
+
+/// All cores.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// How a session ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Finished(Report),
+    /// Stopped by [`TrainOptions::halt_after`] after this step.
+    Halted {
+        step: u64,
+    },
+}
+
+/// Parameters and AdamW moments after `step` updates (AdamW's own step count is `step`: one
+/// update per epoch).
+struct State {
+    step: u64,
+    params: Vec<f32>,
+    m: Vec<f32>,
+    v: Vec<f32>,
+}
+
+/// Starts a new run in `out`, which must not exist.
+pub fn train_new(cfg: &RunConfig, out: &Path, opts: &TrainOptions) -> Result<Outcome, HostError> {
+    let data = Dataset::build(cfg)?;
+    let model = cfg.model()?;
+    let mut params = vec![0.0; model.n_params()];
+    init_params(&model, cfg.seed, &mut params)?;
+    let dir = RunDir::create(out)?;
+    fsio::write_atomic(&dir.config(), cfg.to_json_pretty().as_bytes())?;
+    let log = MetricsLog::create(&dir.metrics(), &metrics::header(&cfg.task_names()))?;
+    let n = params.len();
+    let state = State {
+        step: 0,
+        params,
+        m: vec![0.0; n],
+        v: vec![0.0; n],
+    };
+    let watch = GrokWatch::new(cfg.grok_threshold, cfg.patience);
+    run(cfg, &dir, &data, state, log, watch, opts, None)
+}
+
+/// Continues the run in `root` from its newest checkpoint that loads cleanly.
+pub fn resume(root: &Path, opts: &TrainOptions) -> Result<Outcome, HostError> {
+    let dir = RunDir::open(root)?;
+    let cfg = dir.read_config()?;
+    let data = Dataset::build(&cfg)?;
+    let steps = dir.complete_checkpoints()?;
+    if steps.is_empty() {
+        return Err(HostError::NoCheckpoint(root.to_path_buf()));
+    }
+    let mut first_error = None;
+    let mut state = None;
+    for &step in &steps {
+        match load_checkpoint(&dir, &cfg, step) {
+            Ok(s) => {
+                state = Some(s);
+                break;
+            }
+            Err(e) => {
+                first_error.get_or_insert(e.to_string());
+            }
+        }
+    }
+    let Some(state) = state else {
+        return Err(HostError::NoUsableCheckpoint {
+            dir: dir.checkpoints(),
+            reason: first_error.unwrap_or_default(),
+        });
+    };
+    fsio::sweep_tmp(&dir.root)?;
+    fsio::sweep_tmp(&dir.checkpoints())?;
+    let header = metrics::header(&cfg.task_names());
+    let rows = MetricsLog::truncate_before(&dir.metrics(), &header, state.step)?;
+    let expected: Vec<u64> = (0..state.step).step_by(cfg.log_every as usize).collect();
+    if rows.iter().map(|r| r.step).ne(expected.iter().copied()) {
+        return Err(HostError::BadRunDir {
+            path: dir.metrics(),
+            reason: format!(
+                "rows before step {} are missing or out of order, so the run cannot continue exactly: start it again",
+                state.step
+            ),
+        });
+    }
+    let mut watch = GrokWatch::new(cfg.grok_threshold, cfg.patience);
+    for r in &rows {
+        watch.observe(r.step, r.train_acc, r.test_acc);
+    }
+    let log = MetricsLog::open(&dir.metrics())?;
+    let from = state.step;
+    run(&cfg, &dir, &data, state, log, watch, opts, Some(from))
+}
+
+/// Loads checkpoint `step` and checks it belongs to this run.
+fn load_checkpoint(dir: &RunDir, cfg: &RunConfig, step: u64) -> Result<State, HostError> {
+    let model_path = dir.model_checkpoint(step);
+    let optim_path = dir.optim_checkpoint(step);
+    let ModelFile {
+        step: m_step,
+        config: m_cfg,
+        params,
+    } = checkpoint::read_model(&model_path)?;
+    let OptimFile {
+        step: o_step,
+        adamw_step,
+        config: o_cfg,
+        m,
+        v,
+    } = checkpoint::read_optim(&optim_path)?;
+    let foreign = |path: &Path, what: &str| HostError::BadCheckpoint {
+        path: path.to_path_buf(),
+        reason: format!("{what} does not match this run's config.json: it belongs to another run"),
+    };
+    if &m_cfg != cfg {
+        return Err(foreign(&model_path, "its config"));
+    }
+    if &o_cfg != cfg {
+        return Err(foreign(&optim_path, "its config"));
+    }
+    if m_step != step || o_step != step || adamw_step != step {
+        return Err(foreign(&optim_path, "its step"));
+    }
+    Ok(State { step, params, m, v })
+}
+
+/// Writes checkpoint `state.step`: model file, then optimizer file, each atomically.
+fn write_checkpoint(dir: &RunDir, cfg: &RunConfig, st: &State) -> Result<(), HostError> {
+    let model = checkpoint::model_bytes(cfg, &st.params, st.step)?;
+    fsio::write_atomic(&dir.model_checkpoint(st.step), &model)?;
+    let optim = checkpoint::optim_bytes(cfg, &st.m, &st.v, st.step, st.step)?;
+    fsio::write_atomic(&dir.optim_checkpoint(st.step), &optim)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(
+    cfg: &RunConfig,
+    dir: &RunDir,
+    data: &Dataset,
+    mut st: State,
+    mut log: MetricsLog,
+    mut watch: GrokWatch,
+    opts: &TrainOptions,
+    resumed_from: Option<u64>,
+) -> Result<Outcome, HostError> {
+    let model = cfg.model()?;
+    let hyper = cfg.adamw();
+    let lay = StepLayout::new(&model)?;
+    let threads = opts.threads.max(1);
+    let mut runner = Parallel::new(&lay, threads).map_err(|e| HostError::Threads {
+        threads,
+        reason: e.to_string(),
+    })?;
+    let mut cache = vec![0.0f32; lay.cache_len()];
+    let mut acc = vec![0.0f32; lay.partial_len()];
+    let mut grads = vec![0.0f32; model.n_params()];
+    let frozen = [false; N_TENSORS];
+    let n_tasks = data.tasks.len();
+    let names = cfg.task_names();
+    let start = st.step;
+    let clock = Instant::now();
+    let progress = Progress::new(cfg.steps, start, opts.progress);
+    let last = loop {
+        let t = st.step;
+        if t > start && t.is_multiple_of(cfg.checkpoint_every) {
+            log.sync()?;
+            write_checkpoint(dir, cfg, &st)?;
+            dir.prune(cfg.keep_checkpoints, t)?;
+        }
+        prepare(&model, &st.params, &mut cache)?;
+        let train = gradients(
+            &model,
+            &st.params,
+            &mut cache,
+            &data.train,
+            n_tasks,
+            &mut acc,
+            &mut grads,
+            &mut runner,
+        )?;
+        let is_last = t >= cfg.steps;
+        let mut row = None;
+        if t.is_multiple_of(cfg.log_every) || is_last {
+            let test = evaluate(&model, &st.params, &cache, &data.test, n_tasks, &mut runner)?;
+            let r = MetricsRow {
+                step: t,
+                train,
+                test,
+                weight_norm: metrics::weight_norm(&st.params),
+            };
+            log.append(&r.line(&names))?;
+            watch.observe(t, r.train.mean_acc(), r.test.mean_acc());
+            progress.show(&r);
+            row = Some(r);
+        }
+        let grokked = row.is_some() && cfg.stop_after_grok && watch.has_held(t);
+        if let Some(r) = row.filter(|_| is_last || grokked) {
+            break (r, grokked);
+        }
+        if opts.halt_after == Some(t) {
+            log.sync()?;
+            progress.finish();
+            return Ok(Outcome::Halted { step: t });
+        }
+        adamw_step(
+            &model,
+            &hyper,
+            t + 1,
+            &frozen,
+            &mut st.params,
+            &grads,
+            &mut st.m,
+            &mut st.v,
+        );
+        st.step = t + 1;
+        progress.set_step(st.step);
+    };
+    progress.finish();
+    log.sync()?;
+    let (row, stopped_early) = last;
+    let final_bytes = checkpoint::model_bytes(cfg, &st.params, st.step)?;
+    fsio::write_atomic(&dir.final_model(), &final_bytes)?;
+    let wall = clock.elapsed().as_secs_f64();
+    let report = Report {
+        run_dir: dir.root.display().to_string(),
+        op: cfg.op.clone(),
+        p: cfg.p,
+        frac: cfg.frac,
+        seed: cfg.seed,
+        final_step: st.step,
+        steps_to_memorise: watch.memorised_at,
+        steps_to_grok: watch.stretch_start,
+        stopped_early,
+        final_train_loss: row.train.mean_loss(),
+        final_test_loss: row.test.mean_loss(),
+        final_train_acc: row.train.mean_acc(),
+        final_test_acc: row.test.mean_acc(),
+        wall_time_s: wall,
+        steps_per_s: if wall > 0.0 {
+            (st.step - start) as f64 / wall
+        } else {
+            0.0
+        },
+        threads,
+        resumed_from,
+    };
+    let mut json = serde_json::to_string_pretty(&report).unwrap_or_default();
+    json.push('\n');
+    fsio::write_atomic(&dir.report(), json.as_bytes())?;
+    curves::write(dir, cfg)?;
+    Ok(Outcome::Finished(report))
+}

@@ -1,0 +1,218 @@
+//! `--resume` continues to the same bytes as a run that never stopped: checkpoints, final
+//! parameters and metrics.csv, including the early-stopping state.
+use std::path::{Path, PathBuf};
+
+use modgrok_host::cli::TrainArgs;
+use modgrok_host::error::HostError;
+use modgrok_host::train::Outcome;
+
+/// add mod 11, 60 train / 61 test pairs, a tiny model: ~1 ms a step.
+const BASE: [&str; 18] = [
+    "--p",
+    "11",
+    "--frac",
+    "0.5",
+    "--d-model",
+    "16",
+    "--heads",
+    "2",
+    "--d-mlp",
+    "32",
+    "--log-every",
+    "25",
+    "--checkpoint-every",
+    "100",
+    "--keep-checkpoints",
+    "0",
+    "--threads",
+    "2",
+];
+
+fn train(out: &Path, extra: &[&str]) -> Result<Outcome, HostError> {
+    let out = out.to_str().unwrap();
+    let mut flags: Vec<&str> = BASE.to_vec();
+    flags.extend_from_slice(extra);
+    flags.extend_from_slice(&["--quiet", "--out", out]);
+    TrainArgs::from_flags(&flags)?.train()
+}
+
+fn resume(dir: &Path) -> Result<Outcome, HostError> {
+    let dir = dir.to_str().unwrap();
+    TrainArgs::from_flags(&["--resume", dir, "--quiet", "--threads", "1"])?.train()
+}
+
+fn finished_at(outcome: Outcome) -> u64 {
+    match outcome {
+        Outcome::Finished(r) => r.final_step,
+        Outcome::Halted { step } => panic!("halted at {step}"),
+    }
+}
+
+/// Every file of both runs that must match, by relative path; report.json and the plots may
+/// differ (wall time).
+fn assert_same_bytes(a: &Path, b: &Path) {
+    let mut files: Vec<PathBuf> = vec![
+        "final.safetensors".into(),
+        "metrics.csv".into(),
+        "config.json".into(),
+    ];
+    let mut ckpts: Vec<String> = std::fs::read_dir(a.join("checkpoints"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    ckpts.sort();
+    let mut other: Vec<String> = std::fs::read_dir(b.join("checkpoints"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    other.sort();
+    assert_eq!(ckpts, other, "checkpoint file names differ");
+    files.extend(ckpts.iter().map(|c| PathBuf::from("checkpoints").join(c)));
+    for f in files {
+        let (x, y) = (
+            std::fs::read(a.join(&f)).unwrap(),
+            std::fs::read(b.join(&f)).unwrap(),
+        );
+        assert!(x == y, "{} differs after resume", f.display());
+    }
+}
+
+#[test]
+fn resume_from_step_300_gives_identical_bytes_at_600() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (straight, split) = (tmp.path().join("straight"), tmp.path().join("split"));
+    assert_eq!(
+        finished_at(train(&straight, &["--steps", "600", "--no-stop"]).unwrap()),
+        600
+    );
+    let halted = train(
+        &split,
+        &["--steps", "600", "--no-stop", "--halt-after", "300"],
+    )
+    .unwrap();
+    assert_eq!(halted, Outcome::Halted { step: 300 });
+    assert!(!split.join("final.safetensors").exists());
+    assert_eq!(finished_at(resume(&split).unwrap()), 600);
+    assert!(split.join("checkpoints/step_0000600.safetensors").exists());
+    assert_same_bytes(&straight, &split);
+}
+
+#[test]
+fn resume_drops_rows_after_the_checkpoint_and_a_torn_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (straight, split) = (tmp.path().join("straight"), tmp.path().join("split"));
+    train(&straight, &["--steps", "600", "--no-stop"]).unwrap();
+    train(
+        &split,
+        &["--steps", "600", "--no-stop", "--halt-after", "360"],
+    )
+    .unwrap();
+    let metrics = split.join("metrics.csv");
+    let mut text = std::fs::read_to_string(&metrics).unwrap();
+    assert!(
+        text.contains("\n350,"),
+        "rows past the checkpoint were written"
+    );
+    text.push_str("375,2.3");
+    std::fs::write(&metrics, text).unwrap();
+    match resume(&split).unwrap() {
+        Outcome::Finished(r) => assert_eq!(r.resumed_from, Some(300)),
+        o => panic!("{o:?}"),
+    }
+    assert_same_bytes(&straight, &split);
+}
+
+#[test]
+fn resume_skips_a_truncated_newest_checkpoint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (straight, split) = (tmp.path().join("straight"), tmp.path().join("split"));
+    train(&straight, &["--steps", "500", "--no-stop"]).unwrap();
+    train(
+        &split,
+        &["--steps", "500", "--no-stop", "--halt-after", "450"],
+    )
+    .unwrap();
+    let newest = split.join("checkpoints/step_0000400.safetensors");
+    let bytes = std::fs::read(&newest).unwrap();
+    std::fs::write(&newest, &bytes[..bytes.len() / 2]).unwrap();
+    match resume(&split).unwrap() {
+        Outcome::Finished(r) => assert_eq!(r.resumed_from, Some(300)),
+        o => panic!("{o:?}"),
+    }
+    assert_same_bytes(&straight, &split);
+}
+
+/// With threshold 0 every logged step counts as grokked, so the stretch starts at step 0 and
+/// the run stops at the first logged step ≥ patience = 450. A resume at 300 that forgot the
+/// stretch would run on to 600.
+#[test]
+fn early_stopping_state_survives_resume() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (straight, split) = (tmp.path().join("straight"), tmp.path().join("split"));
+    let flags = [
+        "--steps",
+        "600",
+        "--grok-threshold",
+        "0",
+        "--patience",
+        "450",
+    ];
+    let a = train(&straight, &flags).unwrap();
+    let Outcome::Finished(ra) = a else {
+        panic!("{a:?}")
+    };
+    assert_eq!(
+        (ra.final_step, ra.stopped_early, ra.steps_to_grok),
+        (450, true, Some(0))
+    );
+    let mut halted = flags.to_vec();
+    halted.extend(["--halt-after", "320"]);
+    train(&split, &halted).unwrap();
+    let b = resume(&split).unwrap();
+    let Outcome::Finished(rb) = b else {
+        panic!("{b:?}")
+    };
+    assert_eq!(
+        (rb.final_step, rb.stopped_early, rb.steps_to_grok),
+        (450, true, Some(0))
+    );
+    assert_eq!(rb.steps_to_memorise, ra.steps_to_memorise);
+    assert_same_bytes(&straight, &split);
+}
+
+#[test]
+fn resume_without_a_checkpoint_is_a_usage_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    train(&dir, &["--steps", "600", "--halt-after", "60"]).unwrap();
+    let err = resume(&dir).unwrap_err();
+    assert!(matches!(err, HostError::NoCheckpoint(_)), "{err}");
+    assert_eq!(err.exit_code(), 2);
+    let err = resume(&tmp.path().join("nothing")).unwrap_err();
+    assert_eq!(err.exit_code(), 2, "{err}");
+}
+
+#[test]
+fn resume_refuses_a_checkpoint_from_another_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    train(&a, &["--steps", "600", "--halt-after", "150"]).unwrap();
+    train(
+        &b,
+        &["--steps", "600", "--seed", "1", "--halt-after", "150"],
+    )
+    .unwrap();
+    for f in ["step_0000100.safetensors", "step_0000100.optim.safetensors"] {
+        std::fs::copy(b.join("checkpoints").join(f), a.join("checkpoints").join(f)).unwrap();
+    }
+    let err = resume(&a).unwrap_err();
+    assert!(err.to_string().contains("another run"), "{err}");
+    assert_eq!(err.exit_code(), 1);
+}
+
+#[test]
+fn resume_with_run_flags_is_refused() {
+    let err = TrainArgs::from_flags(&["--resume", "x", "--p", "11"]).unwrap_err();
+    assert!(err.to_string().contains("cannot be used with"), "{err}");
+    assert_eq!(err.exit_code(), 2);
+}
