@@ -1,0 +1,57 @@
+//! Seconds per full-batch training step of the paper's model on addition (host trainer: core's
+//! step with its blocks on rayon threads), printed as one JSON line in the shape of
+//! `shared/bench/torch_reference_step.py`, so `bench/compare.sh` can put the two side by side.
+//!
+//!   cargo run --release --example bench_step -- --p 97 --frac 0.3 --threads 2 --steps 30
+use modgrok::core::adamw::{AdamWConfig, adamw_step};
+use modgrok::core::data::{Example, Tasks};
+use modgrok::core::model::{ModelConfig, N_TENSORS, StepLayout, gradients, init_params, prepare};
+use modgrok_host::parallel::Parallel;
+
+fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let (p, frac, threads) = (arg("--p", 97u32), arg("--frac", 0.3f64), arg("--threads", 2usize));
+    let (steps, warmup) = (arg("--steps", 30u32), arg("--warmup", 3u32));
+    let tasks = Tasks::parse(p, "add").expect("p must be a prime below 65536");
+    let mut pairs = vec![(0u16, 0u16); tasks.n_pairs()];
+    let n_train = tasks.split(frac, 0, &mut pairs).expect("frac must lie in (0, 1)");
+    let mut train = vec![Example::default(); tasks.n_examples(n_train)];
+    tasks.fill_examples(&pairs[..n_train], &mut train).expect("buffer sized by n_examples");
+    let cfg = ModelConfig::paper(tasks.d_vocab());
+    let lay = StepLayout::new(&cfg).expect("paper dims are valid");
+    let n = cfg.n_params();
+    let mut params = vec![0.0f32; n];
+    init_params(&cfg, 0, &mut params).expect("valid config");
+    let (mut m, mut v, mut grads) = (vec![0.0f32; n], vec![0.0f32; n], vec![0.0f32; n]);
+    let mut cache = vec![0.0f32; lay.cache_len()];
+    let mut acc = vec![0.0f32; lay.partial_len()];
+    let mut runner = Parallel::new(&lay, threads).expect("thread pool");
+    let hyper = AdamWConfig::default();
+    let mut t = 0u64;
+    let mut step = || {
+        prepare(&cfg, &params, &mut cache).expect("sized");
+        gradients(&cfg, &params, &mut cache, &train, 1, &mut acc, &mut grads, &mut runner).expect("valid batch");
+        t += 1;
+        adamw_step(&cfg, &hyper, t, &[false; N_TENSORS], &mut params, &grads, &mut m, &mut v);
+    };
+    for _ in 0..warmup {
+        step();
+    }
+    let start = std::time::Instant::now();
+    for _ in 0..steps {
+        step();
+    }
+    let dt = start.elapsed().as_secs_f64() / steps as f64;
+    println!(
+        "{{\"p\": {p}, \"frac\": {frac}, \"n_train\": {n_train}, \"threads\": {threads}, \"impl\": \"modgrok\", \"sec_per_step\": {dt}, \"steps_per_sec\": {}}}",
+        1.0 / dt
+    );
+}
