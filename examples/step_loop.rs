@@ -1,5 +1,6 @@
 //! Runs N training steps of the paper's model on addition mod 97 (r = 0.3) with core's serial
-//! step, for profiling: `cargo run --release --example step_loop -- 20`.
+//! step, for profiling (`cargo run --release --example step_loop -- 20`) and for comparing the
+//! bits of builds for different CPUs (CI compares an AVX2 build with a plain x86-64 one).
 use modgrok::core::adamw::AdamWConfig;
 use modgrok::core::data::{Example, Tasks};
 use modgrok::core::model::{ModelConfig, N_TENSORS, OptimState, StepLayout, init_params, train_step};
@@ -26,5 +27,9 @@ fn main() {
         loss = s.train.total_loss();
     }
     let dt = t.elapsed().as_secs_f64() / steps as f64;
-    println!("{steps} steps, {:.1} ms/step, final train loss {loss:.6}", dt * 1e3);
+    let fnv = params.iter().chain(&m).chain(&v).fold(0xcbf2_9ce4_8422_2325u64, |h, x| {
+        (h ^ x.to_bits() as u64).wrapping_mul(0x100_0000_01b3)
+    });
+    eprintln!("{steps} steps, {:.1} ms/step", dt * 1e3);
+    println!("after {steps} steps: train loss {loss:e} ({:#018x}), params+moments fnv1a {fnv:#018x}", loss.to_bits());
 }
