@@ -31,9 +31,10 @@ pub fn dot<T: Real>(a: &[T], b: &[T]) -> T {
 
 /// `C[i][j] += Σ_k A(i, k)·B[k][j]` for i < m, j < n, each sum added term by term into C's
 /// current value with k ascending. `A(i, k) = a[i·a_row + k·a_col]`, so both `A` and `A^T` are
-/// read in place; B: [k_dim, ldb], C: [m, ldc]. Panels of 4 rows of A are packed, and tiles of
-/// 4 rows × [`NJ`] columns of C stay in registers, vectorised across j only, so every element
-/// sees the same operations in the same order whatever the tile or the SIMD width.
+/// read in place; B: [k_dim, ldb], C: [m, ldc]. Panels of [`MR`] rows of A are packed, and tiles
+/// of [`MR`] rows × [`NJ`] columns of C stay in registers, vectorised across j only (the last,
+/// narrower tile reads a zero-padded copy of B), so every element sees the same operations in
+/// the same order whatever the tile or the SIMD width.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
 pub fn gemm_acc<T: Real>(
@@ -48,76 +49,85 @@ pub fn gemm_acc<T: Real>(
     n: usize,
     k_dim: usize,
 ) {
-    let mut pack = [T::ZERO; 4 * KC];
-    for i0 in (0..m).step_by(4) {
-        let rows = (m - i0).min(4);
-        for k0 in (0..k_dim).step_by(KC) {
-            let kc = (k_dim - k0).min(KC);
+    let mut pack = [T::ZERO; MR * KC];
+    let mut b_tail = [T::ZERO; NJ * KC];
+    let n_full = n - n % NJ;
+    for k0 in (0..k_dim).step_by(KC) {
+        let kc = (k_dim - k0).min(KC);
+        let b_k0 = &b[k0 * ldb..];
+        if n_full < n {
             for k in 0..kc {
-                for r in 0..4 {
-                    pack[k * 4 + r] =
+                for j in 0..NJ {
+                    let col = n_full + j;
+                    b_tail[k * NJ + j] = if col < n { b_k0[k * ldb + col] } else { T::ZERO };
+                }
+            }
+        }
+        for i0 in (0..m).step_by(MR) {
+            let rows = (m - i0).min(MR);
+            for k in 0..kc {
+                for r in 0..MR {
+                    pack[k * MR + r] =
                         if r < rows { a[(i0 + r) * a_row + (k0 + k) * a_col] } else { T::ZERO };
                 }
             }
-            let panel = Panel { pack: &pack[..kc * 4], b: &b[k0 * ldb..], ldb, rows, i0 };
-            let mut j0 = 0;
-            while j0 + NJ <= n {
-                panel.tile::<NJ>(c, ldc, j0);
-                j0 += NJ;
+            let pack = &pack[..kc * MR];
+            for j0 in (0..n_full).step_by(NJ) {
+                tile(c, ldc, i0, rows, j0, NJ, pack, b_k0, ldb, j0);
             }
-            while j0 + 4 <= n {
-                panel.tile::<4>(c, ldc, j0);
-                j0 += 4;
-            }
-            while j0 < n {
-                panel.tile::<1>(c, ldc, j0);
-                j0 += 1;
+            if n_full < n {
+                tile(c, ldc, i0, rows, n_full, n - n_full, pack, &b_tail, NJ, 0);
             }
         }
     }
 }
 
-/// Columns per register tile of [`gemm_acc`]: 4 × 16 accumulators fill half the 16 AVX
-/// registers; with 128-bit SSE only 4 × 8 fit. The width changes speed, never a bit.
+/// Columns per register tile of [`gemm_acc`]: [`MR`] × 16 accumulators take 8 of the 16 AVX
+/// registers; with 128-bit SSE only [`MR`] × 8 fit. The width changes speed, never a bit.
 #[cfg(target_feature = "avx")]
 pub const NJ: usize = 16;
 #[cfg(not(target_feature = "avx"))]
 pub const NJ: usize = 8;
 
+/// Rows per packed panel of A.
+const MR: usize = 4;
+
 /// Depth of one packed panel of A.
 const KC: usize = 128;
 
-/// Up to 4 rows of A for `KC` values of k, interleaved (`pack[k·4 + r]`), and the matching rows
-/// of B.
-struct Panel<'a, T> {
-    pack: &'a [T],
-    b: &'a [T],
-    ldb: usize,
-    rows: usize,
+/// `C[i0 + r][j0 + j] += Σ_k pack[k·MR + r]·B[k][bj + j]` for r < rows, j < width, with the
+/// tile held in registers; B's rows are `ldb` apart.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn tile<T: Real>(
+    c: &mut [T],
+    ldc: usize,
     i0: usize,
-}
-
-impl<T: Real> Panel<'_, T> {
-    #[inline(always)]
-    fn tile<const W: usize>(&self, c: &mut [T], ldc: usize, j0: usize) {
-        let mut acc = [[T::ZERO; W]; 4];
-        for r in 0..self.rows {
-            let at = (self.i0 + r) * ldc + j0;
-            acc[r].copy_from_slice(&c[at..at + W]);
-        }
-        for (a4, b_row) in self.pack.chunks_exact(4).zip(self.b.chunks(self.ldb)) {
-            let b_k: &[T; W] = b_row[j0..j0 + W].try_into().expect("W columns");
-            for r in 0..4 {
-                let a_rk = a4[r];
-                for j in 0..W {
-                    acc[r][j] += a_rk * b_k[j];
-                }
+    rows: usize,
+    j0: usize,
+    width: usize,
+    pack: &[T],
+    b: &[T],
+    ldb: usize,
+    bj: usize,
+) {
+    let mut acc = [[T::ZERO; NJ]; MR];
+    for r in 0..rows {
+        let at = (i0 + r) * ldc + j0;
+        acc[r][..width].copy_from_slice(&c[at..at + width]);
+    }
+    for (a_k, b_row) in pack.chunks_exact(MR).zip(b.chunks(ldb)) {
+        let b_k: &[T; NJ] = b_row[bj..bj + NJ].try_into().expect("NJ columns");
+        for r in 0..MR {
+            let a_rk = a_k[r];
+            for j in 0..NJ {
+                acc[r][j] += a_rk * b_k[j];
             }
         }
-        for r in 0..self.rows {
-            let at = (self.i0 + r) * ldc + j0;
-            c[at..at + W].copy_from_slice(&acc[r]);
-        }
+    }
+    for r in 0..rows {
+        let at = (i0 + r) * ldc + j0;
+        c[at..at + width].copy_from_slice(&acc[r][..width]);
     }
 }
 
