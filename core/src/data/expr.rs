@@ -44,6 +44,7 @@ impl Polynomial {
     /// `expr := [+|-] term ((+|-) term)*`, `term := factor (* factor)*`,
     /// `factor := digits | x [^ digits] | y [^ digits]`. A variable may repeat (`x*x` is `x^2`)
     /// and integer factors multiply (`2*3*x` is `6*x`); no parentheses, no implicit products.
+    /// Coefficients, as written and as combined, must stay within ±(2^63 − 1).
     /// Like terms are combined and zero terms dropped before the [`MAX_TERMS`] limit applies;
     /// each monomial as written must have degree at most [`MAX_DEGREE`], even if it cancels.
     pub fn parse(s: &str) -> Result<Self, Error> {
@@ -69,7 +70,12 @@ impl Polynomial {
             }
             let coef = if negative { -coef } else { coef };
             let slot = &mut coefs[x_pow as usize][y_pow as usize];
-            *slot = slot.checked_add(coef).ok_or(Error::BadExpression { at })?;
+            // i64::MIN is refused too: its magnitude has no i64 literal, so its canonical text
+            // would not parse back.
+            *slot = slot
+                .checked_add(coef)
+                .filter(|&c| c != i64::MIN)
+                .ok_or(Error::BadExpression { at })?;
             skip_ws(b, &mut pos);
             if pos == b.len() {
                 break;
