@@ -1,5 +1,6 @@
 //! Training curves of a run, drawn from its `metrics.csv`: `loss.svg` (log step, log loss) and
-//! `accuracy.svg` (log step), train and test means, plus each task's test curve in a mixture.
+//! `accuracy.svg` (log step), train and test means, plus each task's test curve in a mixture;
+//! `ffs_fcr.svg`, the Fourier progress measures with test accuracy on one linear step axis.
 use std::path::Path;
 
 use crate::config::RunConfig;
@@ -28,7 +29,7 @@ pub fn read_table(path: &Path) -> Result<(Vec<String>, Vec<Vec<f64>>), HostError
     Ok((header, rows))
 }
 
-/// Writes `loss.svg` and `accuracy.svg` into the run directory.
+/// Writes `loss.svg`, `accuracy.svg` and `ffs_fcr.svg` into the run directory.
 pub fn write(dir: &RunDir, cfg: &RunConfig) -> Result<(), HostError> {
     let (header, rows) = read_table(&dir.metrics())?;
     let column = |name: &str| -> Vec<(f64, f64)> {
@@ -86,5 +87,60 @@ pub fn write(dir: &RunDir, cfg: &RunConfig) -> Result<(), HostError> {
         let path = dir.plot(file);
         plot::lines(&path, &title, "step", metric, &series, axes)?;
     }
+    write_fourier(&dir.metrics(), &dir.plot(FOURIER_PLOT), cfg)?;
     Ok(())
+}
+
+/// Stem of the FFS/FCR plot in a run directory.
+pub const FOURIER_PLOT: &str = "ffs_fcr";
+
+/// Draws the four Fourier columns of `metrics` (embedding and neuron-logit-map FFS and FCR, left
+/// axis) with the mean test accuracy (right axis) over a linear step axis, the grokking
+/// transition being where FFS falls (addition) or FCR falls (multiplication). Returns false and
+/// writes nothing when the file lacks the columns (a run from before they existed).
+pub fn write_fourier(metrics: &Path, path: &Path, cfg: &RunConfig) -> Result<bool, HostError> {
+    let (header, rows) = read_table(metrics)?;
+    let column = |name: &str| -> Option<Vec<(f64, f64)>> {
+        let i = header.iter().position(|h| h == name)?;
+        Some(rows.iter().map(|r| (r[0], r[i])).collect())
+    };
+    let names = [
+        ("emb_ffs", "embedding FFS"),
+        ("emb_fcr", "embedding FCR"),
+        ("nlm_ffs", "W_L FFS"),
+        ("nlm_fcr", "W_L FCR"),
+    ];
+    let Some(left) = names
+        .iter()
+        .map(|(c, _)| column(c))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return Ok(false);
+    };
+    let acc = column("test_acc").unwrap_or_default();
+    let left: Vec<Series<'_>> = names
+        .iter()
+        .zip(&left)
+        .map(|((_, legend), points)| Series {
+            name: legend,
+            points,
+        })
+        .collect();
+    let right = [Series {
+        name: "test accuracy",
+        points: &acc,
+    }];
+    let title = format!(
+        "FFS (ε = {}) and FCR, {} mod {}, frac {}, seed {}",
+        cfg.ffs_eps, cfg.op, cfg.p, cfg.frac, cfg.seed
+    );
+    plot::lines_twin_y(
+        path,
+        &title,
+        "step",
+        ("FFS / FCR", &left),
+        ("test accuracy", &right),
+        false,
+    )?;
+    Ok(true)
 }

@@ -2,6 +2,11 @@
 //! parameters after t updates (t = 0 is the init), computed in the forward of update t + 1
 //! (SPEC §4). Floats are written in Rust's shortest round-trip form, so the bytes are a pure
 //! function of the values and parse back to the same f64.
+//!
+//! Columns: `step`, mean `train_loss`, `test_loss`, `train_acc`, `test_acc`, per-task
+//! `train_loss.<task>` … for a mixture, then the Fourier progress measures of SPEC §5 (with the
+//! run's `ffs_eps`) `emb_ffs`, `emb_fcr` (embedding) and `nlm_ffs`, `nlm_fcr` (neuron-logit map),
+//! and `weight_norm`.
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -18,8 +23,21 @@ pub struct MetricsRow {
     pub step: u64,
     pub train: EvalStats,
     pub test: EvalStats,
+    /// FFS and FCR of the embedding and the neuron-logit map at these parameters.
+    pub fourier: FourierMeasures,
     /// L2 norm of all parameters, summed in f64 in layout order.
     pub weight_norm: f64,
+}
+
+/// The Fourier progress measures of one step (SPEC §5), each in [0, 1]: FFS (1 = dense) and
+/// FCR (1 = cosine and sine balanced) of the embedding's number rows and of the neuron-logit
+/// map `W_U^T[0..p] · W_out`. Computed by [`crate::analysis::FourierProbe`].
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FourierMeasures {
+    pub emb_ffs: f64,
+    pub emb_fcr: f64,
+    pub nlm_ffs: f64,
+    pub nlm_fcr: f64,
 }
 
 /// One cell of a row.
@@ -64,6 +82,15 @@ impl MetricsRow {
                 c.push((format!("test_acc.{name}"), Cell::Float(self.test.acc[i])));
             }
         }
+        let f = &self.fourier;
+        for (name, v) in [
+            ("emb_ffs", f.emb_ffs),
+            ("emb_fcr", f.emb_fcr),
+            ("nlm_ffs", f.nlm_ffs),
+            ("nlm_fcr", f.nlm_fcr),
+        ] {
+            c.push((name.to_string(), Cell::Float(v)));
+        }
         c.push(("weight_norm".to_string(), Cell::Float(self.weight_norm)));
         c
     }
@@ -86,6 +113,7 @@ pub fn header(task_names: &[String]) -> String {
         step: 0,
         train: zero,
         test: zero,
+        fourier: FourierMeasures::default(),
         weight_norm: 0.0,
     };
     join(row.cells(task_names).into_iter().map(|(k, _)| k))
@@ -226,13 +254,16 @@ mod tests {
     fn header_has_per_task_columns_only_for_a_mixture() {
         assert_eq!(
             header(&["add".into()]),
-            "step,train_loss,test_loss,train_acc,test_acc,weight_norm"
+            "step,train_loss,test_loss,train_acc,test_acc,emb_ffs,emb_fcr,nlm_ffs,nlm_fcr,weight_norm"
         );
         let h = header(&["add".into(), "x^2 + y".into()]);
         assert!(h.starts_with(
             "step,train_loss,test_loss,train_acc,test_acc,train_loss.add,test_loss.add,"
         ));
-        assert!(h.ends_with("test_acc.x^2 + y,weight_norm"), "{h}");
+        assert!(
+            h.ends_with("test_acc.x^2 + y,emb_ffs,emb_fcr,nlm_ffs,nlm_fcr,weight_norm"),
+            "{h}"
+        );
     }
 
     #[test]
@@ -241,12 +272,18 @@ mod tests {
             step: 300,
             train: stats(1, 0.1 + 0.2, 1.0),
             test: stats(1, 1e-17, 0.123_456_789_012_345_68),
+            fourier: FourierMeasures {
+                emb_ffs: 0.25,
+                emb_fcr: 1.0,
+                nlm_ffs: 0.0,
+                nlm_fcr: 0.1,
+            },
             weight_norm: 12.5,
         };
         let line = row.line(&["add".into()]);
         assert_eq!(
             line,
-            "300,0.30000000000000004,1e-17,1.0,0.12345678901234568,12.5"
+            "300,0.30000000000000004,1e-17,1.0,0.12345678901234568,0.25,1.0,0.0,0.1,12.5"
         );
         let back: f64 = line.split(',').nth(4).unwrap().parse().unwrap();
         assert_eq!(back, row.test.acc[0]);
@@ -264,6 +301,7 @@ mod tests {
                 step,
                 train: stats(1, 1.0, 0.5),
                 test: stats(1, 2.0, 0.25),
+                fourier: FourierMeasures::default(),
                 weight_norm: 3.0,
             };
             log.append(&row.line(&names)).unwrap();

@@ -2,6 +2,8 @@
 //! printed at the end.
 use serde::{Deserialize, Serialize};
 
+use crate::metrics::FourierMeasures;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub run_dir: String,
@@ -27,6 +29,20 @@ pub struct Report {
     pub threads: usize,
     /// The checkpoint step this session started from, if it resumed.
     pub resumed_from: Option<u64>,
+    /// ε of the FFS values.
+    #[serde(default = "default_ffs_eps")]
+    pub ffs_eps: f64,
+    /// FFS and FCR of the embedding and the neuron-logit map at the last logged step.
+    #[serde(default)]
+    pub final_fourier: FourierMeasures,
+    /// Key frequencies of the final embedding (SPEC §5, default threshold), from the final
+    /// analysis; `None` when the run was too large for it (see `modgrok analyze`).
+    #[serde(default)]
+    pub key_frequencies: Option<Vec<usize>>,
+}
+
+fn default_ffs_eps() -> f64 {
+    modgrok_core::fourier::DEFAULT_FFS_EPS
 }
 
 impl Report {
@@ -34,7 +50,18 @@ impl Report {
     pub fn text(&self) -> String {
         let milestone =
             |s: Option<u64>| s.map_or("not reached".to_string(), |s| format!("step {s}"));
-        format!(
+        let f = &self.final_fourier;
+        let keys = match &self.key_frequencies {
+            Some(k) if k.is_empty() => "none".to_string(),
+            Some(k) => k.iter().map(usize::to_string).collect::<Vec<_>>().join(" "),
+            None => "not analysed (run `modgrok analyze`)".to_string(),
+        };
+        let fourier = format!(
+            "embedding FFS {:.3} FCR {:.3}, neuron-logit map FFS {:.3} FCR {:.3} (ε = {}); \
+             key frequencies {keys}\n",
+            f.emb_ffs, f.emb_fcr, f.nlm_ffs, f.nlm_fcr, self.ffs_eps
+        );
+        let text = format!(
             "{op} mod {p}, frac {frac}, seed {seed}: {outcome} at step {step}\n\
              memorised: {mem}; grokked: {grok}\n\
              final train loss {trl:.4e} acc {tra:.4}, test loss {tel:.4e} acc {tea:.4}\n\
@@ -59,6 +86,7 @@ impl Report {
             sps = self.steps_per_s,
             threads = self.threads,
             dir = self.run_dir,
-        )
+        );
+        text + &fourier
     }
 }

@@ -1,0 +1,89 @@
+//! SVG figures of an analysis (SPEC §7): the embedding and neuron-logit-map spectra as grouped
+//! bars (paper Fig. 3) and the 2-D logit-norm map of each task.
+use std::path::{Path, PathBuf};
+
+use super::compute::{Analysis, Spectrum};
+use crate::error::HostError;
+use crate::plot::{self, Series};
+
+/// File name of task `t`'s 2-D logit map: `logit_spectrum_2d.svg` for a single task,
+/// `logit_spectrum_2d_task<t>.svg` in a mixture.
+pub fn logit_map_name(a: &Analysis, t: usize) -> String {
+    if a.tasks.len() == 1 {
+        "logit_spectrum_2d.svg".into()
+    } else {
+        format!("logit_spectrum_2d_task{t}.svg")
+    }
+}
+
+/// Writes `embedding_spectrum.svg`, `neuron_logit_spectrum.svg` and the logit maps into `out`;
+/// returns their paths.
+pub fn write_figures(out: &Path, a: &Analysis) -> Result<Vec<PathBuf>, HostError> {
+    let run = format!("{} mod {}, step {}", a.op, a.p, a.step);
+    let mut written = Vec::new();
+    for (file, what, s) in [
+        ("embedding_spectrum.svg", "embedding W_E", &a.embedding),
+        (
+            "neuron_logit_spectrum.svg",
+            "neuron-logit map W_L",
+            &a.neuron_logit_map,
+        ),
+    ] {
+        let path = out.join(file);
+        let title = format!(
+            "{what}, {run}: FFS {:.3} (ε = {}), FCR {:.3}",
+            s.ffs, a.ffs_eps, s.fcr
+        );
+        spectrum_figure(&path, &title, s)?;
+        written.push(path);
+    }
+    for (t, task) in a.tasks.iter().enumerate() {
+        let path = out.join(logit_map_name(a, t));
+        let p = a.p as usize;
+        let data: Vec<f64> = task.logit_spectrum_2d.iter().flatten().copied().collect();
+        let title = format!(
+            "‖logit spectrum‖ over z, {} mod {}, step {}",
+            task.task, a.p, a.step
+        );
+        plot::heatmap(
+            &path,
+            &title,
+            &data,
+            p,
+            p,
+            "y basis: c0, c1, s1, c2, s2, …",
+            "x basis: c0, c1, s1, …",
+        )?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+fn spectrum_figure(path: &Path, title: &str, s: &Spectrum) -> Result<(), HostError> {
+    let bars = |v: &[f64]| -> Vec<(f64, f64)> {
+        v.iter()
+            .enumerate()
+            .skip(1)
+            .map(|(k, &x)| (k as f64, x))
+            .collect()
+    };
+    let (cos, sin) = (bars(&s.alpha), bars(&s.beta));
+    plot::spectrum_bars(
+        path,
+        title,
+        "frequency k",
+        "norm",
+        &[
+            Series {
+                name: "cos α_k",
+                points: &cos,
+            },
+            Series {
+                name: "sin β_k",
+                points: &sin,
+            },
+        ],
+        &s.key_frequencies,
+    )?;
+    Ok(())
+}

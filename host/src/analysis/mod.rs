@@ -1,0 +1,28 @@
+//! Fourier analysis on the host (SPEC §5): the live progress measures of `metrics.csv`
+//! ([`FourierProbe`]) and `modgrok analyze` ([`AnalyzeArgs`], [`analyse`]).
+//!
+//! `analysis.json` ([`Analysis`]) holds, for ε and the key threshold it records:
+//! - `embedding`, `neuron_logit_map`: `alpha`, `beta` indexed by frequency k = 0..=K (k = 0 the
+//!   constant part), `ffs`, `fcr`, `key_frequencies`;
+//! - `tasks[t]` for each task of the mixture: the logits' component norms, key frequencies,
+//!   `loss`, `accuracy`, `restricted_loss`, `excluded_loss` (arrays indexed by the removed k,
+//!   `[0]` nothing removed), `table4` (the seven combinations of key / non-key / residual), each
+//!   as `{train, all}`, and the p×p `logit_spectrum_2d`.
+//!
+//! Losses here are over the p number classes (SPEC §5), so they can differ slightly from the
+//! training loss over all d_vocab classes. "all" is every pair the mixture admits.
+mod command;
+mod compute;
+mod figures;
+mod live;
+
+pub use command::{
+    ANALYSIS_FILE, AUTO_ANALYSIS_BUDGET, AnalyzeArgs, AnalyzeOutput, Loaded, after_training,
+    analysis_json, load, summary, write_analysis,
+};
+pub use compute::{
+    ANALYSIS_VERSION, Analysis, AnalysisOptions, MAX_ANALYSIS_P, Spectrum, Table4, TaskAnalysis,
+    TrainAll, analyse, check_options,
+};
+pub use figures::{logit_map_name, write_figures};
+pub use live::FourierProbe;

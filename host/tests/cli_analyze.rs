@@ -1,0 +1,325 @@
+//! The built `modgrok` binary: `analyze` on a tiny trained run (analysis.json, figures, the
+//! summary, one-line errors and exit codes) and `label-stats` against Python's reference split.
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn modgrok(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_modgrok"))
+        .args(args)
+        .output()
+        .expect("run modgrok")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// add mod 11 on half the pairs, d_model 16, 300 steps: enough to memorise, ~0.3 s.
+fn train(out: &Path, seed: &str) {
+    let o = modgrok(&[
+        "train",
+        "--p",
+        "11",
+        "--frac",
+        "0.5",
+        "--seed",
+        seed,
+        "--d-model",
+        "16",
+        "--heads",
+        "2",
+        "--d-mlp",
+        "32",
+        "--steps",
+        "300",
+        "--log-every",
+        "50",
+        "--checkpoint-every",
+        "100",
+        "--threads",
+        "2",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "train failed: {}", stderr(&o));
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64()
+        .unwrap_or_else(|| panic!("{v} is not a finite number"))
+}
+
+fn rel(a: f64, b: f64) -> f64 {
+    (a - b).abs() / a.abs().max(b.abs()).max(1e-300)
+}
+
+/// The one error line: exactly one non-empty line on stderr, starting with `error:`.
+fn assert_one_line_error(o: &Output, code: i32, needle: &str) {
+    assert_eq!(o.status.code(), Some(code), "{}", stderr(o));
+    let err = stderr(o);
+    assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err:?}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains(needle), "{err:?} lacks {needle:?}");
+    assert!(o.stdout.is_empty(), "stdout must stay clean on error");
+}
+
+#[test]
+fn analyze_json_has_expected_keys_and_consistent_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    train(&run, "0");
+    let out = tmp.path().join("an");
+    let o = modgrok(&[
+        "analyze",
+        run.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--threads",
+        "2",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let printed: Value = serde_json::from_slice(&o.stdout).expect("stdout is one JSON value");
+    let file = std::fs::read(out.join("analysis.json")).unwrap();
+    assert_eq!(o.stdout, file, "--json prints analysis.json");
+    let (p, kk) = (11usize, 5usize);
+    assert_eq!(printed["p"], 11);
+    assert_eq!(printed["step"], 300);
+    assert_eq!(printed["ffs_eps"], 0.1);
+    assert_eq!(printed["key_threshold"], 0.05);
+    for name in ["embedding", "neuron_logit_map"] {
+        let s = &printed[name];
+        assert_eq!(s["alpha"].as_array().unwrap().len(), kk + 1, "{name}");
+        assert_eq!(s["beta"].as_array().unwrap().len(), kk + 1, "{name}");
+        for m in ["ffs", "fcr"] {
+            assert!((0.0..=1.0).contains(&f(&s[m])), "{name}.{m} = {}", s[m]);
+        }
+        for k in s["key_frequencies"].as_array().unwrap() {
+            assert!(
+                (1..=kk as u64).contains(&k.as_u64().unwrap()),
+                "{name}: k = {k}"
+            );
+        }
+    }
+    let tasks = printed["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 1);
+    let t = &tasks[0];
+    assert_eq!(t["task"], "add");
+    assert_eq!(t["op_token"], 12);
+    assert_eq!(
+        (t["n_train"].as_u64(), t["n_all"].as_u64()),
+        (Some(60), Some(121))
+    );
+    for k in t["key_frequencies"].as_array().unwrap() {
+        assert!(
+            (1..=kk as u64).contains(&k.as_u64().unwrap()),
+            "logit k = {k}"
+        );
+    }
+    for side in ["train", "all"] {
+        let loss = f(&t["loss"][side]);
+        assert!(loss.is_finite() && loss > 0.0);
+        assert!(f(&t["restricted_loss"][side]).is_finite());
+        let excluded = t["excluded_loss"][side].as_array().unwrap();
+        assert_eq!(excluded.len(), kk + 1);
+        excluded.iter().for_each(|v| assert!(f(v).is_finite()));
+        assert!(
+            rel(f(&excluded[0]), loss) < 1e-9,
+            "nothing removed = the loss"
+        );
+        let table = &t["table4"][side];
+        for key in [
+            "key",
+            "non_key",
+            "residual",
+            "key_non_key",
+            "key_residual",
+            "non_key_residual",
+            "all",
+        ] {
+            assert!(f(&table[key]).is_finite(), "table4.{side}.{key}");
+        }
+        assert!(
+            rel(f(&table["all"]), loss) < 1e-9,
+            "Table 4 all {} vs loss {loss}",
+            table["all"]
+        );
+        assert_eq!(table["key"], t["restricted_loss"][side]);
+        let acc = f(&t["accuracy"][side]);
+        assert!((0.0..=1.0).contains(&acc));
+    }
+    // 300 steps on 60 pairs: nearly memorised, not generalised.
+    let acc = |side: &str| f(&t["accuracy"][side]);
+    assert!(
+        acc("train") > 0.9 && acc("train") > acc("all"),
+        "{}",
+        t["accuracy"]
+    );
+    let map = t["logit_spectrum_2d"].as_array().unwrap();
+    assert_eq!(map.len(), p);
+    assert!(map.iter().all(|r| r.as_array().unwrap().len() == p));
+
+    // The live column of the last row is the same computation on the same parameters.
+    let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let last: Vec<&str> = csv.lines().last().unwrap().split(',').collect();
+    for (col, json) in [
+        ("emb_ffs", &printed["embedding"]["ffs"]),
+        ("emb_fcr", &printed["embedding"]["fcr"]),
+        ("nlm_ffs", &printed["neuron_logit_map"]["ffs"]),
+        ("nlm_fcr", &printed["neuron_logit_map"]["fcr"]),
+    ] {
+        let i = header.iter().position(|h| *h == col).unwrap();
+        assert_eq!(last[i].parse::<f64>().unwrap(), f(json), "{col}");
+    }
+    for svg in [
+        "embedding_spectrum.svg",
+        "neuron_logit_spectrum.svg",
+        "logit_spectrum_2d.svg",
+        "ffs_fcr.svg",
+    ] {
+        let text = std::fs::read_to_string(out.join(svg)).unwrap();
+        assert!(text.contains("<svg"), "{svg} is not an SVG");
+    }
+}
+
+#[test]
+fn train_writes_the_final_analysis_and_analyze_a_checkpoint_goes_to_its_own_dir() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    train(&run, "1");
+    let from_train: Value =
+        serde_json::from_slice(&std::fs::read(run.join("analysis.json")).unwrap()).unwrap();
+    assert_eq!(from_train["step"], 300);
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(run.join("report.json")).unwrap()).unwrap();
+    assert_eq!(
+        report["key_frequencies"], from_train["embedding"]["key_frequencies"],
+        "report.json carries the final embedding's key frequencies"
+    );
+    assert_eq!(
+        report["final_fourier"]["emb_ffs"],
+        from_train["embedding"]["ffs"]
+    );
+
+    let ckpt = run.join("checkpoints/step_0000200.safetensors");
+    let o = modgrok(&["analyze", ckpt.to_str().unwrap(), "--threads", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    for needle in [
+        "FFS",
+        "(ε = 0.1)",
+        "FCR",
+        "key frequencies",
+        "restricted loss",
+        "Table 4",
+    ] {
+        assert!(text.contains(needle), "summary lacks {needle:?}:\n{text}");
+    }
+    let dir = run.join("analysis_step_0000200");
+    let at_200: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("analysis.json")).unwrap()).unwrap();
+    assert_eq!(at_200["step"], 200);
+    assert_ne!(at_200["tasks"][0]["loss"], from_train["tasks"][0]["loss"]);
+}
+
+#[test]
+fn analyze_a_missing_run_dir_is_one_line_and_exit_2() {
+    let o = modgrok(&["analyze", "/nonexistent/modgrok/run"]);
+    assert_one_line_error(&o, 2, "does not exist");
+    let tmp = tempfile::tempdir().unwrap();
+    let o = modgrok(&["analyze", tmp.path().to_str().unwrap()]);
+    assert_one_line_error(&o, 2, "not a run directory");
+}
+
+#[test]
+fn analyze_refuses_foreign_garbage_and_optimizer_files_with_one_line_and_exit_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    train(&a, "0");
+    train(&b, "2");
+    // A's model placed among B's checkpoints carries A's config: another run.
+    let foreign = b.join("checkpoints/step_0000900.safetensors");
+    std::fs::copy(a.join("final.safetensors"), &foreign).unwrap();
+    let o = modgrok(&["analyze", foreign.to_str().unwrap()]);
+    assert_one_line_error(&o, 1, "another run");
+
+    let garbage = tmp.path().join("garbage.safetensors");
+    std::fs::write(&garbage, b"not a safetensors file").unwrap();
+    let o = modgrok(&["analyze", garbage.to_str().unwrap()]);
+    assert_one_line_error(&o, 1, "garbage.safetensors");
+
+    let optim = a.join("checkpoints/step_0000200.optim.safetensors");
+    let o = modgrok(&["analyze", optim.to_str().unwrap()]);
+    assert_one_line_error(&o, 1, "optimizer file");
+
+    let o = modgrok(&["analyze", a.to_str().unwrap(), "--ffs-eps", "1.5"]);
+    assert_one_line_error(&o, 2, "--ffs-eps");
+}
+
+#[test]
+fn label_stats_of_add_mod_7_match_python_reference_split() {
+    // python3: random.seed(s); random.shuffle(pairs); first int(0.5 · 49) = 24 are train; KL and
+    // entropies of the (x + y) mod 7 label counts, in nats.
+    let expected = [
+        (
+            0,
+            0.36002024588589143,
+            1.8778382404072835,
+            1.8678195150558492,
+        ),
+        (
+            1,
+            0.3315293590212588,
+            1.8502677786635977,
+            1.8705883738175273,
+        ),
+        (
+            2,
+            0.46256983435133664,
+            1.8531520065403457,
+            1.8441207305435896,
+        ),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let csv_path = tmp.path().join("labels.csv");
+    let o = modgrok(&[
+        "label-stats",
+        "--op",
+        "add",
+        "--p",
+        "7",
+        "--frac",
+        "0.5",
+        "--seeds",
+        "3",
+        "--csv",
+        csv_path.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        table.contains("KL(train‖test)") && table.contains("mean"),
+        "{table}"
+    );
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("seed,task,n_train,n_test,kl_train_test,entropy_train,entropy_test")
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 3);
+    for (row, &(seed, kl, h_train, h_test)) in rows.iter().zip(&expected) {
+        assert_eq!(row[..4], [seed.to_string().as_str(), "add", "24", "25"]);
+        let v: Vec<f64> = row[4..].iter().map(|c| c.parse().unwrap()).collect();
+        for (got, want) in v.iter().zip([kl, h_train, h_test]) {
+            assert!(rel(*got, want) < 1e-12, "seed {seed}: {got} vs {want}");
+        }
+    }
+    let o = modgrok(&["label-stats", "--p", "8"]);
+    assert_one_line_error(&o, 2, "p = 8");
+}
