@@ -117,7 +117,7 @@ fn read_header(path: &Path, file: &TensorFile) -> Result<(u64, RunConfig), HostE
         return Err(bad(
             path,
             format!(
-                "format_version {version}, this modgrok reads {FORMAT_VERSION}: use the modgrok that wrote it"
+                "format_version {version:?}, this modgrok reads {FORMAT_VERSION}: use the modgrok that wrote it"
             ),
         ));
     }
@@ -133,31 +133,48 @@ fn read_header(path: &Path, file: &TensorFile) -> Result<(u64, RunConfig), HostE
     Ok((step, config))
 }
 
+/// The model the metadata's config describes; an invalid one is this file's fault (exit 1,
+/// naming the file), not a usage error.
+fn model_of(path: &Path, config: &RunConfig) -> Result<ModelConfig, HostError> {
+    config.model().map_err(|e| {
+        bad(
+            path,
+            format!("metadata `config` holds no valid model ({e})"),
+        )
+    })
+}
+
 /// Gathers `prefix + name` of each of the eight tensors into one flat slice, checking shapes.
+/// Every shape is checked before the slice is allocated, so a damaged `config` in the metadata
+/// that claims a huge model cannot make the reader allocate more than the file holds.
 fn gather(
     path: &Path,
     file: &TensorFile,
     model: &ModelConfig,
     prefix: &str,
 ) -> Result<Vec<f32>, HostError> {
-    let mut flat = vec![0.0; model.n_params()];
+    let mut found = Vec::with_capacity(model.tensors().len());
     for t in model.tensors() {
         let name = format!("{prefix}{}", t.name);
-        let found = file
+        let data = file
             .tensors
             .get(&name)
             .ok_or_else(|| bad(path, format!("tensor {name} missing")))?;
         let want = &t.shape[..t.rank];
-        if found.shape != want {
+        if data.shape != want {
             return Err(bad(
                 path,
                 format!(
                     "tensor {name} has shape {:?}, the config needs {want:?}",
-                    found.shape
+                    data.shape
                 ),
             ));
         }
-        flat[t.range()].copy_from_slice(&found.data);
+        found.push((t.range(), data));
+    }
+    let mut flat = vec![0.0; model.n_params()];
+    for (range, data) in found {
+        flat[range].copy_from_slice(&data.data);
     }
     Ok(flat)
 }
@@ -181,7 +198,7 @@ fn check_no_extra(path: &Path, file: &TensorFile, expected: usize) -> Result<(),
 pub fn read_model(path: &Path) -> Result<ModelFile, HostError> {
     let file = read(path)?;
     let (step, config) = read_header(path, &file)?;
-    let model = config.model()?;
+    let model = model_of(path, &config)?;
     let params = gather(path, &file, &model, "")?;
     match file.tensors.get(MASK_NAME) {
         Some(mask) if mask.shape == [3, 3] && mask.data == MASK => {}
@@ -209,7 +226,7 @@ pub fn read_optim(path: &Path) -> Result<OptimFile, HostError> {
         .get("adamw_step")
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| bad(path, "metadata `adamw_step` missing or not a number"))?;
-    let model = config.model()?;
+    let model = model_of(path, &config)?;
     let m = gather(path, &file, &model, "m.")?;
     let v = gather(path, &file, &model, "v.")?;
     check_no_extra(path, &file, 2 * model.tensors().len())?;

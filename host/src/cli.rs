@@ -23,6 +23,18 @@ pub struct Cli {
 pub enum Command {
     /// Train a model on one operation or a mixture, writing a run directory
     Train(TrainArgs),
+    /// List every named operation: formula, op token, the paper's family
+    Ops(crate::ops_cmd::OpsArgs),
+    /// Train a grid of runs (ops × p × fracs × seeds, or a preset), sharded, resumable
+    Sweep(crate::sweep::SweepArgs),
+    /// Tabulate a sweep's runs as the paper's Table 5: report.md, report.csv, report.svg
+    Report(crate::report_table::ReportArgs),
+    /// Fourier analysis of a trained model: spectra, FFS, FCR, key frequencies, logit
+    /// components, restricted / excluded / Table 4 losses; writes analysis.json and figures
+    Analyze(crate::analysis::AnalyzeArgs),
+    /// KL divergence between train and test label distributions, and their entropies, over
+    /// split seeds (paper App. K)
+    LabelStats(crate::label_stats::LabelStatsArgs),
 }
 
 const TRAIN_EXAMPLES: &str = "\
@@ -31,12 +43,17 @@ Examples:
   modgrok train --op \"x^2 + y\" --frac 0.4 --seed 1
   modgrok train --op add,subtract,multiply --steps 50000 --json
   modgrok train --resume runs/add_p97_f0.3_s0       continue from the newest checkpoint
+  modgrok train --op x2_y2 --init-from runs/add_p97_f0.3_s0 --load embed --freeze embed
+                                                    PT-E: grokked add's W_E, frozen (paper §4)
+  modgrok train --op x2_y2 --init-from runs/add_p97_f0.3_s0 --load transformer --freeze transformer
+                                                    PT-T: its attention and MLP, frozen
+  modgrok train --freeze embed                      a frozen random embedding (paper App. F)
 
 The run directory holds config.json, metrics.csv, checkpoints/, final.safetensors, report.json
 and loss/accuracy plots. Exit status: 0 done, 1 failed while running, 2 bad usage.";
 
 /// Run-defining flags; none may be given with --resume, which reads them from config.json.
-const RUN_FLAGS: [&str; 20] = [
+const RUN_FLAGS: [&str; 24] = [
     "op",
     "p",
     "frac",
@@ -57,6 +74,10 @@ const RUN_FLAGS: [&str; 20] = [
     "patience",
     "grok_threshold",
     "no_stop",
+    "init_from",
+    "load",
+    "freeze",
+    "ffs_eps",
 ];
 
 #[derive(Debug, Clone, Args)]
@@ -132,6 +153,22 @@ pub struct TrainArgs {
     /// Mean test accuracy that counts as grokked
     #[arg(long, default_value_t = 0.999)]
     pub grok_threshold: f64,
+    /// ε of the FFS columns of metrics.csv: a frequency counts when its coefficient exceeds ε
+    /// times the largest of its family (SPEC §5)
+    #[arg(long, default_value_t = modgrok_core::fourier::DEFAULT_FFS_EPS)]
+    pub ffs_eps: f64,
+    /// Start from this model file (final.safetensors, checkpoints/step_*.safetensors, or a run
+    /// directory); same p, dims and vocabulary. PT-E: --load embed --freeze embed
+    #[arg(long, value_name = "CHECKPOINT")]
+    pub init_from: Option<PathBuf>,
+    /// What --init-from loads: comma list of embed, transformer, unembed, full, or tensor names
+    /// [default: full]
+    #[arg(long, value_name = "GROUPS", requires = "init_from")]
+    pub load: Option<String>,
+    /// Tensors never updated (no gradient step, no weight decay): groups as for --load. Alone,
+    /// --freeze embed keeps the random initial embedding
+    #[arg(long, value_name = "GROUPS")]
+    pub freeze: Option<String>,
     /// No progress bar and no summary
     #[arg(long, short)]
     pub quiet: bool,
@@ -154,6 +191,7 @@ impl TrainArgs {
             Ok(Cli {
                 command: Command::Train(args),
             }) => Ok(args),
+            Ok(_) => unreachable!("the verb is train"),
             Err(e) => {
                 let text = e.render().to_string();
                 let first = text.lines().next().unwrap_or_default();
@@ -186,7 +224,26 @@ impl TrainArgs {
             stop_after_grok: !self.no_stop,
             patience: self.patience,
             grok_threshold: self.grok_threshold,
+            ffs_eps: self.ffs_eps,
+            transfer: self.transfer(),
         }
+    }
+
+    /// The transfer settings of `--init-from`, `--load` and `--freeze`, checked by
+    /// [`RunSpec::into_config`].
+    pub fn transfer(&self) -> Option<crate::transfer::Transfer> {
+        use crate::transfer::{Transfer, split_list};
+        let t = Transfer {
+            init_from: self.init_from.as_ref().map(|p| p.display().to_string()),
+            load: match (&self.load, &self.init_from) {
+                (Some(l), _) => split_list(l),
+                (None, Some(_)) => vec!["full".into()],
+                (None, None) => Vec::new(),
+            },
+            freeze: self.freeze.as_deref().map(split_list).unwrap_or_default(),
+            source: None,
+        };
+        (!t.is_noop()).then_some(t)
     }
 
     pub fn options(&self) -> Result<TrainOptions, HostError> {
@@ -236,5 +293,37 @@ pub fn run(cli: &Cli) -> Result<(), HostError> {
                 .and_then(|()| out.flush())
                 .map_err(HostError::io("<stdout>"))
         }
+        Command::Ops(args) => print_stdout(&args.output()),
+        Command::Sweep(args) => {
+            if args.list {
+                return print_stdout(&crate::sweep::list(args)?);
+            }
+            let summary = crate::sweep::run(args)?;
+            if args.json {
+                let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
+                print_stdout(&(json + "\n"))?;
+            } else if !args.quiet {
+                print_stdout(&summary.text())?;
+            }
+            summary.check()
+        }
+        Command::Report(args) => {
+            let md = crate::report_table::run(args)?;
+            if args.quiet {
+                Ok(())
+            } else {
+                print_stdout(&md)
+            }
+        }
+        Command::Analyze(args) => print_stdout(&args.stdout(&args.analyze()?)),
+        Command::LabelStats(args) => print_stdout(&args.run()?),
     }
+}
+
+/// Writes `text` to stdout and flushes it.
+fn print_stdout(text: &str) -> Result<(), HostError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(HostError::io("<stdout>"))
 }

@@ -53,6 +53,14 @@ pub struct RunConfig {
     pub stop_after_grok: bool,
     pub patience: u64,
     pub grok_threshold: f64,
+    /// ε of the FFS columns of `metrics.csv` (SPEC §5). Runs written before the column existed
+    /// read as the default 0.1.
+    #[serde(default = "default_ffs_eps")]
+    pub ffs_eps: f64,
+    /// Where the run's initial weights came from and which tensors are frozen (SPEC §4); absent
+    /// for a plain run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<crate::transfer::Transfer>,
     /// Derived from `op` and `p`, stored so a checkpoint is self-describing (SPEC §1).
     pub tasks: Vec<TaskInfo>,
     pub d_vocab: usize,
@@ -80,6 +88,13 @@ pub struct RunSpec {
     pub stop_after_grok: bool,
     pub patience: u64,
     pub grok_threshold: f64,
+    pub ffs_eps: f64,
+    /// `--init-from`, `--load`, `--freeze`; `None` for a plain run.
+    pub transfer: Option<crate::transfer::Transfer>,
+}
+
+fn default_ffs_eps() -> f64 {
+    modgrok_core::fourier::DEFAULT_FFS_EPS
 }
 
 impl Default for RunSpec {
@@ -106,6 +121,8 @@ impl Default for RunSpec {
             stop_after_grok: true,
             patience: 1000,
             grok_threshold: 0.999,
+            ffs_eps: default_ffs_eps(),
+            transfer: None,
         }
     }
 }
@@ -135,6 +152,12 @@ impl RunSpec {
                 self.grok_threshold
             )));
         }
+        if !(0.0..1.0).contains(&self.ffs_eps) {
+            return Err(HostError::Usage(format!(
+                "--ffs-eps {} must lie in [0, 1): a frequency counts when its coefficient exceeds that fraction of the largest",
+                self.ffs_eps
+            )));
+        }
         let cfg = RunConfig {
             format_version: FORMAT_VERSION,
             crate_version: env!("CARGO_PKG_VERSION").into(),
@@ -160,6 +183,8 @@ impl RunSpec {
             stop_after_grok: self.stop_after_grok,
             patience: self.patience,
             grok_threshold: self.grok_threshold,
+            ffs_eps: self.ffs_eps,
+            transfer: self.transfer.filter(|t| !t.is_noop()),
         };
         let n_params = cfg.model()?.n_params();
         if n_params > MAX_PARAMS {
@@ -168,6 +193,9 @@ impl RunSpec {
             )));
         }
         cfg.adamw().validate()?;
+        if let Some(t) = &cfg.transfer {
+            t.validate()?;
+        }
         let n_pairs = tasks.n_pairs();
         let n_examples = n_pairs.saturating_mul(tasks.len());
         if n_examples > MAX_EXAMPLES {
@@ -215,6 +243,8 @@ impl RunConfig {
             stop_after_grok: self.stop_after_grok,
             patience: self.patience,
             grok_threshold: self.grok_threshold,
+            ffs_eps: self.ffs_eps,
+            transfer: self.transfer.clone(),
         }
     }
 

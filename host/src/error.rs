@@ -33,7 +33,7 @@ pub enum HostError {
     #[error("{}: {reason}", .path.display())]
     BadRunDir { path: PathBuf, reason: String },
 
-    #[error("{}: {source}", .path.display())]
+    #[error("{}: {source}{}", .path.display(), io_hint(source))]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -44,6 +44,20 @@ pub enum HostError {
 
     #[error("{0}")]
     Plot(#[from] crate::plot::PlotError),
+}
+
+/// What to do about the I/O failures a long run meets on a shared machine.
+fn io_hint(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::StorageFull | ErrorKind::FileTooLarge | ErrorKind::QuotaExceeded => {
+            ": free disk space (or raise the file-size limit), then continue the run with `modgrok train --resume RUN_DIR`"
+        }
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem | ErrorKind::NotADirectory => {
+            ": check that every directory on that path exists and is writable, or choose another path"
+        }
+        _ => "",
+    }
 }
 
 impl HostError {

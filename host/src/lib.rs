@@ -3,6 +3,7 @@
 //! The trainer is a library so tests can run it in-process:
 //! [`cli::TrainArgs::train`] (the parsed `modgrok train` flags), or [`train::train_new`] /
 //! [`train::resume`] with a [`config::RunConfig`] and [`train::TrainOptions`].
+pub mod analysis;
 pub mod checkpoint;
 pub mod cli;
 pub mod config;
@@ -11,11 +12,17 @@ pub mod dataset;
 pub mod error;
 pub mod fsio;
 pub mod grok;
+pub mod label_stats;
 pub mod metrics;
+pub mod ops_cmd;
 pub mod parallel;
 pub mod plot;
+pub mod presets;
 pub mod progress;
 pub mod report;
+pub mod report_table;
 pub mod run_dir;
+pub mod sweep;
 pub mod tensor_file;
 pub mod train;
+pub mod transfer;

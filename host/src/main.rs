@@ -1,7 +1,7 @@
 //! `modgrok`: parses the command line, runs it, and maps errors to one line and an exit status
 //! (0 done, 1 failed while running, 2 bad usage).
-use clap::Parser;
 use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
 use modgrok_host::cli::{self, Cli};
 use modgrok_host::error::EXIT_USAGE;
 
@@ -18,7 +18,12 @@ fn main() {
                     .lines()
                     .find(|l| !l.trim().is_empty())
                     .unwrap_or("error");
-                eprintln!("{first} (see `modgrok train --help`)");
+                // Point at the help of the verb given, if any.
+                let verb = std::env::args()
+                    .nth(1)
+                    .filter(|v| Cli::command().find_subcommand(v).is_some())
+                    .map_or(String::new(), |v| format!(" {v}"));
+                eprintln!("{first} (see `modgrok{verb} --help`)");
                 std::process::exit(EXIT_USAGE);
             }
         },

@@ -32,6 +32,13 @@ impl RunDir {
             return Err(HostError::OutExists(root.to_path_buf()));
         }
         if let Some(parent) = root.parent().filter(|p| !p.as_os_str().is_empty()) {
+            // create_dir_all on an existing file says "File exists"; say what is wrong.
+            if parent.exists() && !parent.is_dir() {
+                return Err(HostError::Io {
+                    path: parent.to_path_buf(),
+                    source: std::io::ErrorKind::NotADirectory.into(),
+                });
+            }
             fs::create_dir_all(parent).map_err(HostError::io(parent))?;
         }
         fs::create_dir(root).map_err(|e| match e.kind() {

@@ -94,7 +94,10 @@ pub fn from_bytes(bytes: &[u8]) -> Result<TensorFile, String> {
     let mut tensors = BTreeMap::new();
     for (name, view) in st.tensors() {
         if view.dtype() != Dtype::F32 {
-            return Err(format!("tensor {name} is {:?}, expected F32", view.dtype()));
+            return Err(format!(
+                "tensor {name:?} is {:?}, expected F32",
+                view.dtype()
+            ));
         }
         let data = view
             .data()

@@ -5,19 +5,24 @@
 //!    checkpoint `step_t` = parameters and moments after t updates;
 //! 2. [`prepare`] and [`gradients`] at θ_t: train loss, accuracy and gradient;
 //! 3. at a logged step (t % log_every == 0, or the last step) [`evaluate`] the test set at the
-//!    same θ_t and append row t; metrics of epoch t come before its update (SPEC §4);
+//!    same θ_t, measure FFS and FCR of θ_t ([`FourierProbe`]) and append row t; metrics of
+//!    epoch t come before its update (SPEC §4);
 //! 4. stop if t is the last step, or if a logged step finds test accuracy has held ≥ the
 //!    threshold for `patience` steps; otherwise AdamW update t + 1.
 //!
 //! Every reduction runs in core's order whatever the thread count ([`Parallel`]), so the run is a
 //! pure function of its config; resuming reloads θ, m, v from a checkpoint and the early-stopping
 //! state from the metrics rows before it, and continues to the same bytes.
+//!
+//! At the end: `final.safetensors`, the final Fourier analysis when the run is small enough
+//! ([`crate::analysis::after_training`]: `analysis.json` and figures), `report.json`, curves.
 use std::path::Path;
 use std::time::Instant;
 
 use modgrok_core::adamw::adamw_step;
 use modgrok_core::model::{N_TENSORS, StepLayout, evaluate, gradients, init_params, prepare};
 
+use crate::analysis::FourierProbe;
 use crate::checkpoint::{self, ModelFile, OptimFile};
 use crate::config::RunConfig;
 use crate::curves;
@@ -61,6 +66,7 @@ pub fn default_threads() -> usize {
 
 /// How a session ended.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // one per session; boxing the report buys nothing
 pub enum Outcome {
     Finished(Report),
     /// Stopped by [`TrainOptions::halt_after`] after this step.
@@ -84,6 +90,9 @@ pub fn train_new(cfg: &RunConfig, out: &Path, opts: &TrainOptions) -> Result<Out
     let model = cfg.model()?;
     let mut params = vec![0.0; model.n_params()];
     init_params(&model, cfg.seed, &mut params)?;
+    // A transfer run overwrites the tensors it loads and records its source in the config.
+    let loaded = crate::transfer::load_init(cfg, &mut params)?;
+    let cfg = loaded.as_ref().unwrap_or(cfg);
     let dir = RunDir::create(out)?;
     fsio::write_atomic(&dir.config(), cfg.to_json_pretty().as_bytes())?;
     let log = MetricsLog::create(&dir.metrics(), &metrics::header(&cfg.task_names()))?;
@@ -128,6 +137,8 @@ pub fn resume(root: &Path, opts: &TrainOptions) -> Result<Outcome, HostError> {
     };
     fsio::sweep_tmp(&dir.root)?;
     fsio::sweep_tmp(&dir.checkpoints())?;
+    // A kill between writing checkpoint `state.step` and pruning left older ones behind.
+    dir.prune(cfg.keep_checkpoints, state.step)?;
     let header = metrics::header(&cfg.task_names());
     let rows = MetricsLog::truncate_before(&dir.metrics(), &header, state.step)?;
     let expected: Vec<u64> = (0..state.step).step_by(cfg.log_every as usize).collect();
@@ -211,9 +222,10 @@ fn run(
     let mut cache = vec![0.0f32; lay.cache_len()];
     let mut acc = vec![0.0f32; lay.partial_len()];
     let mut grads = vec![0.0f32; model.n_params()];
-    let frozen = [false; N_TENSORS];
+    let frozen: [bool; N_TENSORS] = crate::transfer::frozen_mask(cfg);
     let n_tasks = data.tasks.len();
     let names = cfg.task_names();
+    let mut probe = FourierProbe::new(&model, cfg.p as usize, cfg.ffs_eps)?;
     let start = st.step;
     let clock = Instant::now();
     let progress = Progress::new(cfg.steps, start, opts.progress);
@@ -243,6 +255,7 @@ fn run(
                 step: t,
                 train,
                 test,
+                fourier: probe.measure(&st.params)?,
                 weight_norm: metrics::weight_norm(&st.params),
             };
             log.append(&r.line(&names))?;
@@ -278,6 +291,7 @@ fn run(
     let final_bytes = checkpoint::model_bytes(cfg, &st.params, st.step)?;
     fsio::write_atomic(&dir.final_model(), &final_bytes)?;
     let wall = clock.elapsed().as_secs_f64();
+    let analysis = crate::analysis::after_training(dir, cfg, &st.params, st.step, threads)?;
     let report = Report {
         run_dir: dir.root.display().to_string(),
         op: cfg.op.clone(),
@@ -300,6 +314,9 @@ fn run(
         },
         threads,
         resumed_from,
+        ffs_eps: cfg.ffs_eps,
+        final_fourier: row.fourier,
+        key_frequencies: analysis.map(|a| a.analysis.embedding.key_frequencies),
     };
     let mut json = serde_json::to_string_pretty(&report).unwrap_or_default();
     json.push('\n');
