@@ -26,13 +26,27 @@ fn bench_step(c: &mut Criterion) {
         init_params(&cfg, 0, &mut params).unwrap();
         let (mut m, mut v) = (vec![0.0f32; n], vec![0.0f32; n]);
         let mut ws = vec![0.0f32; lay.workspace_len()];
-        let mut opt = OptimState { m: &mut m, v: &mut v, step: 0 };
+        let mut opt = OptimState {
+            m: &mut m,
+            v: &mut v,
+            step: 0,
+        };
         let frozen = [false; N_TENSORS];
         let hyper = AdamWConfig::default();
         c.bench_function(&format!("train_step/core_serial/p{p}_r0.3"), |b| {
             b.iter(|| {
-                train_step(&cfg, &hyper, &frozen, &mut params, &mut opt, &train, None, 1, &mut ws)
-                    .unwrap()
+                train_step(
+                    &cfg,
+                    &hyper,
+                    &frozen,
+                    &mut params,
+                    &mut opt,
+                    &train,
+                    None,
+                    1,
+                    &mut ws,
+                )
+                .unwrap()
             })
         });
         let mut cache = vec![0.0f32; lay.cache_len()];
@@ -41,7 +55,10 @@ fn bench_step(c: &mut Criterion) {
         c.bench_function(&format!("forward/core_serial/p{p}_r0.3"), |b| {
             b.iter(|| {
                 prepare(&cfg, &params, &mut cache).unwrap();
-                let mut run = Serial { acts: &mut acts, partial: &mut partial };
+                let mut run = Serial {
+                    acts: &mut acts,
+                    partial: &mut partial,
+                };
                 evaluate(&cfg, &params, &cache, &train, 1, &mut run).unwrap()
             })
         });

@@ -18,13 +18,21 @@ fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
 }
 
 fn main() {
-    let (p, frac, threads) = (arg("--p", 97u32), arg("--frac", 0.3f64), arg("--threads", 2usize));
+    let (p, frac, threads) = (
+        arg("--p", 97u32),
+        arg("--frac", 0.3f64),
+        arg("--threads", 2usize),
+    );
     let (steps, warmup) = (arg("--steps", 30u32), arg("--warmup", 3u32));
     let tasks = Tasks::parse(p, "add").expect("p must be a prime below 65536");
     let mut pairs = vec![(0u16, 0u16); tasks.n_pairs()];
-    let n_train = tasks.split(frac, 0, &mut pairs).expect("frac must lie in (0, 1)");
+    let n_train = tasks
+        .split(frac, 0, &mut pairs)
+        .expect("frac must lie in (0, 1)");
     let mut train = vec![Example::default(); tasks.n_examples(n_train)];
-    tasks.fill_examples(&pairs[..n_train], &mut train).expect("buffer sized by n_examples");
+    tasks
+        .fill_examples(&pairs[..n_train], &mut train)
+        .expect("buffer sized by n_examples");
     let cfg = ModelConfig::paper(tasks.d_vocab());
     let lay = StepLayout::new(&cfg).expect("paper dims are valid");
     let n = cfg.n_params();
@@ -38,9 +46,28 @@ fn main() {
     let mut t = 0u64;
     let mut step = || {
         prepare(&cfg, &params, &mut cache).expect("sized");
-        gradients(&cfg, &params, &mut cache, &train, 1, &mut acc, &mut grads, &mut runner).expect("valid batch");
+        gradients(
+            &cfg,
+            &params,
+            &mut cache,
+            &train,
+            1,
+            &mut acc,
+            &mut grads,
+            &mut runner,
+        )
+        .expect("valid batch");
         t += 1;
-        adamw_step(&cfg, &hyper, t, &[false; N_TENSORS], &mut params, &grads, &mut m, &mut v);
+        adamw_step(
+            &cfg,
+            &hyper,
+            t,
+            &[false; N_TENSORS],
+            &mut params,
+            &grads,
+            &mut m,
+            &mut v,
+        );
     };
     for _ in 0..warmup {
         step();

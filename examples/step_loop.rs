@@ -3,33 +3,61 @@
 //! bits of builds for different CPUs (CI compares an AVX2 build with a plain x86-64 one).
 use modgrok::core::adamw::AdamWConfig;
 use modgrok::core::data::{Example, Tasks};
-use modgrok::core::model::{ModelConfig, N_TENSORS, OptimState, StepLayout, init_params, train_step};
+use modgrok::core::model::{
+    ModelConfig, N_TENSORS, OptimState, StepLayout, init_params, train_step,
+};
 
 fn main() {
-    let steps: u32 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(20);
+    let steps: u32 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
     let tasks = Tasks::parse(97, "add").expect("add is a reference op");
     let mut pairs = vec![(0u16, 0u16); tasks.n_pairs()];
     let n_train = tasks.split(0.3, 0, &mut pairs).expect("valid split");
     let mut train = vec![Example::default(); tasks.n_examples(n_train)];
-    tasks.fill_examples(&pairs[..n_train], &mut train).expect("buffer sized");
+    tasks
+        .fill_examples(&pairs[..n_train], &mut train)
+        .expect("buffer sized");
     let cfg = ModelConfig::paper(tasks.d_vocab());
     let n = cfg.n_params();
     let mut params = vec![0.0f32; n];
     init_params(&cfg, 0, &mut params).expect("valid config");
     let (mut m, mut v) = (vec![0.0f32; n], vec![0.0f32; n]);
-    let mut opt = OptimState { m: &mut m, v: &mut v, step: 0 };
+    let mut opt = OptimState {
+        m: &mut m,
+        v: &mut v,
+        step: 0,
+    };
     let mut ws = vec![0.0f32; StepLayout::new(&cfg).expect("valid").workspace_len()];
     let t = std::time::Instant::now();
     let mut loss = 0.0;
     for _ in 0..steps {
-        let s = train_step(&cfg, &AdamWConfig::default(), &[false; N_TENSORS], &mut params, &mut opt, &train, None, 1, &mut ws)
-            .expect("valid step");
+        let s = train_step(
+            &cfg,
+            &AdamWConfig::default(),
+            &[false; N_TENSORS],
+            &mut params,
+            &mut opt,
+            &train,
+            None,
+            1,
+            &mut ws,
+        )
+        .expect("valid step");
         loss = s.train.total_loss();
     }
     let dt = t.elapsed().as_secs_f64() / steps as f64;
-    let fnv = params.iter().chain(&m).chain(&v).fold(0xcbf2_9ce4_8422_2325u64, |h, x| {
-        (h ^ x.to_bits() as u64).wrapping_mul(0x100_0000_01b3)
-    });
+    let fnv = params
+        .iter()
+        .chain(&m)
+        .chain(&v)
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, x| {
+            (h ^ x.to_bits() as u64).wrapping_mul(0x100_0000_01b3)
+        });
     eprintln!("{steps} steps, {:.1} ms/step", dt * 1e3);
-    println!("after {steps} steps: train loss {loss:e} ({:#018x}), params+moments fnv1a {fnv:#018x}", loss.to_bits());
+    println!(
+        "after {steps} steps: train loss {loss:e} ({:#018x}), params+moments fnv1a {fnv:#018x}",
+        loss.to_bits()
+    );
 }

@@ -14,12 +14,21 @@ use modgrok::core::model::{
 use serde_json::Value;
 
 fn fixture() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/reference_tiny.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("fixture present")).expect("valid json")
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/reference_tiny.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).expect("fixture present"))
+        .expect("valid json")
 }
 
 fn floats(v: &Value) -> Vec<f32> {
-    v["data"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect()
+    v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect()
 }
 
 fn setup(fx: &Value) -> (ModelConfig, Vec<f32>, Vec<Example>) {
@@ -34,8 +43,12 @@ fn setup(fx: &Value) -> (ModelConfig, Vec<f32>, Vec<Example>) {
     };
     let mut params = vec![0.0f32; cfg.n_params()];
     for t in cfg.tensors() {
-        let shape: Vec<usize> =
-            fx["init"][t.name]["shape"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
+        let shape: Vec<usize> = fx["init"][t.name]["shape"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap() as usize)
+            .collect();
         assert_eq!(shape, t.shape[..t.rank], "{}", t.name);
         params[t.range()].copy_from_slice(&floats(&fx["init"][t.name]));
     }
@@ -59,7 +72,10 @@ fn assert_close(name: &str, got: &[f32], want: &[f32]) {
     let scale = want.iter().fold(0.0f32, |m, x| m.max(x.abs()));
     assert!(scale > 0.0, "{name}: reference is all zeros");
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!((g - w).abs() <= 1e-5 * scale, "{name}[{i}]: core {g} vs torch {w} (scale {scale})");
+        assert!(
+            (g - w).abs() <= 1e-5 * scale,
+            "{name}[{i}]: core {g} vs torch {w} (scale {scale})"
+        );
     }
 }
 
@@ -74,12 +90,22 @@ fn core_matches_torch_loss_and_every_gradient_within_1e5() {
     let mut partial = vec![0.0f32; lay.partial_len()];
     let mut grads = vec![0.0f32; cfg.n_params()];
     prepare(&cfg, &params, &mut cache).unwrap();
-    let mut run = Serial { acts: &mut acts, partial: &mut partial };
-    let s = gradients(&cfg, &params, &mut cache, &batch, 2, &mut acc, &mut grads, &mut run).unwrap();
+    let mut run = Serial {
+        acts: &mut acts,
+        partial: &mut partial,
+    };
+    let s = gradients(
+        &cfg, &params, &mut cache, &batch, 2, &mut acc, &mut grads, &mut run,
+    )
+    .unwrap();
     let per_task = fx["loss"]["per_task"].as_array().unwrap();
     for t in 0..2 {
         let want = per_task[t].as_f64().unwrap();
-        assert!((s.loss[t] - want).abs() <= 1e-5 * want, "task {t}: {} vs {want}", s.loss[t]);
+        assert!(
+            (s.loss[t] - want).abs() <= 1e-5 * want,
+            "task {t}: {} vs {want}",
+            s.loss[t]
+        );
     }
     let total = fx["loss"]["total"].as_f64().unwrap();
     assert!((s.total_loss() - total).abs() <= 1e-5 * total);
@@ -96,7 +122,11 @@ fn core_matches_torch_after_three_adamw_steps_with_weight_decay_1() {
     let n = cfg.n_params();
     let (mut m, mut v) = (vec![0.0f32; n], vec![0.0f32; n]);
     let mut ws = vec![0.0f32; lay.workspace_len()];
-    let mut opt = OptimState { m: &mut m, v: &mut v, step: 0 };
+    let mut opt = OptimState {
+        m: &mut m,
+        v: &mut v,
+        step: 0,
+    };
     let losses = fx["loss_per_step"].as_array().unwrap();
     for want in losses {
         let s = train_step(
@@ -112,12 +142,28 @@ fn core_matches_torch_after_three_adamw_steps_with_weight_decay_1() {
         )
         .unwrap();
         let want = want.as_f64().unwrap();
-        assert!((s.train.total_loss() - want).abs() <= 1e-5 * want, "{} vs {want}", s.train.total_loss());
+        assert!(
+            (s.train.total_loss() - want).abs() <= 1e-5 * want,
+            "{} vs {want}",
+            s.train.total_loss()
+        );
     }
     assert_eq!(opt.step, 3);
     for t in cfg.tensors() {
-        assert_close(t.name, &params[t.range()], &floats(&fx["after_steps"][t.name]));
-        assert_close(&format!("m.{}", t.name), &m[t.range()], &floats(&fx["exp_avg"][t.name]));
-        assert_close(&format!("v.{}", t.name), &v[t.range()], &floats(&fx["exp_avg_sq"][t.name]));
+        assert_close(
+            t.name,
+            &params[t.range()],
+            &floats(&fx["after_steps"][t.name]),
+        );
+        assert_close(
+            &format!("m.{}", t.name),
+            &m[t.range()],
+            &floats(&fx["exp_avg"][t.name]),
+        );
+        assert_close(
+            &format!("v.{}", t.name),
+            &v[t.range()],
+            &floats(&fx["exp_avg_sq"][t.name]),
+        );
     }
 }

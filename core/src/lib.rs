@@ -7,10 +7,10 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod adamw;
 pub mod data;
 mod error;
 pub mod fourier;
-pub mod adamw;
 pub mod model;
 mod real;
 

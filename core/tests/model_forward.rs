@@ -23,15 +23,32 @@ fn fast_forward_matches_plain_forward() {
     let mut plain_loss = [0.0f64; 2];
     for ex in &batch {
         plain_forward(&cfg, &p64, ex.tokens, &mut scratch, &mut logits).unwrap();
-        plain_loss[ex.task as usize] += cross_entropy(&logits, ex.label as usize, 1.0, None).0 / 49.0;
+        plain_loss[ex.task as usize] +=
+            cross_entropy(&logits, ex.label as usize, 1.0, None).0 / 49.0;
     }
     let mut cache = vec![0.0f64; lay.cache_len()];
     let mut acts = vec![0.0f64; lay.acts_len()];
     let mut partial = vec![0.0f64; lay.partial_len()];
     prepare(&cfg, &p64, &mut cache).unwrap();
-    let s = evaluate(&cfg, &p64, &cache, &batch, 2, &mut Serial { acts: &mut acts, partial: &mut partial }).unwrap();
+    let s = evaluate(
+        &cfg,
+        &p64,
+        &cache,
+        &batch,
+        2,
+        &mut Serial {
+            acts: &mut acts,
+            partial: &mut partial,
+        },
+    )
+    .unwrap();
     for t in 0..2 {
-        assert!((s.loss[t] - plain_loss[t]).abs() <= 1e-12 * plain_loss[t], "{} vs {}", s.loss[t], plain_loss[t]);
+        assert!(
+            (s.loss[t] - plain_loss[t]).abs() <= 1e-12 * plain_loss[t],
+            "{} vs {}",
+            s.loss[t],
+            plain_loss[t]
+        );
     }
 
     let mut s32 = vec![0.0f32; plain_scratch_len(&cfg)];
@@ -58,7 +75,12 @@ fn init_has_the_spec_standard_deviations() {
         let mean = w.iter().map(|&x| x as f64).sum::<f64>() / n;
         let sd = (w.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
         // With n ≥ 13 000 samples the sample sd is within 3% of σ with overwhelming probability.
-        assert!((sd / t.init_std - 1.0).abs() < 0.03, "{}: sd {sd} vs σ {}", t.name, t.init_std);
+        assert!(
+            (sd / t.init_std - 1.0).abs() < 0.03,
+            "{}: sd {sd} vs σ {}",
+            t.name,
+            t.init_std
+        );
         assert!(mean.abs() < 0.05 * t.init_std, "{}: mean {mean}", t.name);
     }
     let mut q = vec![0.0f32; cfg.n_params()];
@@ -72,14 +94,20 @@ fn init_has_the_spec_standard_deviations() {
 fn bad_buffers_and_dims_are_errors() {
     let cfg = tiny();
     let mut small = vec![0.0f32; 10];
-    assert!(matches!(init_params(&cfg, 0, &mut small), Err(Error::BufferTooSmall { .. })));
+    assert!(matches!(
+        init_params(&cfg, 0, &mut small),
+        Err(Error::BufferTooSmall { .. })
+    ));
     let bad = ModelConfig { d_model: 9, ..cfg };
     assert_eq!(bad.validate(), Err(Error::BadDims));
     let zero = ModelConfig { d_mlp: 0, ..cfg };
     assert_eq!(zero.validate(), Err(Error::BadDims));
     let params = tiny_params(0);
     let mut cache = vec![0.0f32; 3];
-    assert!(matches!(prepare(&cfg, &params, &mut cache), Err(Error::BufferTooSmall { .. })));
+    assert!(matches!(
+        prepare(&cfg, &params, &mut cache),
+        Err(Error::BufferTooSmall { .. })
+    ));
     let lay = StepLayout::new(&cfg).unwrap();
     let mut cache = vec![0.0f32; lay.cache_len()];
     prepare(&cfg, &params, &mut cache).unwrap();
@@ -87,9 +115,35 @@ fn bad_buffers_and_dims_are_errors() {
     let mut partial = vec![0.0f32; lay.partial_len()];
     let mut batch = two_task_batch();
     batch[3].tokens[1] = 12;
-    let r = evaluate(&cfg, &params, &cache, &batch, 2, &mut Serial { acts: &mut acts, partial: &mut partial });
-    assert_eq!(r, Err(Error::BadToken { token: 12, d_vocab: 12 }));
-    let r = evaluate(&cfg, &params, &cache, &batch[..2], 0, &mut Serial { acts: &mut acts, partial: &mut partial });
+    let r = evaluate(
+        &cfg,
+        &params,
+        &cache,
+        &batch,
+        2,
+        &mut Serial {
+            acts: &mut acts,
+            partial: &mut partial,
+        },
+    );
+    assert_eq!(
+        r,
+        Err(Error::BadToken {
+            token: 12,
+            d_vocab: 12
+        })
+    );
+    let r = evaluate(
+        &cfg,
+        &params,
+        &cache,
+        &batch[..2],
+        0,
+        &mut Serial {
+            acts: &mut acts,
+            partial: &mut partial,
+        },
+    );
     assert_eq!(r, Err(Error::BadTaskCount { n: 0 }));
 }
 
@@ -120,7 +174,10 @@ fn forward_logits_match_plain_forward() {
         plain_forward(&cfg, &p64, ex.tokens, &mut scratch, &mut want).unwrap();
         let scale = want.iter().fold(0.0f64, |m, x| m.max(x.abs()));
         for z in 0..cfg.d_vocab {
-            assert!((out[i * cfg.d_vocab + z] - want[z]).abs() <= 1e-12 * scale, "example {i} class {z}");
+            assert!(
+                (out[i * cfg.d_vocab + z] - want[z]).abs() <= 1e-12 * scale,
+                "example {i} class {z}"
+            );
         }
     }
 }

@@ -10,8 +10,13 @@ fn loss_f64(cfg: &ModelConfig, params: &[f64], batch: &[Example], n_tasks: usize
     let mut acts = vec![0.0; lay.acts_len()];
     let mut partial = vec![0.0; lay.partial_len()];
     prepare(cfg, params, &mut cache).unwrap();
-    let mut run = Serial { acts: &mut acts, partial: &mut partial };
-    evaluate(cfg, params, &cache, batch, n_tasks, &mut run).unwrap().total_loss()
+    let mut run = Serial {
+        acts: &mut acts,
+        partial: &mut partial,
+    };
+    evaluate(cfg, params, &cache, batch, n_tasks, &mut run)
+        .unwrap()
+        .total_loss()
 }
 
 fn grads_f64(cfg: &ModelConfig, params: &[f64], batch: &[Example], n_tasks: usize) -> Vec<f64> {
@@ -22,8 +27,14 @@ fn grads_f64(cfg: &ModelConfig, params: &[f64], batch: &[Example], n_tasks: usiz
     let mut acc = vec![0.0; lay.partial_len()];
     let mut grads = vec![0.0; cfg.n_params()];
     prepare(cfg, params, &mut cache).unwrap();
-    let mut run = Serial { acts: &mut acts, partial: &mut partial };
-    gradients(cfg, params, &mut cache, batch, n_tasks, &mut acc, &mut grads, &mut run).unwrap();
+    let mut run = Serial {
+        acts: &mut acts,
+        partial: &mut partial,
+    };
+    gradients(
+        cfg, params, &mut cache, batch, n_tasks, &mut acc, &mut grads, &mut run,
+    )
+    .unwrap();
     grads
 }
 
@@ -59,7 +70,11 @@ fn backward_matches_finite_differences_f64() {
                 g[i]
             );
         }
-        assert!(max_g > 1e-4, "{}: gradient is all but zero ({max_g}), the check is vacuous", t.name);
+        assert!(
+            max_g > 1e-4,
+            "{}: gradient is all but zero ({max_g}), the check is vacuous",
+            t.name
+        );
     }
     eprintln!("worst |fd - analytic| = {worst:e}");
 }
@@ -73,12 +88,19 @@ fn gradient_is_sum_over_tasks_of_task_means() {
     let batch = two_task_batch();
     let both = grads_f64(&cfg, &params, &batch, 2);
     let add: Vec<Example> = batch.iter().copied().filter(|e| e.task == 0).collect();
-    let mul: Vec<Example> =
-        batch.iter().filter(|e| e.task == 1).map(|&e| Example { task: 0, ..e }).collect();
+    let mul: Vec<Example> = batch
+        .iter()
+        .filter(|e| e.task == 1)
+        .map(|&e| Example { task: 0, ..e })
+        .collect();
     let g_add = grads_f64(&cfg, &params, &add, 1);
     let g_mul = grads_f64(&cfg, &params, &mul, 1);
     for i in 0..both.len() {
         let sum = g_add[i] + g_mul[i];
-        assert!((both[i] - sum).abs() <= 1e-12 * (1.0 + sum.abs()), "param {i}: {} vs {sum}", both[i]);
+        assert!(
+            (both[i] - sum).abs() <= 1e-12 * (1.0 + sum.abs()),
+            "param {i}: {} vs {sum}",
+            both[i]
+        );
     }
 }

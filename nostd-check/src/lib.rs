@@ -13,7 +13,13 @@ use modgrok_core::data::{Example, Tasks};
 use modgrok_core::model::{ModelConfig, N_TENSORS, OptimState, init_params, train_step};
 
 const P: u32 = 7;
-const CFG: ModelConfig = ModelConfig { d_vocab: P as usize + 5, d_model: 8, n_heads: 2, d_head: 4, d_mlp: 16 };
+const CFG: ModelConfig = ModelConfig {
+    d_vocab: P as usize + 5,
+    d_model: 8,
+    n_heads: 2,
+    d_head: 4,
+    d_mlp: 16,
+};
 const N_PARAMS: usize = 4096;
 const WORKSPACE: usize = 32768;
 
@@ -22,7 +28,11 @@ static mut M: [f32; N_PARAMS] = [0.0; N_PARAMS];
 static mut V: [f32; N_PARAMS] = [0.0; N_PARAMS];
 static mut WS: [f32; WORKSPACE] = [0.0; WORKSPACE];
 static mut PAIRS: [(u16, u16); 49] = [(0, 0); 49];
-static mut EXAMPLES: [Example; 49] = [Example { tokens: [0; 3], label: 0, task: 0 }; 49];
+static mut EXAMPLES: [Example; 49] = [Example {
+    tokens: [0; 3],
+    label: 0,
+    task: 0,
+}; 49];
 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {

@@ -32,7 +32,18 @@ pub fn attention_tokens_forward<T: Real>(
     }
     o.fill(T::ZERO);
     for h in 0..h_n {
-        gemm_acc(&mut o[h * d..], h_n * d, &v[h * dh..], hd, 1, &w_o_t[h * dh * d..], d, voc, d, dh);
+        gemm_acc(
+            &mut o[h * d..],
+            h_n * d,
+            &v[h * dh..],
+            hd,
+            1,
+            &w_o_t[h * dh * d..],
+            d,
+            voc,
+            d,
+            dh,
+        );
     }
 }
 
@@ -76,7 +87,11 @@ pub fn attention_forward<T: Real>(
     for h in 0..h_n {
         for (j, &t) in tokens.iter().enumerate() {
             let t = t as usize;
-            axpy(r, a[h * 3 + j], &o[(t * h_n + h) * d..(t * h_n + h + 1) * d]);
+            axpy(
+                r,
+                a[h * 3 + j],
+                &o[(t * h_n + h) * d..(t * h_n + h + 1) * d],
+            );
         }
     }
 }
@@ -172,8 +187,30 @@ pub fn attention_tokens_backward<T: Real>(
     dv.fill(T::ZERO);
     d_w_o.fill(T::ZERO);
     for h in 0..h_n {
-        gemm_acc(&mut dv[h * dh..], hd, &g.d_o[h * d..], h_n * d, 1, &w_o[h * dh..], hd, voc, dh, d);
-        gemm_acc(&mut d_w_o[h * dh..], hd, &g.d_o[h * d..], 1, h_n * d, &v[h * dh..], hd, d, dh, voc);
+        gemm_acc(
+            &mut dv[h * dh..],
+            hd,
+            &g.d_o[h * d..],
+            h_n * d,
+            1,
+            &w_o[h * dh..],
+            hd,
+            voc,
+            dh,
+            d,
+        );
+        gemm_acc(
+            &mut d_w_o[h * dh..],
+            hd,
+            &g.d_o[h * d..],
+            1,
+            h_n * d,
+            &v[h * dh..],
+            hd,
+            d,
+            dh,
+            voc,
+        );
     }
     for (d_w, src) in [(d_w_q, &*g.dq), (d_w_k, &*g.dk), (d_w_v, &*dv)] {
         d_w.fill(T::ZERO);

@@ -89,12 +89,24 @@ impl TensorInfo {
 impl ModelConfig {
     /// The paper's model (d_model 128, 4 heads of 32, d_mlp 512) for a vocabulary.
     pub const fn paper(d_vocab: usize) -> Self {
-        ModelConfig { d_vocab, d_model: 128, n_heads: 4, d_head: 32, d_mlp: 512 }
+        ModelConfig {
+            d_vocab,
+            d_model: 128,
+            n_heads: 4,
+            d_head: 32,
+            d_mlp: 512,
+        }
     }
 
     /// Every dimension positive and below 2^16, and `d_model = n_heads · d_head`.
     pub fn validate(&self) -> Result<(), Error> {
-        let dims = [self.d_vocab, self.d_model, self.n_heads, self.d_head, self.d_mlp];
+        let dims = [
+            self.d_vocab,
+            self.d_model,
+            self.n_heads,
+            self.d_head,
+            self.d_mlp,
+        ];
         if dims.iter().any(|&d| d == 0 || d >= 1 << 16)
             || self.n_heads.checked_mul(self.d_head) != Some(self.d_model)
         {
@@ -110,7 +122,13 @@ impl ModelConfig {
 
     /// All tensors in layout order.
     pub fn tensors(&self) -> [TensorInfo; N_TENSORS] {
-        let (v, d, h, dh, m) = (self.d_vocab, self.d_model, self.n_heads, self.d_head, self.d_mlp);
+        let (v, d, h, dh, m) = (
+            self.d_vocab,
+            self.d_model,
+            self.n_heads,
+            self.d_head,
+            self.d_mlp,
+        );
         let sd_vocab = 1.0 / libm::sqrt(v as f64);
         let sd_model = 1.0 / libm::sqrt(d as f64);
         let spec: [([usize; 3], usize, f64); N_TENSORS] = [
@@ -126,7 +144,14 @@ impl ModelConfig {
         let mut offset = 0;
         Param::ALL.map(|param| {
             let (shape, rank, init_std) = spec[param as usize];
-            let info = TensorInfo { param, name: param.name(), offset, shape, rank, init_std };
+            let info = TensorInfo {
+                param,
+                name: param.name(),
+                offset,
+                shape,
+                rank,
+                init_std,
+            };
             offset += info.len();
             info
         })
@@ -193,6 +218,15 @@ impl<'a, T> WeightsMut<'a, T> {
         let (w_in, rest) = rest.split_at_mut(t[5].len());
         let (w_out, rest) = rest.split_at_mut(t[6].len());
         let w_u = &mut rest[..t[7].len()];
-        WeightsMut { w_e, w_q, w_k, w_v, w_o, w_in, w_out, w_u }
+        WeightsMut {
+            w_e,
+            w_q,
+            w_k,
+            w_v,
+            w_o,
+            w_in,
+            w_out,
+            w_u,
+        }
     }
 }

@@ -41,7 +41,10 @@ pub fn init_params(cfg: &ModelConfig, seed: u64, params: &mut [f32]) -> Result<(
     cfg.validate()?;
     let n = cfg.n_params();
     if params.len() < n {
-        return Err(Error::BufferTooSmall { need: n, got: params.len() });
+        return Err(Error::BufferTooSmall {
+            need: n,
+            got: params.len(),
+        });
     }
     let mut rng = SplitMix64::new(seed);
     let mut spare: Option<f64> = None;

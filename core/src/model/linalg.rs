@@ -59,7 +59,11 @@ pub fn gemm_acc<T: Real>(
             for k in 0..kc {
                 for j in 0..NJ {
                     let col = n_full + j;
-                    b_tail[k * NJ + j] = if col < n { b_k0[k * ldb + col] } else { T::ZERO };
+                    b_tail[k * NJ + j] = if col < n {
+                        b_k0[k * ldb + col]
+                    } else {
+                        T::ZERO
+                    };
                 }
             }
         }
@@ -67,8 +71,11 @@ pub fn gemm_acc<T: Real>(
             let rows = (m - i0).min(MR);
             for k in 0..kc {
                 for r in 0..MR {
-                    pack[k * MR + r] =
-                        if r < rows { a[(i0 + r) * a_row + (k0 + k) * a_col] } else { T::ZERO };
+                    pack[k * MR + r] = if r < rows {
+                        a[(i0 + r) * a_row + (k0 + k) * a_col]
+                    } else {
+                        T::ZERO
+                    };
                 }
             }
             let pack = &pack[..kc * MR];
@@ -141,7 +148,10 @@ pub fn carve<'a, T, const N: usize>(mut buf: &'a [T], lens: [usize; N]) -> [&'a 
 }
 
 /// Mutable [`carve`].
-pub fn carve_mut<'a, T, const N: usize>(mut buf: &'a mut [T], lens: [usize; N]) -> [&'a mut [T]; N] {
+pub fn carve_mut<'a, T, const N: usize>(
+    mut buf: &'a mut [T],
+    lens: [usize; N],
+) -> [&'a mut [T]; N] {
     lens.map(|n| {
         let (a, b) = core::mem::take(&mut buf).split_at_mut(n);
         buf = b;

@@ -44,7 +44,12 @@ pub fn mlp_backward<T: Real>(
     dr: &mut [T],
     [n, d, h]: [usize; 3],
 ) {
-    let (dm, dr, drr, m) = (&mut dm[..n * h], &mut dr[..n * d], &drr[..n * d], &m[..n * h]);
+    let (dm, dr, drr, m) = (
+        &mut dm[..n * h],
+        &mut dr[..n * d],
+        &drr[..n * d],
+        &m[..n * h],
+    );
     dm.fill(T::ZERO);
     gemm_acc(dm, h, drr, d, 1, w_out, h, n, h, d);
     for (g, &mi) in dm.iter_mut().zip(m) {

@@ -24,7 +24,10 @@ pub fn plain_forward<T: Real>(
     cfg.validate()?;
     let need = plain_scratch_len(cfg);
     if scratch.len() < need || params.len() < cfg.n_params() || logits.len() < cfg.d_vocab {
-        return Err(Error::BufferTooSmall { need, got: scratch.len() });
+        return Err(Error::BufferTooSmall {
+            need,
+            got: scratch.len(),
+        });
     }
     let (d, h_n, dh, m_n, voc) = (cfg.d_model, cfg.n_heads, cfg.d_head, cfg.d_mlp, cfg.d_vocab);
     let hd = h_n * dh;
@@ -32,7 +35,10 @@ pub fn plain_forward<T: Real>(
     let [x, qkv, z, r, m] = carve_mut(scratch, [3 * d, 9 * hd, 3 * hd, 3 * d, m_n]);
     for (s, &t) in tokens.iter().enumerate() {
         if t as usize >= voc {
-            return Err(Error::BadToken { token: t as u32, d_vocab: voc });
+            return Err(Error::BadToken {
+                token: t as u32,
+                d_vocab: voc,
+            });
         }
         for c in 0..d {
             x[s * d + c] = w.w_e[c * voc + t as usize];
@@ -41,7 +47,8 @@ pub fn plain_forward<T: Real>(
     for (which, w_x) in [w.w_q, w.w_k, w.w_v].into_iter().enumerate() {
         for s in 0..3 {
             for row in 0..hd {
-                qkv[(which * 3 + s) * hd + row] = dot(&w_x[row * d..(row + 1) * d], &x[s * d..(s + 1) * d]);
+                qkv[(which * 3 + s) * hd + row] =
+                    dot(&w_x[row * d..(row + 1) * d], &x[s * d..(s + 1) * d]);
             }
         }
     }
@@ -77,7 +84,8 @@ pub fn plain_forward<T: Real>(
     }
     for s in 0..3 {
         for c in 0..d {
-            r[s * d + c] = x[s * d + c] + dot(&w.w_o[c * hd..(c + 1) * hd], &z[s * hd..(s + 1) * hd]);
+            r[s * d + c] =
+                x[s * d + c] + dot(&w.w_o[c * hd..(c + 1) * hd], &z[s * hd..(s + 1) * hd]);
         }
     }
     let r2 = &mut r[2 * d..3 * d];

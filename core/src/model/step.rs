@@ -42,7 +42,21 @@ impl StepLayout {
         let c = &self.cfg;
         let (v, d, hd, m) = (c.d_vocab, c.d_model, c.n_heads * c.d_head, c.d_mlp);
         let o = v * c.n_heads * d;
-        [v * d, v * hd, v * hd, v * hd, o, d * m, m * d, v * d, v * hd, d * hd, d * hd, d * hd, hd * d]
+        [
+            v * d,
+            v * hd,
+            v * hd,
+            v * hd,
+            o,
+            d * m,
+            m * d,
+            v * d,
+            v * hd,
+            d * hd,
+            d * hd,
+            d * hd,
+            hd * d,
+        ]
     }
 
     /// a [B, H, 3], r [B, D], m [B, M], r' [B, D], logits [B, V], dlogits [B, V], dr' [B, D],
@@ -51,14 +65,32 @@ impl StepLayout {
         let c = &self.cfg;
         let (v, d, m) = (c.d_vocab, c.d_model, c.d_mlp);
         let b = BLOCK;
-        [b * c.n_heads * 3, b * d, b * m, b * d, b * v, b * v, b * d, b * m, b * d]
+        [
+            b * c.n_heads * 3,
+            b * d,
+            b * m,
+            b * d,
+            b * v,
+            b * v,
+            b * d,
+            b * m,
+            b * d,
+        ]
     }
 
     /// dW_U [D, V], dW_out [D, M], dW_in [M, D], de [V, D], dq, dk [V, H, d_head], d_o [V, H, D].
     fn partial_parts(&self) -> [usize; 7] {
         let c = &self.cfg;
         let (v, d, hd, m) = (c.d_vocab, c.d_model, c.n_heads * c.d_head, c.d_mlp);
-        [d * v, d * m, m * d, v * d, v * hd, v * hd, v * c.n_heads * d]
+        [
+            d * v,
+            d * m,
+            m * d,
+            v * d,
+            v * hd,
+            v * hd,
+            v * c.n_heads * d,
+        ]
     }
 
     /// Length of the per-step token cache.
@@ -94,7 +126,11 @@ pub struct BlockStats {
 
 impl Default for BlockStats {
     fn default() -> Self {
-        BlockStats { loss_sum: [0.0; MAX_TASKS], correct: [0; MAX_TASKS], count: [0; MAX_TASKS] }
+        BlockStats {
+            loss_sum: [0.0; MAX_TASKS],
+            correct: [0; MAX_TASKS],
+            count: [0; MAX_TASKS],
+        }
     }
 }
 
@@ -122,7 +158,12 @@ pub struct EvalStats {
 
 impl EvalStats {
     fn from_sums(s: &BlockStats, n_tasks: usize) -> Self {
-        let mut out = EvalStats { n_tasks, loss: [0.0; MAX_TASKS], acc: [0.0; MAX_TASKS], count: s.count };
+        let mut out = EvalStats {
+            n_tasks,
+            loss: [0.0; MAX_TASKS],
+            acc: [0.0; MAX_TASKS],
+            count: s.count,
+        };
         for i in 0..n_tasks {
             if s.count[i] > 0 {
                 out.loss[i] = s.loss_sum[i] / s.count[i] as f64;
@@ -190,9 +231,27 @@ pub fn prepare<T: Real>(cfg: &ModelConfig, params: &[T], cache: &mut [T]) -> Res
     check_len(params.len(), cfg.n_params())?;
     check_len(cache.len(), lay.cache_len())?;
     let w = Weights::split(cfg, params);
-    let [e, q, k, v, o, w_in_t, w_out_t, w_u_t, _dv, w_q_t, w_k_t, w_v_t, w_o_t] =
-        carve_mut(cache, lay.cache_parts());
-    let (d, m, voc, hd) = (cfg.d_model, cfg.d_mlp, cfg.d_vocab, cfg.n_heads * cfg.d_head);
+    let [
+        e,
+        q,
+        k,
+        v,
+        o,
+        w_in_t,
+        w_out_t,
+        w_u_t,
+        _dv,
+        w_q_t,
+        w_k_t,
+        w_v_t,
+        w_o_t,
+    ] = carve_mut(cache, lay.cache_parts());
+    let (d, m, voc, hd) = (
+        cfg.d_model,
+        cfg.d_mlp,
+        cfg.d_vocab,
+        cfg.n_heads * cfg.d_head,
+    );
     embed_forward(w.w_e, e, d, voc);
     transpose(w.w_q, w_q_t, hd, d);
     transpose(w.w_k, w_k_t, hd, d);
@@ -215,7 +274,11 @@ fn transpose<T: Real>(src: &[T], dst: &mut [T], rows: usize, cols: usize) {
 }
 
 fn check_len(got: usize, need: usize) -> Result<(), Error> {
-    if got < need { Err(Error::BufferTooSmall { need, got }) } else { Ok(()) }
+    if got < need {
+        Err(Error::BufferTooSmall { need, got })
+    } else {
+        Ok(())
+    }
 }
 
 /// Checks tokens, labels and task indices, and returns each task's weight `1/N_task`.
@@ -231,11 +294,16 @@ fn task_scales(
     for ex in examples {
         for &t in ex.tokens.iter().chain([&ex.label]) {
             if t as usize >= cfg.d_vocab {
-                return Err(Error::BadToken { token: t as u32, d_vocab: cfg.d_vocab });
+                return Err(Error::BadToken {
+                    token: t as u32,
+                    d_vocab: cfg.d_vocab,
+                });
             }
         }
         if ex.task as usize >= n_tasks {
-            return Err(Error::BadTaskCount { n: ex.task as usize + 1 });
+            return Err(Error::BadTaskCount {
+                n: ex.task as usize + 1,
+            });
         }
         count[ex.task as usize] += 1;
     }
@@ -261,14 +329,27 @@ fn run_block<T: Real>(
     let backward = partial.is_some();
     let mut stats = BlockStats::default();
     for (i, ex) in examples.iter().enumerate() {
-        attention_forward(cfg, ex.tokens, e, q, k, o, &mut a[i * h3..(i + 1) * h3], &mut r[i * d..(i + 1) * d]);
+        attention_forward(
+            cfg,
+            ex.tokens,
+            e,
+            q,
+            k,
+            o,
+            &mut a[i * h3..(i + 1) * h3],
+            &mut r[i * d..(i + 1) * d],
+        );
     }
     mlp_forward(r, w_in_t, w_out_t, mh, rr, [n, d, m]);
     unembed_forward(rr, w.w_u, logits, [n, d, voc]);
     for (i, ex) in examples.iter().enumerate() {
         let li = i * voc..(i + 1) * voc;
         let task = ex.task as usize;
-        let dl = if backward { Some(&mut dlogits[li.clone()]) } else { None };
+        let dl = if backward {
+            Some(&mut dlogits[li.clone()])
+        } else {
+            None
+        };
         let (loss, correct) = cross_entropy(&logits[li], ex.label as usize, scales[task], dl);
         stats.loss_sum[task] += loss;
         stats.correct[task] += correct as u32;
@@ -280,7 +361,16 @@ fn run_block<T: Real>(
     mlp_backward(drr, mh, w.w_in, w.w_out, dm, dr, [n, d, m]);
     let mut tg = TokenGrads { de, dq, dk, d_o };
     for (i, ex) in examples.iter().enumerate() {
-        attention_backward(cfg, ex.tokens, q, k, o, &a[i * h3..(i + 1) * h3], &dr[i * d..(i + 1) * d], &mut tg);
+        attention_backward(
+            cfg,
+            ex.tokens,
+            q,
+            k,
+            o,
+            &a[i * h3..(i + 1) * h3],
+            &dr[i * d..(i + 1) * d],
+            &mut tg,
+        );
     }
     unembed_weight_grads(rr, dlogits, d_w_u, [n, d, voc]);
     mlp_weight_grads(drr, mh, dm, r, d_w_out, d_w_in, [n, d, m]);
@@ -385,7 +475,11 @@ pub fn forward_logits<T: Real>(
     check_len(cache.len(), lay.cache_len())?;
     check_len(acts.len(), lay.acts_len())?;
     check_len(logits.len(), examples.len() * cfg.d_vocab)?;
-    let n_tasks = examples.iter().map(|e| e.task as usize + 1).max().unwrap_or(1);
+    let n_tasks = examples
+        .iter()
+        .map(|e| e.task as usize + 1)
+        .max()
+        .unwrap_or(1);
     let scales = task_scales(cfg, examples, n_tasks)?;
     let voc = cfg.d_vocab;
     let logits_at = lay.acts_parts()[..4].iter().sum::<usize>();
@@ -432,7 +526,13 @@ pub fn train_step(
     check_len(opt.m.len().min(opt.v.len()), n)?;
     let [cache, acc, grads, acts, partial] = carve_mut(
         workspace,
-        [lay.cache_len(), lay.partial_len(), n, lay.acts_len(), lay.partial_len()],
+        [
+            lay.cache_len(),
+            lay.partial_len(),
+            n,
+            lay.acts_len(),
+            lay.partial_len(),
+        ],
     );
     prepare(cfg, params, cache)?;
     let mut serial = Serial { acts, partial };
@@ -443,5 +543,8 @@ pub fn train_step(
     };
     opt.step += 1;
     adamw_step(cfg, hyper, opt.step, frozen, params, grads, opt.m, opt.v);
-    Ok(StepStats { train: train_stats, test: test_stats })
+    Ok(StepStats {
+        train: train_stats,
+        test: test_stats,
+    })
 }

@@ -21,6 +21,11 @@ pub fn unembed_backward<T: Real>(dlogits: &[T], w_u_t: &[T], drr: &mut [T], [n, 
 
 /// `dW_U[c][z] += Σ_e r'[e][c]·dlogits[e][z]` over a block of n examples, e ascending.
 /// rr: [n, d_model], dlogits: [n, d_vocab], d_w_u: [d_model, d_vocab].
-pub fn unembed_weight_grads<T: Real>(rr: &[T], dlogits: &[T], d_w_u: &mut [T], [n, d, v]: [usize; 3]) {
+pub fn unembed_weight_grads<T: Real>(
+    rr: &[T],
+    dlogits: &[T],
+    d_w_u: &mut [T],
+    [n, d, v]: [usize; 3],
+) {
     gemm_acc(d_w_u, v, rr, 1, d, dlogits, v, d, v, n);
 }

@@ -7,7 +7,13 @@ use modgrok_core::model::{ModelConfig, init_params};
 pub const P: u16 = 7;
 
 pub fn tiny() -> ModelConfig {
-    ModelConfig { d_vocab: P as usize + 5, d_model: 8, n_heads: 2, d_head: 4, d_mlp: 16 }
+    ModelConfig {
+        d_vocab: P as usize + 5,
+        d_model: 8,
+        n_heads: 2,
+        d_head: 4,
+        d_mlp: 16,
+    }
 }
 
 /// Init weights scaled by 1.5 so attention is far from uniform and the test is sensitive.
@@ -26,7 +32,11 @@ pub fn two_task_batch() -> Vec<Example> {
         for x in 0..P {
             for y in 0..P {
                 let label = if task == 0 { (x + y) % P } else { (x * y) % P };
-                out.push(Example { tokens: [x, op, y], label, task });
+                out.push(Example {
+                    tokens: [x, op, y],
+                    label,
+                    task,
+                });
             }
         }
     }
