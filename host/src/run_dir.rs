@@ -51,7 +51,10 @@ impl RunDir {
         let dir = RunDir {
             root: root.to_path_buf(),
         };
-        fs::create_dir(dir.checkpoints()).map_err(HostError::io(dir.checkpoints()))?;
+        if let Err(e) = fs::create_dir(dir.checkpoints()) {
+            let _ = fs::remove_dir(&dir.root);
+            return Err(HostError::io(dir.checkpoints())(e));
+        }
         Ok(dir)
     }
 

@@ -94,8 +94,17 @@ pub fn train_new(cfg: &RunConfig, out: &Path, opts: &TrainOptions) -> Result<Out
     let loaded = crate::transfer::load_init(cfg, &mut params)?;
     let cfg = loaded.as_ref().unwrap_or(cfg);
     let dir = RunDir::create(out)?;
-    fsio::write_atomic(&dir.config(), cfg.to_json_pretty().as_bytes())?;
-    let log = MetricsLog::create(&dir.metrics(), &metrics::header(&cfg.task_names()))?;
+    // A directory with no config is not a run: if the disk fills before both files exist,
+    // take the directory away again rather than leave something `--resume` cannot use.
+    let started = fsio::write_atomic(&dir.config(), cfg.to_json_pretty().as_bytes())
+        .and_then(|()| MetricsLog::create(&dir.metrics(), &metrics::header(&cfg.task_names())));
+    let log = match started {
+        Ok(log) => log,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&dir.root);
+            return Err(e);
+        }
+    };
     let n = params.len();
     let state = State {
         step: 0,

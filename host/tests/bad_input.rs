@@ -470,6 +470,23 @@ fn a_full_disk_during_a_checkpoint_write_exits_1_and_the_resume_matches() {
     assert_same_run(&straight, &run);
 }
 
+/// A limit below the size of config.json: the run fails before it exists, and no directory
+/// is left that `--resume` would refuse or a new `--out` would collide with.
+#[test]
+fn a_full_disk_before_the_config_is_written_leaves_no_run_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (straight, run) = (tmp.path().join("straight"), tmp.path().join("run"));
+    tiny_ok(&straight, &[]);
+    let limit = size(&straight.join("config.json")) / 2;
+    let mut args = vec!["train", "--threads", "1", "--p", "7"];
+    args.extend(TINY);
+    let o = with_file_limit(&args, ("--out", &run), limit);
+    assert_refused(&o, 1, "config.json", "file-size limit");
+    assert!(!run.exists(), "a half-made run directory was left behind");
+    tiny_ok(&run, &[]);
+    assert_same_run(&straight, &run);
+}
+
 /// add mod 7 logging every step: metrics.csv outgrows the checkpoint files, so a limit between
 /// the two makes an append of a metrics row fail mid-line.
 const EVERY_STEP: [&str; 17] = [
