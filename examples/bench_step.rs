@@ -5,7 +5,9 @@
 //!   cargo run --release --example bench_step -- --p 97 --frac 0.3 --threads 2 --steps 30
 use modgrok::core::adamw::{AdamWConfig, adamw_step};
 use modgrok::core::data::{Example, Tasks};
-use modgrok::core::model::{ModelConfig, N_TENSORS, StepLayout, gradients, init_params, prepare};
+use modgrok::core::model::{
+    ModelConfig, N_TENSORS, StepLayout, gradients, init_params, prepare_with,
+};
 use modgrok_host::parallel::Parallel;
 
 fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -45,7 +47,7 @@ fn main() {
     let hyper = AdamWConfig::default();
     let mut t = 0u64;
     let mut step = || {
-        prepare(&cfg, &params, &mut cache).expect("sized");
+        prepare_with(&cfg, &params, &mut cache, &mut runner).expect("sized");
         gradients(
             &cfg,
             &params,

@@ -3,7 +3,7 @@
 //! Step t (t updates applied so far, t = 0 the init):
 //! 1. if t is a multiple of `checkpoint_every` (and not where this session started), write
 //!    checkpoint `step_t` = parameters and moments after t updates;
-//! 2. [`prepare`] and [`gradients`] at θ_t: train loss, accuracy and gradient;
+//! 2. [`prepare_with`] and [`gradients`] at θ_t: train loss, accuracy and gradient;
 //! 3. at a logged step (t % log_every == 0, or the last step) [`evaluate`] the test set at the
 //!    same θ_t, measure FFS and FCR of θ_t ([`FourierProbe`]) and append row t; metrics of
 //!    epoch t come before its update (SPEC §4);
@@ -20,7 +20,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use modgrok_core::adamw::adamw_step;
-use modgrok_core::model::{N_TENSORS, StepLayout, evaluate, gradients, init_params, prepare};
+use modgrok_core::model::{N_TENSORS, StepLayout, evaluate, gradients, init_params, prepare_with};
 
 use crate::analysis::FourierProbe;
 use crate::checkpoint::{self, ModelFile, OptimFile};
@@ -245,7 +245,7 @@ fn run(
             write_checkpoint(dir, cfg, &st)?;
             dir.prune(cfg.keep_checkpoints, t)?;
         }
-        prepare(&model, &st.params, &mut cache)?;
+        prepare_with(&model, &st.params, &mut cache, &mut runner)?;
         let train = gradients(
             &model,
             &st.params,

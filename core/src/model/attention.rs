@@ -47,21 +47,16 @@ pub fn attention_tokens_forward<T: Real>(
     }
 }
 
-/// Position 2 of one example `[t0, t1, t2]`:
-/// `a[h][j] = softmax_j(q[t2][h]·k[tj][h] / √d_head)`, `r = e[t2] + Σ_h Σ_j a[h][j]·o[tj][h]`.
-/// a: [n_heads, 3], r: [d_model].
-#[allow(clippy::too_many_arguments)]
+/// Attention weights at position 2 of one example `[t0, t1, t2]`:
+/// `a[h][j] = softmax_j(q[t2][h]·k[tj][h] / √d_head)`. a: [n_heads, 3].
 pub fn attention_forward<T: Real>(
     cfg: &ModelConfig,
     tokens: [u16; 3],
-    e: &[T],
     q: &[T],
     k: &[T],
-    o: &[T],
     a: &mut [T],
-    r: &mut [T],
 ) {
-    let (d, h_n, dh) = (cfg.d_model, cfg.n_heads, cfg.d_head);
+    let (h_n, dh) = (cfg.n_heads, cfg.d_head);
     let sqrt_dh = T::from_f64(libm::sqrt(dh as f64));
     let t2 = tokens[2] as usize;
     for h in 0..h_n {
@@ -83,15 +78,33 @@ pub fn attention_forward<T: Real>(
             a[h * 3 + j] = ex[j] / sum;
         }
     }
-    r.copy_from_slice(&e[t2 * d..(t2 + 1) * d]);
-    for h in 0..h_n {
+}
+
+/// Row of token t, head h in a token table `[f(e); f(o)]`: the e part has `d_vocab` rows, then
+/// one row per (t, h).
+#[inline(always)]
+fn o_row(cfg: &ModelConfig, t: u16, h: usize) -> usize {
+    cfg.d_vocab + t as usize * cfg.n_heads + h
+}
+
+/// A linear map f of the residual at position 2, `f(r) = f(e[t2]) + Σ_h Σ_j a[h][j] f(o[tj][h])`
+/// (h, then j ascending), read from the token table `[f(e); f(o)]` ([d_vocab·(1 + n_heads),
+/// width]). With f = W_in it gives the MLP's pre-activation, with f = W_U^T the logits' residual
+/// part. out: [width].
+pub fn attention_mix<T: Real>(
+    cfg: &ModelConfig,
+    tokens: [u16; 3],
+    a: &[T],
+    table: &[T],
+    out: &mut [T],
+) {
+    let w = out.len();
+    let t2 = tokens[2] as usize;
+    out.copy_from_slice(&table[t2 * w..(t2 + 1) * w]);
+    for h in 0..cfg.n_heads {
         for (j, &t) in tokens.iter().enumerate() {
-            let t = t as usize;
-            axpy(
-                r,
-                a[h * 3 + j],
-                &o[(t * h_n + h) * d..(t * h_n + h + 1) * d],
-            );
+            let row = o_row(cfg, t, h);
+            axpy(out, a[h * 3 + j], &table[row * w..(row + 1) * w]);
         }
     }
 }
@@ -111,38 +124,49 @@ fn dot3<T: Real>(x: &[T], y: [&[T]; 3]) -> [T; 3] {
     s
 }
 
-/// Per-token gradient accumulators, summed over the examples of a block.
-/// de: [d_vocab, d_model]; dq, dk: [d_vocab, n_heads, d_head]; d_o: [d_vocab, n_heads, d_model].
+/// Per-token gradient sums over the examples of a block, for the two token tables of
+/// [`attention_mix`] and for q and k. g: [d_vocab·(1 + n_heads), d_mlp] (sums of dm_pre),
+/// lg: [d_vocab·(1 + n_heads), d_vocab] (sums of dlogits); dq, dk: [d_vocab, n_heads, d_head].
 pub struct TokenGrads<'a, T> {
-    pub de: &'a mut [T],
+    pub g: &'a mut [T],
+    pub lg: &'a mut [T],
     pub dq: &'a mut [T],
     pub dk: &'a mut [T],
-    pub d_o: &'a mut [T],
 }
 
-/// Backward of [`attention_forward`] for one example, given `dr`: adds the residual into
-/// `de[t2]`, `a[h][j]·dr` into `d_o[tj][h]`, and through the softmax
-/// (`ds_j = a_j (da_j − Σ_i a_i da_i)`, `da_j = o[tj][h]·dr`) into `dq[t2][h]` and `dk[tj][h]`.
+/// Backward of one example at position 2, given `dlogits` ([d_vocab]) and `dm` (dm_pre,
+/// [d_mlp]). The residual's gradient is `dr = W_U dlogits + W_in^T dm`, never formed: its dot
+/// with `o[tj][h]` is `da[h][j] = l[o row]·dlogits + p[o row]·dm` (tables `l = [W_U^T e; W_U^T o]`,
+/// `p = [W_in e; W_in o]`), and its per-token sums stay in the logit and MLP spaces: `dlogits`
+/// and `dm` are added into row t2 of lg and g, `a[h][j]·dlogits` and `a[h][j]·dm` into the
+/// (tj, h) rows. Through the softmax, `ds_j = a_j (da_j − Σ_i a_i da_i) / √d_head` goes into
+/// `dq[t2][h]` (times k) and `dk[tj][h]` (times q).
 #[allow(clippy::too_many_arguments)]
 pub fn attention_backward<T: Real>(
     cfg: &ModelConfig,
     tokens: [u16; 3],
     q: &[T],
     k: &[T],
-    o: &[T],
+    [l, p]: [&[T]; 2],
     a: &[T],
-    dr: &[T],
+    dlogits: &[T],
+    dm: &[T],
     g: &mut TokenGrads<'_, T>,
 ) {
-    let (d, h_n, dh) = (cfg.d_model, cfg.n_heads, cfg.d_head);
+    let (h_n, dh) = (cfg.n_heads, cfg.d_head);
+    let (v, m) = (dlogits.len(), dm.len());
     let sqrt_dh = T::from_f64(libm::sqrt(dh as f64));
     let t2 = tokens[2] as usize;
-    add_assign(&mut g.de[t2 * d..(t2 + 1) * d], dr);
+    add_assign(&mut g.lg[t2 * v..(t2 + 1) * v], dlogits);
+    add_assign(&mut g.g[t2 * m..(t2 + 1) * m], dm);
     for h in 0..h_n {
-        let o_at = |j: usize| (tokens[j] as usize * h_n + h) * d;
-        let da = dot3(dr, [&o[o_at(0)..], &o[o_at(1)..], &o[o_at(2)..]]);
-        for j in 0..3 {
-            axpy(&mut g.d_o[o_at(j)..o_at(j) + d], a[h * 3 + j], dr);
+        let rows = tokens.map(|t| o_row(cfg, t, h));
+        let da_l = dot3(dlogits, rows.map(|r| &l[r * v..]));
+        let da_p = dot3(dm, rows.map(|r| &p[r * m..]));
+        let da = [da_l[0] + da_p[0], da_l[1] + da_p[1], da_l[2] + da_p[2]];
+        for (j, &r) in rows.iter().enumerate() {
+            axpy(&mut g.lg[r * v..(r + 1) * v], a[h * 3 + j], dlogits);
+            axpy(&mut g.g[r * m..(r + 1) * m], a[h * 3 + j], dm);
         }
         let a_h = &a[h * 3..h * 3 + 3];
         let sum_ad = a_h[0] * da[0] + a_h[1] * da[1] + a_h[2] * da[2];
@@ -163,7 +187,8 @@ pub fn attention_backward<T: Real>(
     }
 }
 
-/// Weight gradients of attention from the per-token sums, as GEMMs over tokens (t ascending):
+/// Weight gradients of attention from the per-token gradients of e, o, q and k, as GEMMs over
+/// tokens (t ascending):
 /// `dv[t][h] = W_O[:, h]^T d_o[t][h]`, `dW_O[:, h] = Σ_t d_o[t][h] ⊗ v[t][h]`,
 /// `dW_Q[h] = Σ_t dq[t][h] ⊗ e_t` (same for K and V), and
 /// `de[t] += Σ_h (W_Q[h]^T dq[t][h] + …K… + …V…)` added Q, then K, then V.
@@ -174,7 +199,7 @@ pub fn attention_tokens_backward<T: Real>(
     w: [&[T]; 4],
     e: &[T],
     v: &[T],
-    g: &mut TokenGrads<'_, T>,
+    [de, d_o, dq, dk]: [&mut [T]; 4],
     dv: &mut [T],
     d_w_q: &mut [T],
     d_w_k: &mut [T],
@@ -190,7 +215,7 @@ pub fn attention_tokens_backward<T: Real>(
         gemm_acc(
             &mut dv[h * dh..],
             hd,
-            &g.d_o[h * d..],
+            &d_o[h * d..],
             h_n * d,
             1,
             &w_o[h * dh..],
@@ -202,7 +227,7 @@ pub fn attention_tokens_backward<T: Real>(
         gemm_acc(
             &mut d_w_o[h * dh..],
             hd,
-            &g.d_o[h * d..],
+            &d_o[h * d..],
             1,
             h_n * d,
             &v[h * dh..],
@@ -212,11 +237,11 @@ pub fn attention_tokens_backward<T: Real>(
             voc,
         );
     }
-    for (d_w, src) in [(d_w_q, &*g.dq), (d_w_k, &*g.dk), (d_w_v, &*dv)] {
+    for (d_w, src) in [(d_w_q, &*dq), (d_w_k, &*dk), (d_w_v, &*dv)] {
         d_w.fill(T::ZERO);
         gemm_acc(d_w, d, src, 1, hd, e, d, hd, d, voc);
     }
-    for (w_x, src) in [(w_q, &*g.dq), (w_k, &*g.dk), (w_v, &*dv)] {
-        gemm_acc(g.de, d, src, hd, 1, w_x, d, voc, d, hd);
+    for (w_x, src) in [(w_q, &*dq), (w_k, &*dk), (w_v, &*dv)] {
+        gemm_acc(de, d, src, hd, 1, w_x, d, voc, d, hd);
     }
 }

@@ -158,3 +158,12 @@ pub fn carve_mut<'a, T, const N: usize>(
         a
     })
 }
+
+/// `dst[j][i] = src[i][j]`; src: [rows, cols], dst: [cols, rows].
+pub fn transpose<T: Real>(src: &[T], dst: &mut [T], rows: usize, cols: usize) {
+    for i in 0..rows {
+        for j in 0..cols {
+            dst[j * rows + i] = src[i * cols + j];
+        }
+    }
+}

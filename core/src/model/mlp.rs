@@ -1,81 +1,63 @@
-//! The MLP sublayer at the last position, over a block of n examples:
-//! `m = ReLU(W_in r)`, `r' = r + W_out m`. `[n, d, h]` is (examples, d_model, d_mlp).
+//! The MLP at the last position, with `W_in` folded into the per-token tables (SPEC §3 fast
+//! path). The residual stream before the MLP is `r = e[t2] + Σ_h Σ_j a[h][j] o[tj][h]`, so
+//! `W_in r = p[t2] + Σ_h Σ_j a[h][j] p[tj, h]` with the per-token table `p = [W_in e; W_in o]`:
+//! the [d_mlp × d_model] product runs once per token and step instead of once per example.
+//! `m = ReLU(W_in r)` then feeds the logits through the neuron-logit map (see `unembed`).
 use super::linalg::gemm_acc;
 use crate::Real;
 
-/// r: [n, d_model], w_in_t: [d_model, d_mlp] (`W_in^T`), w_out_t: [d_mlp, d_model]
-/// (`W_out^T`); writes m: [n, d_mlp] and rr (`r'`): [n, d_model].
-pub fn mlp_forward<T: Real>(
-    r: &[T],
+/// `p[row][i] = Σ_c x[row][c]·W_in[i][c]` for rows `rows` of the token table x = [e; o]
+/// ([n_rows, d_model]); w_in_t: `W_in^T` [d_model, d_mlp]; p: the rows' [len, d_mlp], zeroed.
+pub fn mlp_tokens_forward<T: Real>(
+    x: &[T],
     w_in_t: &[T],
-    w_out_t: &[T],
-    m: &mut [T],
-    rr: &mut [T],
-    [n, d, h]: [usize; 3],
+    p: &mut [T],
+    rows: core::ops::Range<usize>,
+    [d, m]: [usize; 2],
 ) {
-    let (m, rr, r) = (&mut m[..n * h], &mut rr[..n * d], &r[..n * d]);
-    m.fill(T::ZERO);
-    gemm_acc(m, h, r, d, 1, w_in_t, h, n, h, d);
-    relu(m);
-    rr.fill(T::ZERO);
-    gemm_acc(rr, d, m, h, 1, w_out_t, d, n, d, h);
-    for (o, &ri) in rr.iter_mut().zip(r) {
-        *o = ri + *o;
-    }
+    let n = rows.len();
+    gemm_acc(p, m, &x[rows.start * d..], d, 1, w_in_t, m, n, m, d);
 }
 
-fn relu<T: Real>(x: &mut [T]) {
-    for xi in x {
+/// `m = ReLU(m)` in place; `!(x > 0)` also zeroes NaN.
+pub fn relu<T: Real>(m: &mut [T]) {
+    for xi in m {
         if !(*xi > T::ZERO) {
             *xi = T::ZERO;
         }
     }
 }
 
-/// From `dr'` to `dm_pre = (W_out^T dr') ⊙ [m > 0]` (written to `dm`) and
-/// `dr = dr' + W_in^T dm_pre`, for n examples. w_out: [d_model, d_mlp], w_in: [d_mlp, d_model];
-/// drr, dr: [n, d_model]; m, dm: [n, d_mlp].
-pub fn mlp_backward<T: Real>(
-    drr: &[T],
-    m: &[T],
-    w_in: &[T],
-    w_out: &[T],
-    dm: &mut [T],
-    dr: &mut [T],
-    [n, d, h]: [usize; 3],
-) {
-    let (dm, dr, drr, m) = (
-        &mut dm[..n * h],
-        &mut dr[..n * d],
-        &drr[..n * d],
-        &m[..n * h],
-    );
-    dm.fill(T::ZERO);
-    gemm_acc(dm, h, drr, d, 1, w_out, h, n, h, d);
+/// `dm ⊙= [m > 0]`, the backward of [`relu`] given its output m.
+pub fn relu_backward<T: Real>(m: &[T], dm: &mut [T]) {
     for (g, &mi) in dm.iter_mut().zip(m) {
         if !(mi > T::ZERO) {
             *g = T::ZERO;
         }
     }
-    dr.fill(T::ZERO);
-    gemm_acc(dr, d, dm, h, 1, w_in, d, n, d, h);
-    for (o, &g) in dr.iter_mut().zip(drr) {
-        *o = g + *o;
-    }
 }
 
-/// Over a block of n examples: `dW_out[c][i] += Σ_e dr'[e][c]·m[e][i]` and
-/// `dW_in[i][c] += Σ_e dm_pre[e][i]·r[e][c]`, e ascending.
-/// drr, r: [n, d_model]; m, dm: [n, d_mlp]; d_w_out: [d_model, d_mlp]; d_w_in: [d_mlp, d_model].
-pub fn mlp_weight_grads<T: Real>(
-    drr: &[T],
-    m: &[T],
-    dm: &[T],
-    r: &[T],
-    d_w_out: &mut [T],
+/// From the per-token sums `g[row] = Σ dm_pre` over the uses of table row `row`:
+/// `dW_in[i][c] = Σ_row g[row][i]·x[row][c]` for the rows `rows` of dW_in ([len, d_model],
+/// zeroed), row of the token table ascending. g: [n_x, d_mlp], x: [n_x, d_model].
+pub fn mlp_tokens_weight_grads<T: Real>(
+    g: &[T],
+    x: &[T],
     d_w_in: &mut [T],
-    [n, d, h]: [usize; 3],
+    rows: core::ops::Range<usize>,
+    [n_x, d, m]: [usize; 3],
 ) {
-    gemm_acc(d_w_out, h, drr, 1, d, m, h, d, h, n);
-    gemm_acc(d_w_in, d, dm, 1, h, r, d, h, d, n);
+    gemm_acc(d_w_in, d, &g[rows.start..], 1, m, x, d, rows.len(), d, n_x);
+}
+
+/// `dx[row] = W_in^T g[row]` ([len, d_model], zeroed) for the token-table rows `rows`:
+/// the MLP's share of the gradient of e and o. g: [n_x, d_mlp], w_in: [d_mlp, d_model].
+pub fn mlp_tokens_backward<T: Real>(
+    g: &[T],
+    w_in: &[T],
+    dx: &mut [T],
+    rows: core::ops::Range<usize>,
+    [d, m]: [usize; 2],
+) {
+    gemm_acc(dx, d, &g[rows.start * m..], m, 1, w_in, d, rows.len(), d, m);
 }

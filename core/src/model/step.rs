@@ -1,28 +1,51 @@
 //! The full-batch training step (SPEC §3, §4, §6), split into phases so that any backend can run
-//! the batch blocks its own way and still reproduce core bit for bit:
+//! the work its own way and still reproduce core bit for bit:
 //!
-//! 1. [`prepare`]: per-token `e, q, k, v, o` and the transposed weights (once per step).
-//! 2. Blocks of [`BLOCK`] examples: forward, loss and backward of each block into a zeroed
-//!    partial gradient. Blocks are independent; a [`BlockRunner`] decides where they run.
-//! 3. The partials are added into one accumulator in block order `((0 + p₀) + p₁) + …`.
-//! 4. The per-token sums become weight gradients ([`gradients`] does 2–4).
+//! 1. [`prepare`]: per-token tables, once per step. `x = [e; o]` holds the embedding `e[t]` and
+//!    the head outputs `o[t][h] = W_O[:, h] v[t][h]`; since the residual at position 2 is
+//!    `r = e[t2] + Σ a·o`, every linear map of r is a mix of the same map of x's rows, so the
+//!    tables `p = W_in x` and `l = W_U^T x` and the neuron-logit map `W_U^T W_out` replace the
+//!    per-example products with `W_in`, `W_out` and `W_U` (about half the FLOPs of the step).
+//! 2. The examples in [`GROUPS`] groups of consecutive examples: forward, loss and backward of
+//!    each group (in chunks of [`BLOCK`]) into a zeroed partial of per-token sums. Groups are
+//!    independent; a [`BlockRunner`] decides where they run.
+//! 3. The partials are added into one accumulator in group order `((0 + p₀) + p₁) + …`.
+//! 4. The per-token sums become weight gradients by GEMMs over the token tables ([`gradients`]
+//!    does 2–4).
 //! 5. [`adamw_step`](crate::adamw::adamw_step).
+//!
+//! The once-per-step GEMMs of 1 and 4 may be cut into row chunks run anywhere ([`prepare_with`],
+//! [`gradients`]): each output element is one sum in a fixed order, whatever the cut.
 use super::attention::{
-    TokenGrads, attention_backward, attention_forward, attention_tokens_backward,
+    TokenGrads, attention_backward, attention_forward, attention_mix, attention_tokens_backward,
     attention_tokens_forward,
 };
 use super::config::{ModelConfig, N_TENSORS, Weights, WeightsMut};
 use super::embed::{embed_backward, embed_forward};
-use super::linalg::{add_assign, carve, carve_mut};
+use super::linalg::{add_assign, carve, carve_mut, transpose};
 use super::loss::cross_entropy;
-use super::mlp::{mlp_backward, mlp_forward, mlp_weight_grads};
-use super::unembed::{unembed_backward, unembed_forward, unembed_weight_grads};
+use super::mlp::{
+    mlp_tokens_backward, mlp_tokens_forward, mlp_tokens_weight_grads, relu, relu_backward,
+};
+use super::unembed::{
+    mlp_out_weight_grads_t, neuron_logit_map_forward, neuron_logit_map_grad, unembed_backward,
+    unembed_forward, unembed_tokens_backward, unembed_tokens_forward, unembed_weight_grads,
+};
 use crate::adamw::{AdamWConfig, adamw_step};
 use crate::data::Example;
 use crate::{Error, MAX_TASKS, Real};
+use core::ops::Range;
 
-/// Examples per block: the unit of the batch reduction and of parallel work (SPEC §6).
+/// Examples per chunk: the activations of one chunk live in one `acts` buffer.
 pub const BLOCK: usize = 64;
+
+/// The examples are cut into at most this many groups of `⌈n / GROUPS⌉` consecutive examples,
+/// the unit of the batch reduction and of parallel work (SPEC §6). A function of the example
+/// count only, never of the thread count.
+pub const GROUPS: usize = 8;
+
+/// Row chunks per once-per-step GEMM output, for parallel runners.
+const SPLIT: usize = 8;
 
 /// Buffer sizes of the step for one model config.
 #[derive(Debug, Clone, Copy)]
@@ -36,61 +59,58 @@ impl StepLayout {
         Ok(StepLayout { cfg: *cfg })
     }
 
-    /// e [V, D], q, k, v [V, H, d_head], o [V, H, D], W_in^T [D, M], W_out^T [M, D],
-    /// W_U^T [V, D], dv [V, H, d_head], W_Q^T, W_K^T, W_V^T [D, H·d_head], W_O^T [H·d_head, D].
-    fn cache_parts(&self) -> [usize; 13] {
+    /// Rows of the token tables: d_vocab for e, then d_vocab · n_heads for o.
+    fn n_x(&self) -> usize {
+        self.cfg.d_vocab * (1 + self.cfg.n_heads)
+    }
+
+    /// x [n_x, D], q, k, v [V, H, d_head], W_in^T [D, M], W_U^T [V, D], p [n_x, M],
+    /// l [n_x, V], neuron_logit_map [V, M] and its transpose [M, V], dv [V, H, d_head],
+    /// W_Q^T, W_K^T, W_V^T [D, H·d_head], W_O^T [H·d_head, D], dx [n_x, D], dW_out^T [M, D].
+    fn cache_parts(&self) -> [usize; 17] {
         let c = &self.cfg;
-        let (v, d, hd, m) = (c.d_vocab, c.d_model, c.n_heads * c.d_head, c.d_mlp);
-        let o = v * c.n_heads * d;
+        let (v, d, hd, m, nx) = (
+            c.d_vocab,
+            c.d_model,
+            c.n_heads * c.d_head,
+            c.d_mlp,
+            self.n_x(),
+        );
         [
-            v * d,
+            nx * d,
             v * hd,
             v * hd,
             v * hd,
-            o,
             d * m,
-            m * d,
             v * d,
+            nx * m,
+            nx * v,
+            v * m,
+            m * v,
             v * hd,
             d * hd,
             d * hd,
             d * hd,
             hd * d,
-        ]
-    }
-
-    /// a [B, H, 3], r [B, D], m [B, M], r' [B, D], logits [B, V], dlogits [B, V], dr' [B, D],
-    /// dm [B, M], dr [B, D].
-    fn acts_parts(&self) -> [usize; 9] {
-        let c = &self.cfg;
-        let (v, d, m) = (c.d_vocab, c.d_model, c.d_mlp);
-        let b = BLOCK;
-        [
-            b * c.n_heads * 3,
-            b * d,
-            b * m,
-            b * d,
-            b * v,
-            b * v,
-            b * d,
-            b * m,
-            b * d,
-        ]
-    }
-
-    /// dW_U [D, V], dW_out [D, M], dW_in [M, D], de [V, D], dq, dk [V, H, d_head], d_o [V, H, D].
-    fn partial_parts(&self) -> [usize; 7] {
-        let c = &self.cfg;
-        let (v, d, hd, m) = (c.d_vocab, c.d_model, c.n_heads * c.d_head, c.d_mlp);
-        [
-            d * v,
-            d * m,
+            nx * d,
             m * d,
-            v * d,
-            v * hd,
-            v * hd,
-            v * c.n_heads * d,
         ]
+    }
+
+    /// a [B, H, 3], m [B, M], logits [B, V], dlogits [B, V], dm_pre [B, M].
+    fn acts_parts(&self) -> [usize; 5] {
+        let c = &self.cfg;
+        let (v, m) = (c.d_vocab, c.d_mlp);
+        let b = BLOCK;
+        [b * c.n_heads * 3, b * m, b * v, b * v, b * m]
+    }
+
+    /// g [n_x, M], lg [n_x, V] (per-token sums, see `TokenGrads`), d neuron_logit_map^T [M, V],
+    /// dq, dk [V, H, d_head].
+    fn partial_parts(&self) -> [usize; 5] {
+        let c = &self.cfg;
+        let (v, hd, m, nx) = (c.d_vocab, c.n_heads * c.d_head, c.d_mlp, self.n_x());
+        [nx * m, nx * v, m * v, v * hd, v * hd]
     }
 
     /// Length of the per-step token cache.
@@ -98,21 +118,27 @@ impl StepLayout {
         self.cache_parts().iter().sum()
     }
 
-    /// Length of one block's activations.
+    /// Length of one chunk's activations.
     pub fn acts_len(&self) -> usize {
         self.acts_parts().iter().sum()
     }
 
-    /// Length of one block's partial gradient (and of the accumulator).
+    /// Length of one group's partial sums (and of the accumulator).
     pub fn partial_len(&self) -> usize {
         self.partial_parts().iter().sum()
     }
 
     /// Length of the single workspace that [`train_step`] carves up: cache, accumulator,
-    /// gradients, and one block's activations and partial.
+    /// gradients, and one chunk's activations and one group's partial.
     pub fn workspace_len(&self) -> usize {
         self.cache_len() + 2 * self.partial_len() + self.cfg.n_params() + self.acts_len()
     }
+}
+
+/// The groups of `n` examples: `(group size, number of groups)`.
+fn groups(n: usize) -> (usize, usize) {
+    let size = n.div_ceil(GROUPS).max(1);
+    (size, n.div_ceil(size))
 }
 
 /// Per-task sums of one block (or of many, merged in order).
@@ -225,33 +251,57 @@ impl<T> BlockRunner<T> for Serial<'_, T> {
     }
 }
 
-/// Phase 1: fills the token cache from the parameters.
+/// Phase 1: fills the token cache from the parameters, on this thread.
 pub fn prepare<T: Real>(cfg: &ModelConfig, params: &[T], cache: &mut [T]) -> Result<(), Error> {
+    prepare_tables(cfg, params, cache, None::<&mut Serial<'_, T>>)
+}
+
+/// [`prepare`] with the large GEMMs cut into row chunks on `runner`; the same bits.
+pub fn prepare_with<T: Real, R: BlockRunner<T>>(
+    cfg: &ModelConfig,
+    params: &[T],
+    cache: &mut [T],
+    runner: &mut R,
+) -> Result<(), Error> {
+    prepare_tables(cfg, params, cache, Some(runner))
+}
+
+fn prepare_tables<T: Real, R: BlockRunner<T>>(
+    cfg: &ModelConfig,
+    params: &[T],
+    cache: &mut [T],
+    runner: Option<&mut R>,
+) -> Result<(), Error> {
     let lay = StepLayout::new(cfg)?;
     check_len(params.len(), cfg.n_params())?;
     check_len(cache.len(), lay.cache_len())?;
     let w = Weights::split(cfg, params);
     let [
-        e,
+        x,
         q,
         k,
         v,
-        o,
         w_in_t,
-        w_out_t,
         w_u_t,
+        p,
+        l,
+        nlm,
+        nlm_t,
         _dv,
         w_q_t,
         w_k_t,
         w_v_t,
         w_o_t,
+        ..,
     ] = carve_mut(cache, lay.cache_parts());
-    let (d, m, voc, hd) = (
+    let (d, m, voc, hd, nx) = (
         cfg.d_model,
         cfg.d_mlp,
         cfg.d_vocab,
         cfg.n_heads * cfg.d_head,
+        lay.n_x(),
     );
+    let (e, o) = x.split_at_mut(voc * d);
     embed_forward(w.w_e, e, d, voc);
     transpose(w.w_q, w_q_t, hd, d);
     transpose(w.w_k, w_k_t, hd, d);
@@ -259,18 +309,72 @@ pub fn prepare<T: Real>(cfg: &ModelConfig, params: &[T], cache: &mut [T]) -> Res
     transpose(w.w_o, w_o_t, d, hd);
     attention_tokens_forward(cfg, e, [w_q_t, w_k_t, w_v_t], w_o_t, q, k, v, o);
     transpose(w.w_in, w_in_t, m, d);
-    transpose(w.w_out, w_out_t, d, m);
     transpose(w.w_u, w_u_t, d, voc);
+    let (x, w_in_t): (&[T], &[T]) = (x, w_in_t);
+    let compute = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
+        0 => mlp_tokens_forward(x, w_in_t, out, rows, [d, m]),
+        1 => unembed_tokens_forward(x, w.w_u, out, rows, [d, voc]),
+        _ => neuron_logit_map_forward(w.w_u, w.w_out, out, rows, [d, m, voc]),
+    };
+    let _ = nx;
+    run_rows(
+        runner,
+        lay.partial_len(),
+        [&mut *p, &mut *l, &mut *nlm],
+        [m, voc, m],
+        &compute,
+    );
+    transpose(nlm, nlm_t, voc, m);
     Ok(())
 }
 
-/// `dst[j][i] = src[i][j]`; src: [rows, cols].
-fn transpose<T: Real>(src: &[T], dst: &mut [T], rows: usize, cols: usize) {
-    for i in 0..rows {
-        for j in 0..cols {
-            dst[j * rows + i] = src[i * cols + j];
+/// Fills `outs[i]` (rows of `cols[i]` values) with `compute(i, rows, out)`, which writes the
+/// given rows into a zeroed `out`. With a runner, each output is cut into row chunks of at most
+/// `cap` values run as separate blocks and copied into place in order; without, each output is
+/// one call. Every element is the same sum either way, so the bits do not depend on the cut.
+fn run_rows<T: Real, R: BlockRunner<T>, const N: usize>(
+    runner: Option<&mut R>,
+    cap: usize,
+    mut outs: [&mut [T]; N],
+    cols: [usize; N],
+    compute: &(dyn Fn(usize, Range<usize>, &mut [T]) + Sync),
+) {
+    let rows: [usize; N] = core::array::from_fn(|i| outs[i].len() / cols[i]);
+    let Some(runner) = runner else {
+        for (i, out) in outs.iter_mut().enumerate() {
+            out.fill(T::ZERO);
+            compute(i, 0..rows[i], out);
         }
-    }
+        return;
+    };
+    let per: [usize; N] =
+        core::array::from_fn(|i| rows[i].div_ceil(SPLIT).min(cap / cols[i]).max(1));
+    let counts: [usize; N] = core::array::from_fn(|i| rows[i].div_ceil(per[i]));
+    let locate = |mut task: usize| -> (usize, Range<usize>) {
+        for i in 0..N {
+            if task < counts[i] {
+                let r0 = task * per[i];
+                return (i, r0..(r0 + per[i]).min(rows[i]));
+            }
+            task -= counts[i];
+        }
+        (0, 0..0)
+    };
+    let work = |task: usize, _acts: &mut [T], partial: &mut [T]| {
+        let (i, r) = locate(task);
+        let buf = &mut partial[..r.len() * cols[i]];
+        buf.fill(T::ZERO);
+        compute(i, r, buf);
+        BlockStats::default()
+    };
+    let mut next = 0;
+    let mut combine = |partial: &[T], _: &BlockStats| {
+        let (i, r) = locate(next);
+        next += 1;
+        let n = r.len() * cols[i];
+        outs[i][r.start * cols[i]..r.end * cols[i]].copy_from_slice(&partial[..n]);
+    };
+    runner.run_blocks(counts.iter().sum(), &work, &mut combine);
 }
 
 fn check_len(got: usize, need: usize) -> Result<(), Error> {
@@ -310,10 +414,10 @@ fn task_scales(
     Ok(count.map(|n| if n == 0 { 0.0 } else { 1.0 / n as f64 }))
 }
 
-/// Forward (and with `partial`, backward) of one block of at most [`BLOCK`] examples.
+/// Forward (and with `partial`, backward, added into it) of one chunk of at most [`BLOCK`]
+/// examples.
 fn run_block<T: Real>(
     lay: &StepLayout,
-    params: &[T],
     cache: &[T],
     examples: &[Example],
     scales: &[f64; MAX_TASKS],
@@ -323,25 +427,24 @@ fn run_block<T: Real>(
     let cfg = &lay.cfg;
     let (d, m, voc, h3) = (cfg.d_model, cfg.d_mlp, cfg.d_vocab, cfg.n_heads * 3);
     let n = examples.len();
-    let w = Weights::split(cfg, params);
-    let [e, q, k, _v, o, w_in_t, w_out_t, w_u_t, ..] = carve(cache, lay.cache_parts());
-    let [a, r, mh, rr, logits, dlogits, drr, dm, dr] = carve_mut(acts, lay.acts_parts());
+    let [_x, q, k, _v, _w_in_t, _w_u_t, p, l, nlm, nlm_t, ..] = carve(cache, lay.cache_parts());
+    let [a, mh, logits, dlogits, dm] = carve_mut(acts, lay.acts_parts());
+    let (mh, logits, dlogits, dm) = (
+        &mut mh[..n * m],
+        &mut logits[..n * voc],
+        &mut dlogits[..n * voc],
+        &mut dm[..n * m],
+    );
     let backward = partial.is_some();
     let mut stats = BlockStats::default();
     for (i, ex) in examples.iter().enumerate() {
-        attention_forward(
-            cfg,
-            ex.tokens,
-            e,
-            q,
-            k,
-            o,
-            &mut a[i * h3..(i + 1) * h3],
-            &mut r[i * d..(i + 1) * d],
-        );
+        let a_i = &mut a[i * h3..(i + 1) * h3];
+        attention_forward(cfg, ex.tokens, q, k, a_i);
+        attention_mix(cfg, ex.tokens, a_i, p, &mut mh[i * m..(i + 1) * m]);
+        attention_mix(cfg, ex.tokens, a_i, l, &mut logits[i * voc..(i + 1) * voc]);
     }
-    mlp_forward(r, w_in_t, w_out_t, mh, rr, [n, d, m]);
-    unembed_forward(rr, w.w_u, logits, [n, d, voc]);
+    relu(mh);
+    unembed_forward(mh, nlm_t, logits, [n, d, m, voc]);
     for (i, ex) in examples.iter().enumerate() {
         let li = i * voc..(i + 1) * voc;
         let task = ex.task as usize;
@@ -356,24 +459,48 @@ fn run_block<T: Real>(
         stats.count[task] += 1;
     }
     let Some(partial) = partial else { return stats };
-    let [d_w_u, d_w_out, d_w_in, de, dq, dk, d_o] = carve_mut(partial, lay.partial_parts());
-    unembed_backward(dlogits, w_u_t, drr, [n, d, voc]);
-    mlp_backward(drr, mh, w.w_in, w.w_out, dm, dr, [n, d, m]);
-    let mut tg = TokenGrads { de, dq, dk, d_o };
+    let [g, lg, d_nlm_t, dq, dk] = carve_mut(partial, lay.partial_parts());
+    dm.fill(T::ZERO);
+    unembed_backward(dlogits, nlm, dm, [n, d, m, voc]);
+    relu_backward(mh, dm);
+    let mut tg = TokenGrads { g, lg, dq, dk };
     for (i, ex) in examples.iter().enumerate() {
         attention_backward(
             cfg,
             ex.tokens,
             q,
             k,
-            o,
+            [l, p],
             &a[i * h3..(i + 1) * h3],
-            &dr[i * d..(i + 1) * d],
+            &dlogits[i * voc..(i + 1) * voc],
+            &dm[i * m..(i + 1) * m],
             &mut tg,
         );
     }
-    unembed_weight_grads(rr, dlogits, d_w_u, [n, d, voc]);
-    mlp_weight_grads(drr, mh, dm, r, d_w_out, d_w_in, [n, d, m]);
+    neuron_logit_map_grad(mh, dlogits, d_nlm_t, [n, d, m, voc]);
+    stats
+}
+
+/// Forward (and with `partial`, backward) of group `gi` of `examples`, chunk by chunk.
+fn run_group<T: Real>(
+    lay: &StepLayout,
+    cache: &[T],
+    examples: &[Example],
+    gi: usize,
+    scales: &[f64; MAX_TASKS],
+    acts: &mut [T],
+    mut partial: Option<&mut [T]>,
+) -> BlockStats {
+    let (size, _) = groups(examples.len());
+    let group = &examples[gi * size..((gi + 1) * size).min(examples.len())];
+    if let Some(p) = partial.as_deref_mut() {
+        p[..lay.partial_len()].fill(T::ZERO);
+    }
+    let mut stats = BlockStats::default();
+    for chunk in group.chunks(BLOCK) {
+        let s = run_block(lay, cache, chunk, scales, acts, partial.as_deref_mut());
+        stats.merge(&s);
+    }
     stats
 }
 
@@ -392,6 +519,7 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
     runner: &mut R,
 ) -> Result<EvalStats, Error> {
     let lay = StepLayout::new(cfg)?;
+    check_len(params.len(), cfg.n_params())?;
     check_len(cache.len(), lay.cache_len())?;
     check_len(acc.len(), lay.partial_len())?;
     check_len(grads.len(), cfg.n_params())?;
@@ -401,39 +529,74 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
     let mut sums = BlockStats::default();
     {
         let cache_ro: &[T] = cache;
-        let work = |b: usize, acts: &mut [T], partial: &mut [T]| {
-            let partial = &mut partial[..lay.partial_len()];
-            partial.fill(T::ZERO);
-            let ex = &examples[b * BLOCK..((b + 1) * BLOCK).min(examples.len())];
-            run_block(&lay, params, cache_ro, ex, &scales, acts, Some(partial))
+        let work = |gi: usize, acts: &mut [T], partial: &mut [T]| {
+            run_group(&lay, cache_ro, examples, gi, &scales, acts, Some(partial))
         };
         let mut combine = |partial: &[T], s: &BlockStats| {
             add_assign(acc, &partial[..acc.len()]);
             sums.merge(s);
         };
-        runner.run_blocks(examples.len().div_ceil(BLOCK), &work, &mut combine);
+        runner.run_blocks(groups(examples.len()).1, &work, &mut combine);
     }
+    let (d, m, voc, nx) = (cfg.d_model, cfg.d_mlp, cfg.d_vocab, lay.n_x());
     let w = Weights::split(cfg, params);
-    let [e, _q, _k, v, _o, _, _, _, dv, ..] = carve_mut(cache, lay.cache_parts());
-    let [d_w_u_acc, d_w_out_acc, d_w_in_acc, de, dq, dk, d_o] = carve_mut(acc, lay.partial_parts());
-    let g = WeightsMut::split(cfg, grads);
-    g.w_u.copy_from_slice(d_w_u_acc);
-    g.w_out.copy_from_slice(d_w_out_acc);
-    g.w_in.copy_from_slice(d_w_in_acc);
-    let mut tg = TokenGrads { de, dq, dk, d_o };
+    let [
+        x,
+        _q,
+        _k,
+        v,
+        _w_in_t,
+        w_u_t,
+        _p,
+        _l,
+        _nlm,
+        _nlm_t,
+        dv,
+        _,
+        _,
+        _,
+        _,
+        dx,
+        d_w_out_t,
+    ] = carve_mut(cache, lay.cache_parts());
+    let [g_acc, lg_acc, d_nlm_t, dq, dk] = carve_mut(acc, lay.partial_parts());
+    let gr = WeightsMut::split(cfg, grads);
+    {
+        let (x, w_u_t, g_acc, lg_acc, d_nlm_t): (&[T], &[T], &[T], &[T], &[T]) =
+            (x, w_u_t, g_acc, lg_acc, d_nlm_t);
+        let compute = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
+            0 => mlp_tokens_weight_grads(g_acc, x, out, rows, [nx, d, m]),
+            1 => {
+                mlp_tokens_backward(g_acc, w.w_in, out, rows.clone(), [d, m]);
+                unembed_tokens_backward(lg_acc, w_u_t, out, rows, [d, voc]);
+            }
+            2 => unembed_weight_grads(x, lg_acc, w.w_out, d_nlm_t, out, rows, [nx, d, m, voc]),
+            _ => mlp_out_weight_grads_t(d_nlm_t, w_u_t, out, rows, [d, voc]),
+        };
+        run_rows(
+            Some(runner),
+            lay.partial_len(),
+            [&mut *gr.w_in, &mut *dx, &mut *gr.w_u, &mut *d_w_out_t],
+            [d, d, voc, d],
+            &compute,
+        );
+    }
+    transpose(d_w_out_t, gr.w_out, m, d);
+    let (e, _) = x.split_at(voc * d);
+    let (de, d_o) = dx.split_at_mut(voc * d);
     attention_tokens_backward(
         cfg,
         [w.w_q, w.w_k, w.w_v, w.w_o],
         e,
         v,
-        &mut tg,
+        [de, d_o, dq, dk],
         dv,
-        g.w_q,
-        g.w_k,
-        g.w_v,
-        g.w_o,
+        gr.w_q,
+        gr.w_k,
+        gr.w_v,
+        gr.w_o,
     );
-    embed_backward(tg.de, g.w_e, cfg.d_model, cfg.d_vocab);
+    embed_backward(de, gr.w_e, d, voc);
     Ok(EvalStats::from_sums(&sums, n_tasks))
 }
 
@@ -447,22 +610,22 @@ pub fn evaluate<T: Real, R: BlockRunner<T>>(
     runner: &mut R,
 ) -> Result<EvalStats, Error> {
     let lay = StepLayout::new(cfg)?;
+    check_len(params.len(), cfg.n_params())?;
     check_len(cache.len(), lay.cache_len())?;
     let scales = task_scales(cfg, examples, n_tasks)?;
     let mut sums = BlockStats::default();
-    let work = |b: usize, acts: &mut [T], _partial: &mut [T]| {
-        let ex = &examples[b * BLOCK..((b + 1) * BLOCK).min(examples.len())];
-        run_block(&lay, params, cache, ex, &scales, acts, None)
+    let work = |gi: usize, acts: &mut [T], _partial: &mut [T]| {
+        run_group(&lay, cache, examples, gi, &scales, acts, None)
     };
     let mut combine = |_: &[T], s: &BlockStats| sums.merge(s);
-    runner.run_blocks(examples.len().div_ceil(BLOCK), &work, &mut combine);
+    runner.run_blocks(groups(examples.len()).1, &work, &mut combine);
     Ok(EvalStats::from_sums(&sums, n_tasks))
 }
 
 /// Logits of every example ([n, d_vocab] into `logits`) at `params`, whose cache [`prepare`]
-/// has filled; `acts` is one block's activations (`acts_len`). Examples run in blocks of
-/// [`BLOCK`], each independent of the others, so callers may split `examples` at any multiple of
-/// [`BLOCK`] and run the pieces in parallel with the same result.
+/// has filled; `acts` is one chunk's activations (`acts_len`). Each example's logits depend on
+/// it alone, so callers may split `examples` anywhere and run the pieces in parallel with the
+/// same result.
 pub fn forward_logits<T: Real>(
     cfg: &ModelConfig,
     params: &[T],
@@ -472,6 +635,7 @@ pub fn forward_logits<T: Real>(
     logits: &mut [T],
 ) -> Result<(), Error> {
     let lay = StepLayout::new(cfg)?;
+    check_len(params.len(), cfg.n_params())?;
     check_len(cache.len(), lay.cache_len())?;
     check_len(acts.len(), lay.acts_len())?;
     check_len(logits.len(), examples.len() * cfg.d_vocab)?;
@@ -482,9 +646,9 @@ pub fn forward_logits<T: Real>(
         .unwrap_or(1);
     let scales = task_scales(cfg, examples, n_tasks)?;
     let voc = cfg.d_vocab;
-    let logits_at = lay.acts_parts()[..4].iter().sum::<usize>();
+    let logits_at = lay.acts_parts()[..2].iter().sum::<usize>();
     for (b, chunk) in examples.chunks(BLOCK).enumerate() {
-        run_block(&lay, params, cache, chunk, &scales, acts, None);
+        run_block(&lay, cache, chunk, &scales, acts, None);
         let out = &mut logits[b * BLOCK * voc..(b * BLOCK + chunk.len()) * voc];
         out.copy_from_slice(&acts[logits_at..logits_at + chunk.len() * voc]);
     }

@@ -1,31 +1,138 @@
-//! Unembedding at the last position, over a block of n examples: `logits = W_U^T r'`.
-//! `[n, d, v]` is (examples, d_model, d_vocab).
+//! Unembedding at the last position, `logits = W_U^T r'` with `r' = r + W_out m`, split as
+//! `W_U^T r + (W_U^T W_out) m`. `W_U^T r` comes from the per-token table `l = [W_U^T e; W_U^T o]`
+//! mixed by attention like `p` in `mlp`, and `W_U^T W_out` is the paper's neuron-logit map
+//! [d_vocab, d_mlp], formed once per step. `[n, d, m, v]` is (examples, d_model, d_mlp, d_vocab).
 use super::linalg::gemm_acc;
 use crate::Real;
 
-/// `logits[e][z] = Σ_c r'[e][c]·W_U[c][z]`. rr: [n, d_model], w_u: [d_model, d_vocab],
-/// logits: [n, d_vocab].
-pub fn unembed_forward<T: Real>(rr: &[T], w_u: &[T], logits: &mut [T], [n, d, v]: [usize; 3]) {
-    let logits = &mut logits[..n * v];
-    logits.fill(T::ZERO);
-    gemm_acc(logits, v, rr, d, 1, w_u, v, n, v, d);
-}
-
-/// `dr'[e][c] = Σ_z dlogits[e][z]·W_U^T[z][c]`. dlogits: [n, d_vocab], w_u_t: [d_vocab, d_model],
-/// drr: [n, d_model].
-pub fn unembed_backward<T: Real>(dlogits: &[T], w_u_t: &[T], drr: &mut [T], [n, d, v]: [usize; 3]) {
-    let drr = &mut drr[..n * d];
-    drr.fill(T::ZERO);
-    gemm_acc(drr, d, dlogits, v, 1, w_u_t, d, n, d, v);
-}
-
-/// `dW_U[c][z] += Σ_e r'[e][c]·dlogits[e][z]` over a block of n examples, e ascending.
-/// rr: [n, d_model], dlogits: [n, d_vocab], d_w_u: [d_model, d_vocab].
-pub fn unembed_weight_grads<T: Real>(
-    rr: &[T],
-    dlogits: &[T],
-    d_w_u: &mut [T],
-    [n, d, v]: [usize; 3],
+/// `l[row][z] = Σ_c x[row][c]·W_U[c][z]` for the token-table rows `rows` ([len, d_vocab],
+/// zeroed); x: [n_x, d_model], w_u: [d_model, d_vocab].
+pub fn unembed_tokens_forward<T: Real>(
+    x: &[T],
+    w_u: &[T],
+    l: &mut [T],
+    rows: core::ops::Range<usize>,
+    [d, v]: [usize; 2],
 ) {
-    gemm_acc(d_w_u, v, rr, 1, d, dlogits, v, d, v, n);
+    gemm_acc(l, v, &x[rows.start * d..], d, 1, w_u, v, rows.len(), v, d);
+}
+
+/// `neuron_logit_map[z][i] = Σ_c W_U[c][z]·W_out[c][i]` for the rows z in `rows` ([len, d_mlp],
+/// zeroed). w_u: [d_model, d_vocab], w_out: [d_model, d_mlp].
+pub fn neuron_logit_map_forward<T: Real>(
+    w_u: &[T],
+    w_out: &[T],
+    nlm: &mut [T],
+    rows: core::ops::Range<usize>,
+    [d, m, v]: [usize; 3],
+) {
+    gemm_acc(nlm, m, &w_u[rows.start..], 1, v, w_out, m, rows.len(), m, d);
+}
+
+/// `logits[e][z] += Σ_i m[e][i]·neuron_logit_map[z][i]`, i ascending, added to the attention
+/// part already in `logits`. m: [n, d_mlp], nlm_t: the map's transpose [d_mlp, d_vocab].
+pub fn unembed_forward<T: Real>(
+    m: &[T],
+    nlm_t: &[T],
+    logits: &mut [T],
+    [n, _d, mm, v]: [usize; 4],
+) {
+    gemm_acc(logits, v, m, mm, 1, nlm_t, v, n, v, mm);
+}
+
+/// `dm[e][i] = Σ_z dlogits[e][z]·neuron_logit_map[z][i]` into a zeroed dm: [n, d_mlp].
+pub fn unembed_backward<T: Real>(
+    dlogits: &[T],
+    nlm: &[T],
+    dm: &mut [T],
+    [n, _d, m, v]: [usize; 4],
+) {
+    gemm_acc(dm, m, dlogits, v, 1, nlm, m, n, m, v);
+}
+
+/// `d_nlm_t[i][z] += Σ_e m[e][i]·dlogits[e][z]`, e ascending: the gradient of the neuron-logit
+/// map (transposed, [d_mlp, d_vocab]) over a block of n examples.
+pub fn neuron_logit_map_grad<T: Real>(
+    m: &[T],
+    dlogits: &[T],
+    d_nlm_t: &mut [T],
+    [n, _d, mm, v]: [usize; 4],
+) {
+    gemm_acc(d_nlm_t, v, m, 1, mm, dlogits, v, mm, v, n);
+}
+
+/// For the rows `rows` of dW_U ([len, d_vocab], zeroed):
+/// `dW_U[c][z] = Σ_row x[row][c]·lg[row][z]` (the token table's share, row ascending) then
+/// `+ Σ_i W_out[c][i]·d_nlm_t[i][z]` (the neuron-logit map's share, i ascending).
+/// x: [n_x, d_model], lg: [n_x, d_vocab], w_out: [d_model, d_mlp], d_nlm_t: [d_mlp, d_vocab].
+#[allow(clippy::too_many_arguments)]
+pub fn unembed_weight_grads<T: Real>(
+    x: &[T],
+    lg: &[T],
+    w_out: &[T],
+    d_nlm_t: &[T],
+    d_w_u: &mut [T],
+    rows: core::ops::Range<usize>,
+    [n_x, d, m, v]: [usize; 4],
+) {
+    let n = rows.len();
+    gemm_acc(d_w_u, v, &x[rows.start..], 1, d, lg, v, n, v, n_x);
+    gemm_acc(
+        d_w_u,
+        v,
+        &w_out[rows.start * m..],
+        m,
+        1,
+        d_nlm_t,
+        v,
+        n,
+        v,
+        m,
+    );
+}
+
+/// `dW_out^T[i][c] = Σ_z d_nlm_t[i][z]·W_U^T[z][c]` for the rows i in `rows` ([len, d_model],
+/// zeroed); w_u_t: [d_vocab, d_model].
+pub fn mlp_out_weight_grads_t<T: Real>(
+    d_nlm_t: &[T],
+    w_u_t: &[T],
+    d_w_out_t: &mut [T],
+    rows: core::ops::Range<usize>,
+    [d, v]: [usize; 2],
+) {
+    gemm_acc(
+        d_w_out_t,
+        d,
+        &d_nlm_t[rows.start * v..],
+        v,
+        1,
+        w_u_t,
+        d,
+        rows.len(),
+        d,
+        v,
+    );
+}
+
+/// `dx[row][c] += Σ_z lg[row][z]·W_U^T[z][c]` for the token-table rows `rows`: the logits'
+/// share of the gradient of e and o, added after the MLP's.
+pub fn unembed_tokens_backward<T: Real>(
+    lg: &[T],
+    w_u_t: &[T],
+    dx: &mut [T],
+    rows: core::ops::Range<usize>,
+    [d, v]: [usize; 2],
+) {
+    gemm_acc(
+        dx,
+        d,
+        &lg[rows.start * v..],
+        v,
+        1,
+        w_u_t,
+        d,
+        rows.len(),
+        d,
+        v,
+    );
 }
