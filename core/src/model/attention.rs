@@ -7,6 +7,7 @@
 use super::config::ModelConfig;
 use super::linalg::{add_assign, axpy, gemm_acc};
 use crate::Real;
+use crate::data::Example;
 
 /// Per token t and head h: `q[t][h] = W_Q[h] e_t`, `k[t][h] = W_K[h] e_t`, `v[t][h] = W_V[h] e_t`
 /// ([d_head] each) and `o[t][h] = W_O[:, h·d_head..] v[t][h]` ([d_model]), as GEMMs over all
@@ -87,26 +88,77 @@ fn o_row(cfg: &ModelConfig, t: u16, h: usize) -> usize {
     cfg.d_vocab + t as usize * cfg.n_heads + h
 }
 
-/// A linear map f of the residual at position 2, `f(r) = f(e[t2]) + Σ_h Σ_j a[h][j] f(o[tj][h])`
-/// (h, then j ascending), read from the token table `[f(e); f(o)]` ([d_vocab·(1 + n_heads),
-/// width]). With f = W_in it gives the MLP's pre-activation, with f = W_U^T the logits' residual
-/// part. out: [width].
+/// Columns per block of the chunk kernels below: a block of a token table ([n_x, CB]) and of
+/// its gradient sums stay in L2 while every example of the chunk passes over them.
+const CB: usize = 64;
+
+/// A linear map f of the residual at position 2, for each example of a chunk:
+/// `f(r) = f(e[t2]) + Σ_h Σ_j a[h][j] f(o[tj][h])` (h, then j ascending), read from the token
+/// table `[f(e); f(o)]` ([d_vocab·(1 + n_heads), width]). With f = W_in it gives the MLP's
+/// pre-activation, with f = W_U^T the logits' residual part. a: [n, n_heads, 3];
+/// out: [n, width].
 pub fn attention_mix<T: Real>(
     cfg: &ModelConfig,
-    tokens: [u16; 3],
+    examples: &[Example],
     a: &[T],
     table: &[T],
     out: &mut [T],
+    width: usize,
 ) {
-    let w = out.len();
-    let t2 = tokens[2] as usize;
-    out.copy_from_slice(&table[t2 * w..(t2 + 1) * w]);
-    for h in 0..cfg.n_heads {
-        for (j, &t) in tokens.iter().enumerate() {
-            let row = o_row(cfg, t, h);
-            axpy(out, a[h * 3 + j], &table[row * w..(row + 1) * w]);
+    let h3 = cfg.n_heads * 3;
+    for c0 in (0..width).step_by(CB) {
+        let cols = c0..(c0 + CB).min(width);
+        let row = |r: usize| &table[r * width + cols.start..r * width + cols.end];
+        for (i, ex) in examples.iter().enumerate() {
+            let o = &mut out[i * width + cols.start..i * width + cols.end];
+            o.copy_from_slice(row(ex.tokens[2] as usize));
+            for h in 0..cfg.n_heads {
+                for (j, &t) in ex.tokens.iter().enumerate() {
+                    axpy(o, a[i * h3 + h * 3 + j], row(o_row(cfg, t, h)));
+                }
+            }
         }
     }
+}
+
+/// `s[r] += Σ_i x[i]·y_r[i]` for six rows, i ascending; the six sums are interleaved.
+#[inline(always)]
+fn dot6_acc<T: Real>(s: &mut [T; 6], x: &[T], y: [&[T]; 6]) {
+    let n = x.len();
+    let (y0, y1, y2, y3, y4, y5) = (
+        &y[0][..n],
+        &y[1][..n],
+        &y[2][..n],
+        &y[3][..n],
+        &y[4][..n],
+        &y[5][..n],
+    );
+    let mut t = *s;
+    for i in 0..n {
+        let xi = x[i];
+        t[0] += xi * y0[i];
+        t[1] += xi * y1[i];
+        t[2] += xi * y2[i];
+        t[3] += xi * y3[i];
+        t[4] += xi * y4[i];
+        t[5] += xi * y5[i];
+    }
+    *s = t;
+}
+
+/// `s[r] += Σ_i x[i]·y_r[i]` for three rows, i ascending.
+#[inline(always)]
+fn dot3_acc<T: Real>(s: &mut [T; 3], x: &[T], y: [&[T]; 3]) {
+    let n = x.len();
+    let (y0, y1, y2) = (&y[0][..n], &y[1][..n], &y[2][..n]);
+    let mut t = *s;
+    for i in 0..n {
+        let xi = x[i];
+        t[0] += xi * y0[i];
+        t[1] += xi * y1[i];
+        t[2] += xi * y2[i];
+    }
+    *s = t;
 }
 
 /// `[x·y₀, x·y₁, x·y₂]` over `x.len()` terms, each summed i ascending from zero; the three
@@ -134,55 +186,95 @@ pub struct TokenGrads<'a, T> {
     pub dk: &'a mut [T],
 }
 
-/// Backward of one example at position 2, given `dlogits` ([d_vocab]) and `dm` (dm_pre,
-/// [d_mlp]). The residual's gradient is `dr = W_U dlogits + W_in^T dm`, never formed: its dot
-/// with `o[tj][h]` is `da[h][j] = l[o row]·dlogits + p[o row]·dm` (tables `l = [W_U^T e; W_U^T o]`,
-/// `p = [W_in e; W_in o]`), and its per-token sums stay in the logit and MLP spaces: `dlogits`
-/// and `dm` are added into row t2 of lg and g, `a[h][j]·dlogits` and `a[h][j]·dm` into the
-/// (tj, h) rows. Through the softmax, `ds_j = a_j (da_j − Σ_i a_i da_i) / √d_head` goes into
-/// `dq[t2][h]` (times k) and `dk[tj][h]` (times q).
+/// Backward of a chunk of examples at position 2, given `dlogits` ([n, d_vocab]) and `dm`
+/// (dm_pre, [n, d_mlp]). The residual's gradient `dr = W_U dlogits + W_in^T dm` is never formed:
+/// its dot with `o[tj][h]` is `da[h][j] = l[o row]·dlogits + p[o row]·dm`, one sum over the
+/// d_vocab terms then the d_mlp terms (tables `l = [W_U^T e; W_U^T o]`, `p = [W_in e; W_in o]`),
+/// and its per-token sums stay in the logit and MLP spaces: `dlogits` and `dm` are added into
+/// row t2 of lg and g, then `a[h][j]·dlogits` and `a[h][j]·dm` into the (tj, h) rows, example by
+/// example. Through the softmax, `ds_j = a_j (da_j − Σ_i a_i da_i) / √d_head` goes into
+/// `dq[t2][h]` (times k) and `dk[tj][h]` (times q). a, da: [n, n_heads, 3].
 #[allow(clippy::too_many_arguments)]
 pub fn attention_backward<T: Real>(
     cfg: &ModelConfig,
-    tokens: [u16; 3],
+    examples: &[Example],
     q: &[T],
     k: &[T],
     [l, p]: [&[T]; 2],
     a: &[T],
     dlogits: &[T],
     dm: &[T],
+    da: &mut [T],
     g: &mut TokenGrads<'_, T>,
 ) {
     let (h_n, dh) = (cfg.n_heads, cfg.d_head);
-    let (v, m) = (dlogits.len(), dm.len());
+    let h3 = h_n * 3;
+    let n = examples.len();
+    let (v, m) = (dlogits.len() / n.max(1), dm.len() / n.max(1));
+    let da = &mut da[..n * h3];
+    da.fill(T::ZERO);
+    for (table, grad, width) in [(l, dlogits, v), (p, dm, m)] {
+        for c0 in (0..width).step_by(CB) {
+            let cols = c0..(c0 + CB).min(width);
+            let row = |r: usize| &table[r * width + cols.start..r * width + cols.end];
+            for (i, ex) in examples.iter().enumerate() {
+                let gi = &grad[i * width + cols.start..i * width + cols.end];
+                let da_i = &mut da[i * h3..(i + 1) * h3];
+                // Heads in pairs: six independent sums in flight keep both adders busy.
+                for h0 in (0..h_n).step_by(2) {
+                    if h0 + 1 < h_n {
+                        let rows: [usize; 6] =
+                            core::array::from_fn(|r| o_row(cfg, ex.tokens[r % 3], h0 + r / 3));
+                        let s: &mut [T; 6] =
+                            (&mut da_i[h0 * 3..h0 * 3 + 6]).try_into().expect("6 sums");
+                        dot6_acc(s, gi, rows.map(row));
+                    } else {
+                        let rows = ex.tokens.map(|t| o_row(cfg, t, h0));
+                        let s: &mut [T; 3] =
+                            (&mut da_i[h0 * 3..h0 * 3 + 3]).try_into().expect("3 sums");
+                        dot3_acc(s, gi, rows.map(row));
+                    }
+                }
+            }
+        }
+    }
+    for (acc, grad, width) in [(&mut *g.lg, dlogits, v), (&mut *g.g, dm, m)] {
+        for c0 in (0..width).step_by(CB) {
+            let cols = c0..(c0 + CB).min(width);
+            for (i, ex) in examples.iter().enumerate() {
+                let gi = &grad[i * width + cols.start..i * width + cols.end];
+                let at = |r: usize| r * width + cols.start..r * width + cols.end;
+                add_assign(&mut acc[at(ex.tokens[2] as usize)], gi);
+                for h in 0..h_n {
+                    for (j, &t) in ex.tokens.iter().enumerate() {
+                        axpy(&mut acc[at(o_row(cfg, t, h))], a[i * h3 + h * 3 + j], gi);
+                    }
+                }
+            }
+        }
+    }
     let sqrt_dh = T::from_f64(libm::sqrt(dh as f64));
-    let t2 = tokens[2] as usize;
-    add_assign(&mut g.lg[t2 * v..(t2 + 1) * v], dlogits);
-    add_assign(&mut g.g[t2 * m..(t2 + 1) * m], dm);
-    for h in 0..h_n {
-        let rows = tokens.map(|t| o_row(cfg, t, h));
-        let da_l = dot3(dlogits, rows.map(|r| &l[r * v..]));
-        let da_p = dot3(dm, rows.map(|r| &p[r * m..]));
-        let da = [da_l[0] + da_p[0], da_l[1] + da_p[1], da_l[2] + da_p[2]];
-        for (j, &r) in rows.iter().enumerate() {
-            axpy(&mut g.lg[r * v..(r + 1) * v], a[h * 3 + j], dlogits);
-            axpy(&mut g.g[r * m..(r + 1) * m], a[h * 3 + j], dm);
-        }
-        let a_h = &a[h * 3..h * 3 + 3];
-        let sum_ad = a_h[0] * da[0] + a_h[1] * da[1] + a_h[2] * da[2];
-        let ds = [
-            a_h[0] * (da[0] - sum_ad) / sqrt_dh,
-            a_h[1] * (da[1] - sum_ad) / sqrt_dh,
-            a_h[2] * (da[2] - sum_ad) / sqrt_dh,
-        ];
-        let q2 = (t2 * h_n + h) * dh..(t2 * h_n + h + 1) * dh;
-        for (j, &t) in tokens.iter().enumerate() {
-            let kj = (t as usize * h_n + h) * dh..(t as usize * h_n + h + 1) * dh;
-            axpy(&mut g.dq[q2.clone()], ds[j], &k[kj]);
-        }
-        for (j, &t) in tokens.iter().enumerate() {
-            let kj = (t as usize * h_n + h) * dh..(t as usize * h_n + h + 1) * dh;
-            axpy(&mut g.dk[kj], ds[j], &q[q2.clone()]);
+    for (i, ex) in examples.iter().enumerate() {
+        let tokens = ex.tokens;
+        let t2 = tokens[2] as usize;
+        for h in 0..h_n {
+            let a_h = &a[i * h3 + h * 3..i * h3 + h * 3 + 3];
+            let d = &da[i * h3 + h * 3..i * h3 + h * 3 + 3];
+            let sum_ad = a_h[0] * d[0] + a_h[1] * d[1] + a_h[2] * d[2];
+            let ds = [
+                a_h[0] * (d[0] - sum_ad) / sqrt_dh,
+                a_h[1] * (d[1] - sum_ad) / sqrt_dh,
+                a_h[2] * (d[2] - sum_ad) / sqrt_dh,
+            ];
+            let q2 = (t2 * h_n + h) * dh..(t2 * h_n + h + 1) * dh;
+            for (j, &t) in tokens.iter().enumerate() {
+                let kj = (t as usize * h_n + h) * dh..(t as usize * h_n + h + 1) * dh;
+                axpy(&mut g.dq[q2.clone()], ds[j], &k[kj]);
+            }
+            for (j, &t) in tokens.iter().enumerate() {
+                let kj = (t as usize * h_n + h) * dh..(t as usize * h_n + h + 1) * dh;
+                axpy(&mut g.dk[kj], ds[j], &q[q2.clone()]);
+            }
         }
     }
 }

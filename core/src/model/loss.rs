@@ -5,7 +5,7 @@ use crate::Real;
 /// Loss of one example and whether its argmax (first maximum) is the label:
 /// `loss = log Σ_z exp(l_z − max) + max − l_label`, all in f64.
 /// With `dlogits`, also writes `dL/dl_z = (softmax_z − [z = label]) · scale` rounded to `T`,
-/// where `scale` is the example's weight in the total loss (1 / examples in its task).
+/// where `softmax_z = exp(l_z − max) / Σ exp(l − max)` and `scale` is the example's weight in the total loss (1 / examples in its task).
 pub fn cross_entropy<T: Real>(
     logits: &[T],
     label: usize,
@@ -21,18 +21,33 @@ pub fn cross_entropy<T: Real>(
         }
     }
     let mx64 = mx.to_f64();
+    // exp(l_z − max) is kept for the softmax when the vocabulary fits the stack buffer, so each
+    // logit costs one exp; larger vocabularies recompute it, to the same bits.
+    let mut ex = [0.0f64; EXP_BUF];
+    let keep = dlogits.is_some() && logits.len() <= EXP_BUF;
     let mut sum = 0.0f64;
-    for &l in logits {
-        sum += libm::exp(l.to_f64() - mx64);
+    for (z, &l) in logits.iter().enumerate() {
+        let e = libm::exp(l.to_f64() - mx64);
+        if keep {
+            ex[z] = e;
+        }
+        sum += e;
     }
     let log_sum = libm::log(sum);
     let loss = log_sum + mx64 - logits[label].to_f64();
     if let Some(dl) = dlogits {
         for (z, (g, &l)) in dl.iter_mut().zip(logits).enumerate() {
-            let p = libm::exp(l.to_f64() - mx64 - log_sum);
+            let p = if keep {
+                ex[z] / sum
+            } else {
+                libm::exp(l.to_f64() - mx64) / sum
+            };
             let y = if z == label { 1.0 } else { 0.0 };
             *g = T::from_f64((p - y) * scale);
         }
     }
     (loss, arg == label)
 }
+
+/// Logits up to this many keep their exponentials on the stack (2 KiB).
+const EXP_BUF: usize = 256;

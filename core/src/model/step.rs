@@ -97,12 +97,19 @@ impl StepLayout {
         ]
     }
 
-    /// a [B, H, 3], m [B, M], logits [B, V], dlogits [B, V], dm_pre [B, M].
-    fn acts_parts(&self) -> [usize; 5] {
+    /// a [B, H, 3], m [B, M], logits [B, V], dlogits [B, V], dm_pre [B, M], da [B, H, 3].
+    fn acts_parts(&self) -> [usize; 6] {
         let c = &self.cfg;
         let (v, m) = (c.d_vocab, c.d_mlp);
         let b = BLOCK;
-        [b * c.n_heads * 3, b * m, b * v, b * v, b * m]
+        [
+            b * c.n_heads * 3,
+            b * m,
+            b * v,
+            b * v,
+            b * m,
+            b * c.n_heads * 3,
+        ]
     }
 
     /// g [n_x, M], lg [n_x, V] (per-token sums, see `TokenGrads`), d neuron_logit_map^T [M, V],
@@ -428,7 +435,7 @@ fn run_block<T: Real>(
     let (d, m, voc, h3) = (cfg.d_model, cfg.d_mlp, cfg.d_vocab, cfg.n_heads * 3);
     let n = examples.len();
     let [_x, q, k, _v, _w_in_t, _w_u_t, p, l, nlm, nlm_t, ..] = carve(cache, lay.cache_parts());
-    let [a, mh, logits, dlogits, dm] = carve_mut(acts, lay.acts_parts());
+    let [a, mh, logits, dlogits, dm, da] = carve_mut(acts, lay.acts_parts());
     let (mh, logits, dlogits, dm) = (
         &mut mh[..n * m],
         &mut logits[..n * voc],
@@ -438,11 +445,10 @@ fn run_block<T: Real>(
     let backward = partial.is_some();
     let mut stats = BlockStats::default();
     for (i, ex) in examples.iter().enumerate() {
-        let a_i = &mut a[i * h3..(i + 1) * h3];
-        attention_forward(cfg, ex.tokens, q, k, a_i);
-        attention_mix(cfg, ex.tokens, a_i, p, &mut mh[i * m..(i + 1) * m]);
-        attention_mix(cfg, ex.tokens, a_i, l, &mut logits[i * voc..(i + 1) * voc]);
+        attention_forward(cfg, ex.tokens, q, k, &mut a[i * h3..(i + 1) * h3]);
     }
+    attention_mix(cfg, examples, a, p, mh, m);
+    attention_mix(cfg, examples, a, l, logits, voc);
     relu(mh);
     unembed_forward(mh, nlm_t, logits, [n, d, m, voc]);
     for (i, ex) in examples.iter().enumerate() {
@@ -464,19 +470,7 @@ fn run_block<T: Real>(
     unembed_backward(dlogits, nlm, dm, [n, d, m, voc]);
     relu_backward(mh, dm);
     let mut tg = TokenGrads { g, lg, dq, dk };
-    for (i, ex) in examples.iter().enumerate() {
-        attention_backward(
-            cfg,
-            ex.tokens,
-            q,
-            k,
-            [l, p],
-            &a[i * h3..(i + 1) * h3],
-            &dlogits[i * voc..(i + 1) * voc],
-            &dm[i * m..(i + 1) * m],
-            &mut tg,
-        );
-    }
+    attention_backward(cfg, examples, q, k, [l, p], a, dlogits, dm, da, &mut tg);
     neuron_logit_map_grad(mh, dlogits, d_nlm_t, [n, d, m, voc]);
     stats
 }
