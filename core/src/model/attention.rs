@@ -2,46 +2,63 @@
 //!
 //! With no positional embedding, `q`, `k`, `v` and the head output `o = W_O[:, h] v` depend only
 //! on the token, so they are computed once per vocabulary token per step
-//! ([`attention_tokens_forward`]), and their gradients are accumulated per token over the batch
-//! and turned into weight gradients once ([`attention_tokens_backward`]).
+//! ([`attention_tokens_qkv`], [`attention_tokens_o`]), and their gradients are accumulated per
+//! token over the batch and turned into weight gradients once (`attention_tokens_dv`,
+//! `attention_w_*_grad`, `attention_tokens_de`). The token-level kernels work on a range of rows
+//! so that a runner may split them; every element is the same sum whatever the split.
 use super::config::ModelConfig;
 use super::linalg::{add_assign, axpy, gemm_acc};
 use crate::Real;
 use crate::data::Example;
+use core::ops::Range;
 
-/// Per token t and head h: `q[t][h] = W_Q[h] e_t`, `k[t][h] = W_K[h] e_t`, `v[t][h] = W_V[h] e_t`
-/// ([d_head] each) and `o[t][h] = W_O[:, h·d_head..] v[t][h]` ([d_model]), as GEMMs over all
-/// tokens. e: [d_vocab, d_model]; w_qkv_t: the transposes `W_Q^T, W_K^T, W_V^T`, each
-/// [d_model, n_heads·d_head]; w_o_t: `W_O^T` [n_heads·d_head, d_model];
-/// q, k, v: [d_vocab, n_heads, d_head]; o: [d_vocab, n_heads, d_model].
-#[allow(clippy::too_many_arguments)]
-pub fn attention_tokens_forward<T: Real>(
+/// Rows `rows` (tokens) of `q = e W_Q^T` (or K, V: pass that weight's transpose):
+/// `q[t][h] = W_Q[h] e_t`. e: [d_vocab, d_model]; w_t: [d_model, n_heads·d_head];
+/// out: the rows' [len, n_heads·d_head], zeroed.
+pub fn attention_tokens_qkv<T: Real>(
     cfg: &ModelConfig,
     e: &[T],
-    w_qkv_t: [&[T]; 3],
-    w_o_t: &[T],
-    q: &mut [T],
-    k: &mut [T],
-    v: &mut [T],
-    o: &mut [T],
+    w_t: &[T],
+    out: &mut [T],
+    rows: Range<usize>,
 ) {
-    let (d, h_n, dh, voc) = (cfg.d_model, cfg.n_heads, cfg.d_head, cfg.d_vocab);
+    let (d, hd) = (cfg.d_model, cfg.n_heads * cfg.d_head);
+    gemm_acc(
+        out,
+        hd,
+        &e[rows.start * d..],
+        d,
+        1,
+        w_t,
+        hd,
+        rows.len(),
+        hd,
+        d,
+    );
+}
+
+/// Rows `rows` (tokens) of the head outputs `o[t][h] = W_O[:, h·d_head..] v[t][h]`.
+/// v: [d_vocab, n_heads, d_head]; w_o_t: `W_O^T` [n_heads·d_head, d_model];
+/// out: the rows' [len, n_heads, d_model], zeroed.
+pub fn attention_tokens_o<T: Real>(
+    cfg: &ModelConfig,
+    v: &[T],
+    w_o_t: &[T],
+    out: &mut [T],
+    rows: Range<usize>,
+) {
+    let (d, h_n, dh) = (cfg.d_model, cfg.n_heads, cfg.d_head);
     let hd = h_n * dh;
-    for (out, w_t) in [q, k, &mut *v].into_iter().zip(w_qkv_t) {
-        out.fill(T::ZERO);
-        gemm_acc(out, hd, e, d, 1, w_t, hd, voc, hd, d);
-    }
-    o.fill(T::ZERO);
     for h in 0..h_n {
         gemm_acc(
-            &mut o[h * d..],
+            &mut out[h * d..],
             h_n * d,
-            &v[h * dh..],
+            &v[rows.start * hd + h * dh..],
             hd,
             1,
             &w_o_t[h * dh * d..],
             d,
-            voc,
+            rows.len(),
             d,
             dh,
         );
@@ -279,61 +296,99 @@ pub fn attention_backward<T: Real>(
     }
 }
 
-/// Weight gradients of attention from the per-token gradients of e, o, q and k, as GEMMs over
-/// tokens (t ascending):
-/// `dv[t][h] = W_O[:, h]^T d_o[t][h]`, `dW_O[:, h] = Σ_t d_o[t][h] ⊗ v[t][h]`,
-/// `dW_Q[h] = Σ_t dq[t][h] ⊗ e_t` (same for K and V), and
-/// `de[t] += Σ_h (W_Q[h]^T dq[t][h] + …K… + …V…)` added Q, then K, then V.
-/// w: W_Q, W_K, W_V, W_O as stored; dv: [d_vocab, n_heads, d_head] scratch.
-#[allow(clippy::too_many_arguments)]
-pub fn attention_tokens_backward<T: Real>(
+/// Rows `rows` (tokens) of `dv[t][h] = W_O[:, h]^T d_o[t][h]`. d_o: [d_vocab, n_heads,
+/// d_model]; w_o: [d_model, n_heads·d_head]; out: [len, n_heads, d_head], zeroed.
+pub fn attention_tokens_dv<T: Real>(
     cfg: &ModelConfig,
-    w: [&[T]; 4],
-    e: &[T],
-    v: &[T],
-    [de, d_o, dq, dk]: [&mut [T]; 4],
-    dv: &mut [T],
-    d_w_q: &mut [T],
-    d_w_k: &mut [T],
-    d_w_v: &mut [T],
-    d_w_o: &mut [T],
+    d_o: &[T],
+    w_o: &[T],
+    out: &mut [T],
+    rows: Range<usize>,
 ) {
-    let [w_q, w_k, w_v, w_o] = w;
-    let (d, h_n, dh, voc) = (cfg.d_model, cfg.n_heads, cfg.d_head, cfg.d_vocab);
+    let (d, h_n, dh) = (cfg.d_model, cfg.n_heads, cfg.d_head);
     let hd = h_n * dh;
-    dv.fill(T::ZERO);
-    d_w_o.fill(T::ZERO);
     for h in 0..h_n {
         gemm_acc(
-            &mut dv[h * dh..],
+            &mut out[h * dh..],
             hd,
-            &d_o[h * d..],
+            &d_o[rows.start * h_n * d + h * d..],
             h_n * d,
             1,
             &w_o[h * dh..],
             hd,
-            voc,
+            rows.len(),
             dh,
             d,
         );
+    }
+}
+
+/// Rows `rows` (of d_model) of `dW_O[:, h] = Σ_t d_o[t][h] ⊗ v[t][h]`, t ascending.
+/// out: [len, n_heads·d_head], zeroed.
+pub fn attention_w_o_grad<T: Real>(
+    cfg: &ModelConfig,
+    d_o: &[T],
+    v: &[T],
+    out: &mut [T],
+    rows: Range<usize>,
+) {
+    let (d, h_n, dh, voc) = (cfg.d_model, cfg.n_heads, cfg.d_head, cfg.d_vocab);
+    let hd = h_n * dh;
+    for h in 0..h_n {
         gemm_acc(
-            &mut d_w_o[h * dh..],
+            &mut out[h * dh..],
             hd,
-            &d_o[h * d..],
+            &d_o[h * d + rows.start..],
             1,
             h_n * d,
             &v[h * dh..],
             hd,
-            d,
+            rows.len(),
             dh,
             voc,
         );
     }
-    for (d_w, src) in [(d_w_q, &*dq), (d_w_k, &*dk), (d_w_v, &*dv)] {
-        d_w.fill(T::ZERO);
-        gemm_acc(d_w, d, src, 1, hd, e, d, hd, d, voc);
-    }
-    for (w_x, src) in [(w_q, &*dq), (w_k, &*dk), (w_v, &*dv)] {
-        gemm_acc(de, d, src, hd, 1, w_x, d, voc, d, hd);
+}
+
+/// Rows `rows` (of n_heads·d_head) of `dW_Q[h] = Σ_t dq[t][h] ⊗ e_t`, t ascending (the same for
+/// K and V). dq: [d_vocab, n_heads·d_head]; e: [d_vocab, d_model]; out: [len, d_model], zeroed.
+pub fn attention_w_qkv_grad<T: Real>(
+    cfg: &ModelConfig,
+    dq: &[T],
+    e: &[T],
+    out: &mut [T],
+    rows: Range<usize>,
+) {
+    let (d, hd, voc) = (cfg.d_model, cfg.n_heads * cfg.d_head, cfg.d_vocab);
+    gemm_acc(out, d, &dq[rows.start..], 1, hd, e, d, rows.len(), d, voc);
+}
+
+/// Rows `rows` (tokens) of the embedding's gradient: `de_in[t]` (the residual's share) then
+/// `+ W_Q^T dq[t] + W_K^T dk[t] + W_V^T dv[t]`, added Q, then K, then V.
+/// w: W_Q, W_K, W_V as stored; d_qkv: dq, dk, dv [d_vocab, n_heads·d_head];
+/// out: [len, d_model].
+pub fn attention_tokens_de<T: Real>(
+    cfg: &ModelConfig,
+    de_in: &[T],
+    w: [&[T]; 3],
+    d_qkv: [&[T]; 3],
+    out: &mut [T],
+    rows: Range<usize>,
+) {
+    let (d, hd) = (cfg.d_model, cfg.n_heads * cfg.d_head);
+    out.copy_from_slice(&de_in[rows.start * d..rows.end * d]);
+    for (w_x, src) in w.into_iter().zip(d_qkv) {
+        gemm_acc(
+            out,
+            d,
+            &src[rows.start * hd..],
+            hd,
+            1,
+            w_x,
+            d,
+            rows.len(),
+            d,
+            hd,
+        );
     }
 }

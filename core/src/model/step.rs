@@ -17,8 +17,9 @@
 //! The once-per-step GEMMs of 1 and 4 may be cut into row chunks run anywhere ([`prepare_with`],
 //! [`gradients`]): each output element is one sum in a fixed order, whatever the cut.
 use super::attention::{
-    TokenGrads, attention_backward, attention_forward, attention_mix, attention_tokens_backward,
-    attention_tokens_forward,
+    TokenGrads, attention_backward, attention_forward, attention_mix, attention_tokens_de,
+    attention_tokens_dv, attention_tokens_o, attention_tokens_qkv, attention_w_o_grad,
+    attention_w_qkv_grad,
 };
 use super::config::{ModelConfig, N_TENSORS, Weights, WeightsMut};
 use super::embed::{embed_backward, embed_forward};
@@ -66,8 +67,9 @@ impl StepLayout {
 
     /// x [n_x, D], q, k, v [V, H, d_head], W_in^T [D, M], W_U^T [V, D], p [n_x, M],
     /// l [n_x, V], neuron_logit_map [V, M] and its transpose [M, V], dv [V, H, d_head],
-    /// W_Q^T, W_K^T, W_V^T [D, H·d_head], W_O^T [H·d_head, D], dx [n_x, D], dW_out^T [M, D].
-    fn cache_parts(&self) -> [usize; 17] {
+    /// W_Q^T, W_K^T, W_V^T [D, H·d_head], W_O^T [H·d_head, D], dx [n_x, D], dW_out^T [M, D],
+    /// de [V, D].
+    fn cache_parts(&self) -> [usize; 18] {
         let c = &self.cfg;
         let (v, d, hd, m, nx) = (
             c.d_vocab,
@@ -94,6 +96,7 @@ impl StepLayout {
             hd * d,
             nx * d,
             m * d,
+            v * d,
         ]
     }
 
@@ -301,12 +304,11 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
         w_o_t,
         ..,
     ] = carve_mut(cache, lay.cache_parts());
-    let (d, m, voc, hd, nx) = (
+    let (d, m, voc, hd) = (
         cfg.d_model,
         cfg.d_mlp,
         cfg.d_vocab,
         cfg.n_heads * cfg.d_head,
-        lay.n_x(),
     );
     let (e, o) = x.split_at_mut(voc * d);
     embed_forward(w.w_e, e, d, voc);
@@ -314,19 +316,39 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
     transpose(w.w_k, w_k_t, hd, d);
     transpose(w.w_v, w_v_t, hd, d);
     transpose(w.w_o, w_o_t, d, hd);
-    attention_tokens_forward(cfg, e, [w_q_t, w_k_t, w_v_t], w_o_t, q, k, v, o);
     transpose(w.w_in, w_in_t, m, d);
     transpose(w.w_u, w_u_t, d, voc);
+    let cap = lay.partial_len();
+    let mut runner = runner;
+    {
+        let (e, w_qkv_t): (&[T], [&[T]; 3]) = (e, [w_q_t, w_k_t, w_v_t]);
+        let qkv = |i: usize, rows: Range<usize>, out: &mut [T]| {
+            attention_tokens_qkv(cfg, e, w_qkv_t[i], out, rows)
+        };
+        run_rows(
+            runner.as_deref_mut(),
+            cap,
+            [&mut *q, &mut *k, &mut *v],
+            [hd; 3],
+            &qkv,
+        );
+    }
+    {
+        let (v, w_o_t): (&[T], &[T]) = (v, w_o_t);
+        let heads = |_: usize, rows: Range<usize>, out: &mut [T]| {
+            attention_tokens_o(cfg, v, w_o_t, out, rows)
+        };
+        run_rows(runner.as_deref_mut(), cap, [o], [cfg.n_heads * d], &heads);
+    }
     let (x, w_in_t): (&[T], &[T]) = (x, w_in_t);
     let compute = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
         0 => mlp_tokens_forward(x, w_in_t, out, rows, [d, m]),
         1 => unembed_tokens_forward(x, w.w_u, out, rows, [d, voc]),
         _ => neuron_logit_map_forward(w.w_u, w.w_out, out, rows, [d, m, voc]),
     };
-    let _ = nx;
     run_rows(
         runner,
-        lay.partial_len(),
+        cap,
         [&mut *p, &mut *l, &mut *nlm],
         [m, voc, m],
         &compute,
@@ -552,9 +574,11 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
         _,
         dx,
         d_w_out_t,
+        de,
     ] = carve_mut(cache, lay.cache_parts());
     let [g_acc, lg_acc, d_nlm_t, dq, dk] = carve_mut(acc, lay.partial_parts());
     let gr = WeightsMut::split(cfg, grads);
+    let cap = lay.partial_len();
     {
         let (x, w_u_t, g_acc, lg_acc, d_nlm_t): (&[T], &[T], &[T], &[T], &[T]) =
             (x, w_u_t, g_acc, lg_acc, d_nlm_t);
@@ -568,28 +592,46 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
             _ => mlp_out_weight_grads_t(d_nlm_t, w_u_t, out, rows, [d, voc]),
         };
         run_rows(
-            Some(runner),
-            lay.partial_len(),
+            Some(&mut *runner),
+            cap,
             [&mut *gr.w_in, &mut *dx, &mut *gr.w_u, &mut *d_w_out_t],
             [d, d, voc, d],
             &compute,
         );
     }
     transpose(d_w_out_t, gr.w_out, m, d);
-    let (e, _) = x.split_at(voc * d);
-    let (de, d_o) = dx.split_at_mut(voc * d);
-    attention_tokens_backward(
-        cfg,
-        [w.w_q, w.w_k, w.w_v, w.w_o],
-        e,
-        v,
-        [de, d_o, dq, dk],
-        dv,
-        gr.w_q,
-        gr.w_k,
-        gr.w_v,
-        gr.w_o,
-    );
+    let hd = cfg.n_heads * cfg.d_head;
+    let (e, v, dq, dk): (&[T], &[T], &[T], &[T]) = (&x[..voc * d], v, dq, dk);
+    let (de_in, d_o): (&[T], &[T]) = dx.split_at(voc * d);
+    {
+        let first = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
+            0 => attention_tokens_dv(cfg, d_o, w.w_o, out, rows),
+            1 => attention_w_o_grad(cfg, d_o, v, out, rows),
+            2 => attention_w_qkv_grad(cfg, dq, e, out, rows),
+            _ => attention_w_qkv_grad(cfg, dk, e, out, rows),
+        };
+        run_rows(
+            Some(&mut *runner),
+            cap,
+            [&mut *dv, &mut *gr.w_o, &mut *gr.w_q, &mut *gr.w_k],
+            [hd, hd, d, d],
+            &first,
+        );
+    }
+    {
+        let dv: &[T] = dv;
+        let second = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
+            0 => attention_w_qkv_grad(cfg, dv, e, out, rows),
+            _ => attention_tokens_de(cfg, de_in, [w.w_q, w.w_k, w.w_v], [dq, dk, dv], out, rows),
+        };
+        run_rows(
+            Some(&mut *runner),
+            cap,
+            [&mut *gr.w_v, &mut *de],
+            [d, d],
+            &second,
+        );
+    }
     embed_backward(de, gr.w_e, d, voc);
     Ok(EvalStats::from_sums(&sums, n_tasks))
 }
