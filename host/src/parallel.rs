@@ -1,4 +1,5 @@
 //! Batch blocks on rayon threads, combined in block order, so any thread count gives core's bits.
+use modgrok_core::Real;
 use modgrok_core::model::{BlockRunner, BlockStats, BlockWork, StepLayout};
 use rayon::prelude::*;
 
@@ -35,7 +36,59 @@ impl Parallel {
     }
 }
 
+/// Elements of the accumulator per parallel piece of a wave's combine.
+const COMBINE_CHUNK: usize = 1 << 14;
+
+impl Parallel {
+    /// Runs blocks `first..first + in_wave` on the pool, each into its own buffers.
+    fn wave(&mut self, first: usize, in_wave: usize, work: &BlockWork<'_, f32>) {
+        let bufs = &mut self.bufs[..in_wave];
+        self.pool.install(|| {
+            bufs.par_iter_mut()
+                .enumerate()
+                .for_each(|(i, (acts, partial, stats))| {
+                    *stats = work(first + i, acts, partial);
+                });
+        });
+    }
+}
+
 impl BlockRunner<f32> for Parallel {
+    /// The wave's partials are added into `acc` in pieces of [`COMBINE_CHUNK`] elements on the
+    /// pool; each element still receives the partials in block order.
+    fn run_blocks_summed(
+        &mut self,
+        n_blocks: usize,
+        work: &BlockWork<'_, f32>,
+        acc: &mut [f32],
+        stats: &mut dyn FnMut(&BlockStats),
+    ) where
+        f32: Real,
+    {
+        let wave = self.bufs.len();
+        for first in (0..n_blocks).step_by(wave) {
+            let in_wave = wave.min(n_blocks - first);
+            self.wave(first, in_wave, work);
+            let bufs = &self.bufs[..in_wave];
+            self.pool.install(|| {
+                acc.par_chunks_mut(COMBINE_CHUNK)
+                    .enumerate()
+                    .for_each(|(c, piece)| {
+                        let at = c * COMBINE_CHUNK;
+                        for (_, partial, _) in bufs {
+                            let len = piece.len();
+                            for (a, &p) in piece.iter_mut().zip(&partial[at..at + len]) {
+                                *a += p;
+                            }
+                        }
+                    });
+            });
+            for (_, _, s) in bufs {
+                stats(s);
+            }
+        }
+    }
+
     fn run_blocks(
         &mut self,
         n_blocks: usize,
@@ -45,15 +98,8 @@ impl BlockRunner<f32> for Parallel {
         let wave = self.bufs.len();
         for first in (0..n_blocks).step_by(wave) {
             let in_wave = wave.min(n_blocks - first);
-            let bufs = &mut self.bufs[..in_wave];
-            self.pool.install(|| {
-                bufs.par_iter_mut()
-                    .enumerate()
-                    .for_each(|(i, (acts, partial, stats))| {
-                        *stats = work(first + i, acts, partial);
-                    });
-            });
-            for (_, partial, stats) in bufs.iter() {
+            self.wave(first, in_wave, work);
+            for (_, partial, stats) in &self.bufs[..in_wave] {
                 combine(partial, stats);
             }
         }

@@ -239,6 +239,25 @@ pub trait BlockRunner<T> {
         work: &BlockWork<'_, T>,
         combine: &mut dyn FnMut(&[T], &BlockStats),
     );
+
+    /// [`run_blocks`](Self::run_blocks) whose combine is `acc[i] += partial[i]` for every i <
+    /// acc.len(), block by block, then `stats` of the block. An implementation may add the
+    /// partials of several finished blocks into different ranges of `acc` at once, as long as
+    /// every element receives them in block order.
+    fn run_blocks_summed(
+        &mut self,
+        n_blocks: usize,
+        work: &BlockWork<'_, T>,
+        acc: &mut [T],
+        stats: &mut dyn FnMut(&BlockStats),
+    ) where
+        T: Real,
+    {
+        self.run_blocks(n_blocks, work, &mut |partial, s| {
+            add_assign(acc, &partial[..acc.len()]);
+            stats(s);
+        });
+    }
 }
 
 /// Runs the blocks one after another on one set of buffers: the reference.
@@ -548,11 +567,8 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
         let work = |gi: usize, acts: &mut [T], partial: &mut [T]| {
             run_group(&lay, cache_ro, examples, gi, &scales, acts, Some(partial))
         };
-        let mut combine = |partial: &[T], s: &BlockStats| {
-            add_assign(acc, &partial[..acc.len()]);
-            sums.merge(s);
-        };
-        runner.run_blocks(groups(examples.len()).1, &work, &mut combine);
+        let mut merge = |s: &BlockStats| sums.merge(s);
+        runner.run_blocks_summed(groups(examples.len()).1, &work, acc, &mut merge);
     }
     let (d, m, voc, nx) = (cfg.d_model, cfg.d_mlp, cfg.d_vocab, lay.n_x());
     let w = Weights::split(cfg, params);
