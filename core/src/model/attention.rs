@@ -131,16 +131,55 @@ pub fn attention_mix<T: Real>(
             o.copy_from_slice(row(ex.tokens[2] as usize));
             for h in 0..cfg.n_heads {
                 for (j, &t) in ex.tokens.iter().enumerate() {
-                    axpy(o, a[i * h3 + h * 3 + j], row(o_row(cfg, t, h)));
+                    axpy_cb(o, a[i * h3 + h * 3 + j], row(o_row(cfg, t, h)));
                 }
             }
         }
     }
 }
 
+/// [`axpy`] with a fixed-length body for full column blocks, so the short rows of the chunk
+/// kernels run without loop bookkeeping; the same operations either way.
+#[inline(always)]
+fn axpy_cb<T: Real>(y: &mut [T], a: T, x: &[T]) {
+    match (<&mut [T; CB]>::try_from(&mut *y), <&[T; CB]>::try_from(x)) {
+        (Ok(y), Ok(x)) => {
+            for j in 0..CB {
+                y[j] += a * x[j];
+            }
+        }
+        _ => axpy(y, a, x),
+    }
+}
+
+/// [`add_assign`] with a fixed-length body for full column blocks.
+#[inline(always)]
+fn add_cb<T: Real>(y: &mut [T], x: &[T]) {
+    match (<&mut [T; CB]>::try_from(&mut *y), <&[T; CB]>::try_from(x)) {
+        (Ok(y), Ok(x)) => {
+            for j in 0..CB {
+                y[j] += x[j];
+            }
+        }
+        _ => add_assign(y, x),
+    }
+}
+
 /// `s[r] += Σ_i x[i]·y_r[i]` for six rows, i ascending; the six sums are interleaved.
 #[inline(always)]
 fn dot6_acc<T: Real>(s: &mut [T; 6], x: &[T], y: [&[T]; 6]) {
+    if let Ok(x) = <&[T; CB]>::try_from(x) {
+        let y: [&[T; CB]; 6] = y.map(|r| r[..CB].try_into().expect("CB columns"));
+        let mut t = *s;
+        for i in 0..CB {
+            let xi = x[i];
+            for r in 0..6 {
+                t[r] += xi * y[r][i];
+            }
+        }
+        *s = t;
+        return;
+    }
     let n = x.len();
     let (y0, y1, y2, y3, y4, y5) = (
         &y[0][..n],
@@ -261,10 +300,10 @@ pub fn attention_backward<T: Real>(
             for (i, ex) in examples.iter().enumerate() {
                 let gi = &grad[i * width + cols.start..i * width + cols.end];
                 let at = |r: usize| r * width + cols.start..r * width + cols.end;
-                add_assign(&mut acc[at(ex.tokens[2] as usize)], gi);
+                add_cb(&mut acc[at(ex.tokens[2] as usize)], gi);
                 for h in 0..h_n {
                     for (j, &t) in ex.tokens.iter().enumerate() {
-                        axpy(&mut acc[at(o_row(cfg, t, h))], a[i * h3 + h * 3 + j], gi);
+                        axpy_cb(&mut acc[at(o_row(cfg, t, h))], a[i * h3 + h * 3 + j], gi);
                     }
                 }
             }
