@@ -6,6 +6,7 @@ use modgrok_core::data::Tasks;
 use modgrok_core::model::ModelConfig;
 use serde::{Deserialize, Serialize};
 
+use crate::backend::Backend;
 use crate::error::HostError;
 
 /// Version of the run-directory and checkpoint format written by this crate.
@@ -61,6 +62,13 @@ pub struct RunConfig {
     /// for a plain run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer: Option<crate::transfer::Transfer>,
+    /// Where the step runs (`--backend`); absent for `cpu`, core's bits.
+    #[serde(default, skip_serializing_if = "Backend::is_cpu")]
+    pub backend: Backend,
+    /// The GPU adapter a `gpu` run trains on, recorded when the run starts: its rounding decides
+    /// the bytes, so a resume must find the same one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adapter: Option<String>,
     /// Derived from `op` and `p`, stored so a checkpoint is self-describing (SPEC §1).
     pub tasks: Vec<TaskInfo>,
     pub d_vocab: usize,
@@ -91,6 +99,7 @@ pub struct RunSpec {
     pub ffs_eps: f64,
     /// `--init-from`, `--load`, `--freeze`; `None` for a plain run.
     pub transfer: Option<crate::transfer::Transfer>,
+    pub backend: Backend,
 }
 
 fn default_ffs_eps() -> f64 {
@@ -123,6 +132,7 @@ impl Default for RunSpec {
             grok_threshold: 0.999,
             ffs_eps: default_ffs_eps(),
             transfer: None,
+            backend: Backend::Cpu,
         }
     }
 }
@@ -185,6 +195,8 @@ impl RunSpec {
             grok_threshold: self.grok_threshold,
             ffs_eps: self.ffs_eps,
             transfer: self.transfer.filter(|t| !t.is_noop()),
+            backend: self.backend,
+            adapter: None,
         };
         let n_params = cfg.model()?.n_params();
         if n_params > MAX_PARAMS {
@@ -245,6 +257,7 @@ impl RunConfig {
             grok_threshold: self.grok_threshold,
             ffs_eps: self.ffs_eps,
             transfer: self.transfer.clone(),
+            backend: self.backend,
         }
     }
 
@@ -253,6 +266,7 @@ impl RunConfig {
     pub fn check(&self) -> Result<(), HostError> {
         let mut fresh = self.spec().into_config()?;
         fresh.crate_version.clone_from(&self.crate_version);
+        fresh.adapter.clone_from(&self.adapter);
         if fresh != *self {
             return Err(HostError::Usage(format!(
                 "config op {:?} with p = {} derives different tasks, tokens or sizes than stored (format_version {}): edit it back, or use the modgrok that wrote it",

@@ -27,6 +27,9 @@ pub struct Report {
     pub wall_time_s: f64,
     pub steps_per_s: f64,
     pub threads: usize,
+    /// The GPU adapter of a `--backend gpu` run; absent for cpu runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adapter: Option<String>,
     /// The checkpoint step this session started from, if it resumed.
     pub resumed_from: Option<u64>,
     /// ε of the FFS values.
@@ -65,7 +68,7 @@ impl Report {
             "{op} mod {p}, frac {frac}, seed {seed}: {outcome} at step {step}\n\
              memorised: {mem}; grokked: {grok}\n\
              final train loss {trl:.4e} acc {tra:.4}, test loss {tel:.4e} acc {tea:.4}\n\
-             {wall:.1} s, {sps:.2} steps/s on {threads} threads; run in {dir}\n",
+             {wall:.1} s, {sps:.2} steps/s on {device}; run in {dir}\n",
             op = self.op,
             p = self.p,
             frac = self.frac,
@@ -84,7 +87,10 @@ impl Report {
             tea = self.final_test_acc,
             wall = self.wall_time_s,
             sps = self.steps_per_s,
-            threads = self.threads,
+            device = match &self.adapter {
+                Some(a) => format!("GPU adapter {a}"),
+                None => format!("{} threads", self.threads),
+            },
             dir = self.run_dir,
         );
         text + &fourier

@@ -1,16 +1,19 @@
-//! The host trainer: core's full-batch step (SPEC §4) with the batch blocks on rayon threads.
+//! The host trainer: core's full-batch step (SPEC §4) with the batch blocks on rayon threads,
+//! or with `--backend gpu` the same step on the GPU ([`crate::backend`]).
 //!
 //! Step t (t updates applied so far, t = 0 the init):
 //! 1. if t is a multiple of `checkpoint_every` (and not where this session started), write
 //!    checkpoint `step_t` = parameters and moments after t updates;
-//! 2. [`prepare_with`] and [`gradients`] at θ_t: train loss, accuracy and gradient;
-//! 3. at a logged step (t % log_every == 0, or the last step) [`evaluate`] the test set at the
+//! 2. core's `prepare_with` and `gradients` at θ_t ([`Stepper::gradients`]): train loss,
+//!    accuracy and gradient;
+//! 3. at a logged step (t % log_every == 0, or the last step) evaluate the test set at the
 //!    same θ_t, measure FFS and FCR of θ_t ([`FourierProbe`]) and append row t; metrics of
 //!    epoch t come before its update (SPEC §4);
 //! 4. stop if t is the last step, or if a logged step finds test accuracy has held ≥ the
 //!    threshold for `patience` steps; otherwise AdamW update t + 1.
 //!
-//! Every reduction runs in core's order whatever the thread count ([`Parallel`]), so the run is a
+//! Every reduction runs in core's order whatever the thread count ([`crate::parallel::Parallel`];
+//! on the gpu, in the shaders' one order), so the run is a
 //! pure function of its config; resuming reloads θ, m, v from a checkpoint and the early-stopping
 //! state from the metrics rows before it, and continues to the same bytes.
 //!
@@ -19,10 +22,11 @@
 use std::path::Path;
 use std::time::Instant;
 
-use modgrok_core::adamw::adamw_step;
-use modgrok_core::model::{N_TENSORS, StepLayout, evaluate, gradients, init_params, prepare_with};
+use modgrok_core::model::init_params;
+use modgrok_gpu::GpuContext;
 
 use crate::analysis::FourierProbe;
+use crate::backend::{self, Stepper};
 use crate::checkpoint::{self, ModelFile, OptimFile};
 use crate::config::RunConfig;
 use crate::curves;
@@ -31,7 +35,6 @@ use crate::error::HostError;
 use crate::fsio;
 use crate::grok::GrokWatch;
 use crate::metrics::{self, MetricsLog, MetricsRow};
-use crate::parallel::Parallel;
 use crate::progress::Progress;
 use crate::report::Report;
 use crate::run_dir::RunDir;
@@ -93,6 +96,8 @@ pub fn train_new(cfg: &RunConfig, out: &Path, opts: &TrainOptions) -> Result<Out
     // A transfer run overwrites the tensors it loads and records its source in the config.
     let loaded = crate::transfer::load_init(cfg, &mut params)?;
     let cfg = loaded.as_ref().unwrap_or(cfg);
+    let (cfg, gpu) = backend::open(cfg)?;
+    let cfg = &cfg;
     let dir = RunDir::create(out)?;
     // A directory with no config is not a run: if the disk fills before both files exist,
     // take the directory away again rather than leave something `--resume` cannot use.
@@ -113,7 +118,7 @@ pub fn train_new(cfg: &RunConfig, out: &Path, opts: &TrainOptions) -> Result<Out
         v: vec![0.0; n],
     };
     let watch = GrokWatch::new(cfg.grok_threshold, cfg.patience);
-    run(cfg, &dir, &data, state, log, watch, opts, None)
+    run(cfg, &dir, &data, state, log, watch, opts, None, gpu)
 }
 
 /// Continues the run in `root` from its newest checkpoint that loads cleanly.
@@ -121,6 +126,7 @@ pub fn resume(root: &Path, opts: &TrainOptions) -> Result<Outcome, HostError> {
     let dir = RunDir::open(root)?;
     let cfg = dir.read_config()?;
     let data = Dataset::build(&cfg)?;
+    let gpu = backend::reopen(&cfg)?;
     let steps = dir.complete_checkpoints()?;
     if steps.is_empty() {
         return Err(HostError::NoCheckpoint(root.to_path_buf()));
@@ -166,7 +172,7 @@ pub fn resume(root: &Path, opts: &TrainOptions) -> Result<Outcome, HostError> {
     }
     let log = MetricsLog::open(&dir.metrics())?;
     let from = state.step;
-    run(&cfg, &dir, &data, state, log, watch, opts, Some(from))
+    run(&cfg, &dir, &data, state, log, watch, opts, Some(from), gpu)
 }
 
 /// Loads checkpoint `step` and checks it belongs to this run.
@@ -219,20 +225,11 @@ fn run(
     mut watch: GrokWatch,
     opts: &TrainOptions,
     resumed_from: Option<u64>,
+    gpu: Option<GpuContext>,
 ) -> Result<Outcome, HostError> {
     let model = cfg.model()?;
-    let hyper = cfg.adamw();
-    let lay = StepLayout::new(&model)?;
     let threads = opts.threads.max(1);
-    let mut runner = Parallel::new(&lay, threads).map_err(|e| HostError::Threads {
-        threads,
-        reason: e.to_string(),
-    })?;
-    let mut cache = vec![0.0f32; lay.cache_len()];
-    let mut acc = vec![0.0f32; lay.partial_len()];
-    let mut grads = vec![0.0f32; model.n_params()];
-    let frozen: [bool; N_TENSORS] = crate::transfer::frozen_mask(cfg);
-    let n_tasks = data.tasks.len();
+    let mut stepper = Stepper::new(cfg, data, gpu.as_ref(), threads, [&st.params, &st.m, &st.v])?;
     let names = cfg.task_names();
     let mut probe = FourierProbe::new(&model, cfg.p as usize, cfg.ffs_eps)?;
     let start = st.step;
@@ -242,24 +239,15 @@ fn run(
         let t = st.step;
         if t > start && t.is_multiple_of(cfg.checkpoint_every) {
             log.sync()?;
+            stepper.sync(&mut st.params, Some((&mut st.m, &mut st.v)))?;
             write_checkpoint(dir, cfg, &st)?;
             dir.prune(cfg.keep_checkpoints, t)?;
         }
-        prepare_with(&model, &st.params, &mut cache, &mut runner)?;
-        let train = gradients(
-            &model,
-            &st.params,
-            &mut cache,
-            &data.train,
-            n_tasks,
-            &mut acc,
-            &mut grads,
-            &mut runner,
-        )?;
         let is_last = t >= cfg.steps;
+        let log_now = t.is_multiple_of(cfg.log_every) || is_last;
         let mut row = None;
-        if t.is_multiple_of(cfg.log_every) || is_last {
-            let test = evaluate(&model, &st.params, &cache, &data.test, n_tasks, &mut runner)?;
+        if let Some((train, test)) = stepper.gradients(cfg, data, &st.params, log_now)? {
+            stepper.sync(&mut st.params, None)?;
             let r = MetricsRow {
                 step: t,
                 train,
@@ -281,21 +269,13 @@ fn run(
             progress.finish();
             return Ok(Outcome::Halted { step: t });
         }
-        adamw_step(
-            &model,
-            &hyper,
-            t + 1,
-            &frozen,
-            &mut st.params,
-            &grads,
-            &mut st.m,
-            &mut st.v,
-        );
+        stepper.update(cfg, t + 1, [&mut st.params, &mut st.m, &mut st.v])?;
         st.step = t + 1;
         progress.set_step(st.step);
     };
     progress.finish();
     log.sync()?;
+    stepper.sync(&mut st.params, None)?;
     let (row, stopped_early) = last;
     let final_bytes = checkpoint::model_bytes(cfg, &st.params, st.step)?;
     fsio::write_atomic(&dir.final_model(), &final_bytes)?;
@@ -322,6 +302,7 @@ fn run(
             0.0
         },
         threads,
+        adapter: cfg.adapter.clone(),
         resumed_from,
         ffs_eps: cfg.ffs_eps,
         final_fourier: row.fourier,

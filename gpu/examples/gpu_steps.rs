@@ -1,0 +1,75 @@
+//! Steps per second of the gpu backend: `cargo run --release -p modgrok-gpu --example gpu_steps
+//! -- P FRAC D_MODEL N_HEADS D_MLP STEPS` (default 97 0.3 128 4 512 5, the paper's size).
+use std::time::Instant;
+
+use modgrok_core::adamw::AdamWConfig;
+use modgrok_core::data::{Example, Tasks};
+use modgrok_core::model::{ModelConfig, N_TENSORS, init_params};
+use modgrok_gpu::{GpuContext, GpuTrainer};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let arg = |i: usize, d: &str| args.get(i).cloned().unwrap_or_else(|| d.to_string());
+    let p: u32 = arg(0, "97").parse()?;
+    let frac: f64 = arg(1, "0.3").parse()?;
+    let d_model: usize = arg(2, "128").parse()?;
+    let n_heads: usize = arg(3, "4").parse()?;
+    let d_mlp: usize = arg(4, "512").parse()?;
+    let steps: u64 = arg(5, "5").parse()?;
+    let tasks = Tasks::parse(p, "add")?;
+    let mut pairs = vec![(0, 0); tasks.n_pairs()];
+    let n_train = tasks.split(frac, 0, &mut pairs)?;
+    let mut examples = vec![Example::default(); tasks.n_examples(pairs.len())];
+    tasks.fill_examples(&pairs, &mut examples)?;
+    let (train, test) = examples.split_at(n_train);
+    let cfg = ModelConfig {
+        d_vocab: tasks.d_vocab(),
+        d_model,
+        n_heads,
+        d_head: d_model / n_heads,
+        d_mlp,
+    };
+    let mut params = vec![0.0; cfg.n_params()];
+    init_params(&cfg, 0, &mut params)?;
+    let zeros = vec![0.0; cfg.n_params()];
+    let ctx = GpuContext::new()?;
+    let start = Instant::now();
+    let mut gpu = GpuTrainer::new(
+        &ctx,
+        &cfg,
+        &AdamWConfig::default(),
+        &[false; N_TENSORS],
+        train,
+        test,
+        1,
+        [&params, &zeros, &zeros],
+    )?;
+    gpu.forward_backward()?;
+    gpu.params()?;
+    if std::env::var("MODGROK_GPU_PROFILE").is_ok() {
+        for (k, s) in gpu.profile_train_pass()? {
+            println!("{s:9.4} s  {k}");
+        }
+    }
+    let setup = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    for t in 1..=steps {
+        gpu.update(t)?;
+        gpu.forward_backward()?;
+    }
+    gpu.params()?;
+    let secs = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let (tr, te) = gpu.metrics()?;
+    let metrics = start.elapsed().as_secs_f64();
+    println!(
+        "{}: p {p} frac {frac} (N = {n_train}) d_model {d_model} heads {n_heads} d_mlp {d_mlp}: \
+         {:.2} steps/s ({steps} steps in {secs:.2} s; setup {setup:.2} s, one metrics call {metrics:.2} s; \
+         train acc {:.3} test acc {:.3})",
+        ctx.adapter_name(),
+        steps as f64 / secs,
+        tr.mean_acc(),
+        te.mean_acc()
+    );
+    Ok(())
+}

@@ -1,0 +1,25 @@
+// AdamW over one tensor, element-wise with core's formula and scalars (SPEC §4):
+// θ ← θ·(1 − lr·wd); m ← m + (1−β1)(g − m); v ← β2·v + (1−β2)·g·g;
+// θ ← θ + (−lr/(1−β1^t))·m / (√v/√(1−β2^t) + eps).
+struct Adam {
+    len: u32, p: u32, g: u32, m: u32,
+    v: u32, pad0: u32, pad1: u32, pad2: u32,
+    decay: f32, one_m_b1: f32, b2: f32, one_m_b2: f32,
+    neg_step: f32, bc2_sqrt: f32, eps: f32, pad3: f32,
+}
+@group(0) @binding(2) var<uniform> u: Adam;
+
+@compute @workgroup_size(64)
+fn adamw(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = flat_index(gid, nwg);
+    if (i >= u.len) {
+        return;
+    }
+    let g = mem[u.g + i];
+    let m = mem[u.m + i] + u.one_m_b1 * (g - mem[u.m + i]);
+    let v = mem[u.v + i] * u.b2 + u.one_m_b2 * g * g;
+    let denom = sqrt(v) / u.bc2_sqrt + u.eps;
+    mem[u.p + i] = mem[u.p + i] * u.decay + u.neg_step * m / denom;
+    mem[u.m + i] = m;
+    mem[u.v + i] = v;
+}

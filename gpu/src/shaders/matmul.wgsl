@@ -1,0 +1,124 @@
+// C[b, i, j] = epilogue(Σ_k A[b, i, k] · B[b, k, j]), every operand addressed by an offset and
+// strides into `mem`, so one kernel serves every transpose of the step. Each invocation owns one
+// C element and adds k = 0, 1, …, K-1 in that order into one f32 accumulator; the 16×16 tiles only
+// stage operands in workgroup memory, so the order is the same for any tiling and any adapter.
+// Epilogues (`mode`): 0 C = acc; 1 C = ReLU(acc); 2 C = X + acc; 3 C = acc if X > 0 else 0.
+struct Mm {
+    m: u32, n: u32, k: u32, mode: u32,
+    a: u32, a_i: u32, a_k: u32, a_b: u32,
+    b: u32, b_k: u32, b_j: u32, b_b: u32,
+    c: u32, c_i: u32, c_j: u32, c_b: u32,
+    x: u32, x_i: u32, x_j: u32, x_b: u32,
+}
+@group(0) @binding(2) var<uniform> u: Mm;
+
+const TILE: u32 = 16u;
+var<workgroup> ta: array<f32, 256>;
+var<workgroup> tb: array<f32, 256>;
+
+@compute @workgroup_size(16, 16, 1)
+fn matmul(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
+    let i = wg.y * TILE + l.y;
+    let j = wg.x * TILE + l.x;
+    let a0 = u.a + wg.z * u.a_b;
+    let b0 = u.b + wg.z * u.b_b;
+    var acc = 0.0;
+    for (var k0 = 0u; k0 < u.k; k0 += TILE) {
+        let ka = k0 + l.x;
+        var va = 0.0;
+        if (i < u.m && ka < u.k) {
+            va = mem[a0 + i * u.a_i + ka * u.a_k];
+        }
+        ta[l.y * TILE + l.x] = va;
+        let kb = k0 + l.y;
+        var vb = 0.0;
+        if (kb < u.k && j < u.n) {
+            vb = mem[b0 + kb * u.b_k + j * u.b_j];
+        }
+        tb[l.y * TILE + l.x] = vb;
+        workgroupBarrier();
+        let kn = min(TILE, u.k - k0);
+        for (var kk = 0u; kk < kn; kk++) {
+            acc += ta[l.y * TILE + kk] * tb[kk * TILE + l.x];
+        }
+        workgroupBarrier();
+    }
+    if (i >= u.m || j >= u.n) {
+        return;
+    }
+    let ci = u.c + wg.z * u.c_b + i * u.c_i + j * u.c_j;
+    let xi = u.x + wg.z * u.x_b + i * u.x_i + j * u.x_j;
+    switch u.mode {
+        case 1u: {
+            mem[ci] = select(0.0, acc, acc > 0.0);
+        }
+        case 2u: {
+            mem[ci] = mem[xi] + acc;
+        }
+        case 3u: {
+            mem[ci] = select(0.0, acc, mem[xi] > 0.0);
+        }
+        default: {
+            mem[ci] = acc;
+        }
+    }
+}
+
+// The same sums without workgroup memory, for CPU adapters (lavapipe), where workgroup barriers
+// cost more than the loads they save: invocation (x, y) computes the 4×4 block of C at rows
+// 4y.., columns 4x.., so each k costs 8 loads for 16 products. Each element still adds
+// k = 0, 1, … in order into its own accumulator. Rows and columns past the edge load a clamped
+// (valid) index and are never stored.
+@compute @workgroup_size(8, 8, 1)
+fn matmul_direct(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i0 = gid.y * 4u;
+    let j0 = gid.x * 4u;
+    if (i0 >= u.m || j0 >= u.n) {
+        return;
+    }
+    let a0 = u.a + gid.z * u.a_b;
+    let b0 = u.b + gid.z * u.b_b;
+    var ar: vec4<u32>;
+    var bc: vec4<u32>;
+    for (var r = 0u; r < 4u; r++) {
+        ar[r] = a0 + min(i0 + r, u.m - 1u) * u.a_i;
+        bc[r] = b0 + min(j0 + r, u.n - 1u) * u.b_j;
+    }
+    var acc: array<vec4<f32>, 4>;
+    for (var k = 0u; k < u.k; k++) {
+        let b = vec4<f32>(
+            mem[bc[0] + k * u.b_k],
+            mem[bc[1] + k * u.b_k],
+            mem[bc[2] + k * u.b_k],
+            mem[bc[3] + k * u.b_k],
+        );
+        for (var r = 0u; r < 4u; r++) {
+            acc[r] += mem[ar[r] + k * u.a_k] * b;
+        }
+    }
+    for (var r = 0u; r < 4u; r++) {
+        for (var c = 0u; c < 4u; c++) {
+            let i = i0 + r;
+            let j = j0 + c;
+            if (i < u.m && j < u.n) {
+                let v = acc[r][c];
+                let ci = u.c + gid.z * u.c_b + i * u.c_i + j * u.c_j;
+                let xi = u.x + gid.z * u.x_b + i * u.x_i + j * u.x_j;
+                switch u.mode {
+                    case 1u: {
+                        mem[ci] = select(0.0, v, v > 0.0);
+                    }
+                    case 2u: {
+                        mem[ci] = mem[xi] + v;
+                    }
+                    case 3u: {
+                        mem[ci] = select(0.0, v, mem[xi] > 0.0);
+                    }
+                    default: {
+                        mem[ci] = v;
+                    }
+                }
+            }
+        }
+    }
+}

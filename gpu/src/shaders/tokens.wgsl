@@ -1,0 +1,95 @@
+// Per-token gradients gathered from the examples that use the token. `starts`/`entries` list,
+// for each token t, the pairs (n, s) with tokens[n][s] = t as n·3 + s in ascending order, so
+// every sum runs over the examples in one fixed order and no two invocations write one value.
+struct Tok {
+    voc: u32, d: u32, heads: u32, dh: u32,
+    starts: u32, entries: u32, tok: u32, a: u32,
+    g: u32, dr: u32, q: u32, k: u32,
+    d_o: u32, dq: u32, dk: u32, de: u32,
+}
+@group(0) @binding(2) var<uniform> u: Tok;
+
+// Invocation (t, h, c): d_o[t, h, c] = Σ_{(n, s) ∈ list(t)} a[n, h, s] · dr[n, c].
+@compute @workgroup_size(64)
+fn tok_do(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let id = flat_index(gid, nwg);
+    if (id >= u.voc * u.heads * u.d) {
+        return;
+    }
+    let t = id / (u.heads * u.d);
+    let h = (id / u.d) % u.heads;
+    let c = id % u.d;
+    var acc = 0.0;
+    for (var e = ids[u.starts + t]; e < ids[u.starts + t + 1u]; e++) {
+        let ns = ids[u.entries + e];
+        let n = ns / 3u;
+        acc += mem[u.a + (n * u.heads + h) * 3u + ns % 3u] * mem[u.dr + n * u.d + c];
+    }
+    mem[u.d_o + id] = acc;
+}
+
+// Invocation (t, h, j): dq[t, h, j] = Σ_{(n, 2) ∈ list(t)} Σ_s g[n, h, s] · k[t_s, h, j].
+@compute @workgroup_size(64)
+fn tok_dq(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let hd = u.heads * u.dh;
+    let id = flat_index(gid, nwg);
+    if (id >= u.voc * hd) {
+        return;
+    }
+    let t = id / hd;
+    let hj = id % hd;
+    let h = hj / u.dh;
+    var acc = 0.0;
+    for (var e = ids[u.starts + t]; e < ids[u.starts + t + 1u]; e++) {
+        let ns = ids[u.entries + e];
+        if (ns % 3u != 2u) {
+            continue;
+        }
+        let n = ns / 3u;
+        for (var s = 0u; s < 3u; s++) {
+            let ts = ids[u.tok + n * 3u + s];
+            acc += mem[u.g + (n * u.heads + h) * 3u + s] * mem[u.k + ts * hd + hj];
+        }
+    }
+    mem[u.dq + id] = acc;
+}
+
+// Invocation (t, h, j): dk[t, h, j] = Σ_{(n, s) ∈ list(t)} g[n, h, s] · q[t_2(n), h, j].
+@compute @workgroup_size(64)
+fn tok_dk(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let hd = u.heads * u.dh;
+    let id = flat_index(gid, nwg);
+    if (id >= u.voc * hd) {
+        return;
+    }
+    let t = id / hd;
+    let hj = id % hd;
+    let h = hj / u.dh;
+    var acc = 0.0;
+    for (var e = ids[u.starts + t]; e < ids[u.starts + t + 1u]; e++) {
+        let ns = ids[u.entries + e];
+        let n = ns / 3u;
+        let t2 = ids[u.tok + n * 3u + 2u];
+        acc += mem[u.g + (n * u.heads + h) * 3u + ns % 3u] * mem[u.q + t2 * hd + hj];
+    }
+    mem[u.dk + id] = acc;
+}
+
+// Invocation (t, c): de[t, c] = Σ_{(n, 2) ∈ list(t)} dr[n, c], the residual path into W_E.
+@compute @workgroup_size(64)
+fn tok_de(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let id = flat_index(gid, nwg);
+    if (id >= u.voc * u.d) {
+        return;
+    }
+    let t = id / u.d;
+    let c = id % u.d;
+    var acc = 0.0;
+    for (var e = ids[u.starts + t]; e < ids[u.starts + t + 1u]; e++) {
+        let ns = ids[u.entries + e];
+        if (ns % 3u == 2u) {
+            acc += mem[u.dr + (ns / 3u) * u.d + c];
+        }
+    }
+    mem[u.de + id] = acc;
+}

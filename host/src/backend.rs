@@ -1,0 +1,192 @@
+//! Where the training step runs (`--backend`): `cpu` is core's step on rayon threads, the
+//! reference bits on any machine; `gpu` is modgrok-gpu's compute shaders, which keep θ, m and v
+//! on the device and match core within the tolerances of `gpu/tests`, bit for bit only on the
+//! same adapter and driver. That is why a gpu run records its adapter in `config.json` and
+//! resumes only on that adapter.
+use modgrok_core::adamw::adamw_step;
+use modgrok_core::model::{EvalStats, N_TENSORS, StepLayout, evaluate, gradients, prepare_with};
+use modgrok_gpu::{GpuContext, GpuTrainer};
+use serde::{Deserialize, Serialize};
+
+use crate::config::RunConfig;
+use crate::dataset::Dataset;
+use crate::error::HostError;
+use crate::parallel::Parallel;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// core on rayon threads: the same bits on every machine and thread count
+    #[default]
+    Cpu,
+    /// wgpu compute shaders (Vulkan, Metal, DX12): close to core, the same bits on one adapter
+    Gpu,
+}
+
+impl Backend {
+    pub fn is_cpu(&self) -> bool {
+        *self == Backend::Cpu
+    }
+}
+
+/// Opens the device a new run needs, and returns the config with its adapter recorded.
+pub fn open(cfg: &RunConfig) -> Result<(RunConfig, Option<GpuContext>), HostError> {
+    let mut cfg = cfg.clone();
+    if cfg.backend.is_cpu() {
+        cfg.adapter = None;
+        return Ok((cfg, None));
+    }
+    let ctx = GpuContext::new()?;
+    cfg.adapter = Some(ctx.adapter_name());
+    Ok((cfg, Some(ctx)))
+}
+
+/// Opens the device a run being resumed used; another adapter would not continue to the bytes
+/// of a run that never stopped, so it is refused.
+pub fn reopen(cfg: &RunConfig) -> Result<Option<GpuContext>, HostError> {
+    if cfg.backend.is_cpu() {
+        return Ok(None);
+    }
+    let ctx = GpuContext::new()?;
+    let name = ctx.adapter_name();
+    match &cfg.adapter {
+        Some(a) if *a == name => Ok(Some(ctx)),
+        recorded => Err(HostError::Usage(format!(
+            "this run was trained on GPU adapter {:?} but this machine has {name:?}: resume it where that adapter is, since another one would not give the same bytes",
+            recorded.as_deref().unwrap_or("(none recorded)")
+        ))),
+    }
+}
+
+/// The training step of one run on its backend. θ, m and v are the host's copies; on the gpu
+/// they are current only after [`Stepper::sync`].
+pub enum Stepper {
+    Cpu(Box<CpuStep>),
+    Gpu(Box<GpuTrainer>),
+}
+
+/// core's step with its buffers.
+pub struct CpuStep {
+    runner: Parallel,
+    cache: Vec<f32>,
+    acc: Vec<f32>,
+    grads: Vec<f32>,
+}
+
+impl Stepper {
+    /// A stepper starting from θ, m, v (core's layout).
+    pub fn new(
+        cfg: &RunConfig,
+        data: &Dataset,
+        gpu: Option<&GpuContext>,
+        threads: usize,
+        [params, m, v]: [&[f32]; 3],
+    ) -> Result<Stepper, HostError> {
+        let model = cfg.model()?;
+        if let Some(ctx) = gpu {
+            let frozen: [bool; N_TENSORS] = crate::transfer::frozen_mask(cfg);
+            let t = GpuTrainer::new(
+                ctx,
+                &model,
+                &cfg.adamw(),
+                &frozen,
+                &data.train,
+                &data.test,
+                data.tasks.len(),
+                [params, m, v],
+            )?;
+            return Ok(Stepper::Gpu(Box::new(t)));
+        }
+        let lay = StepLayout::new(&model)?;
+        let runner = Parallel::new(&lay, threads).map_err(|e| HostError::Threads {
+            threads,
+            reason: e.to_string(),
+        })?;
+        Ok(Stepper::Cpu(Box::new(CpuStep {
+            runner,
+            cache: vec![0.0; lay.cache_len()],
+            acc: vec![0.0; lay.partial_len()],
+            grads: vec![0.0; model.n_params()],
+        })))
+    }
+
+    /// The gradient at the current θ, kept for [`Stepper::update`]; with `log`, also the train
+    /// and test loss and accuracy at θ (SPEC §4: metrics of epoch t before its update).
+    pub fn gradients(
+        &mut self,
+        cfg: &RunConfig,
+        data: &Dataset,
+        params: &[f32],
+        log: bool,
+    ) -> Result<Option<(EvalStats, EvalStats)>, HostError> {
+        match self {
+            Stepper::Cpu(c) => {
+                let model = cfg.model()?;
+                let n_tasks = data.tasks.len();
+                prepare_with(&model, params, &mut c.cache, &mut c.runner)?;
+                let train = gradients(
+                    &model,
+                    params,
+                    &mut c.cache,
+                    &data.train,
+                    n_tasks,
+                    &mut c.acc,
+                    &mut c.grads,
+                    &mut c.runner,
+                )?;
+                if !log {
+                    return Ok(None);
+                }
+                let test = evaluate(&model, params, &c.cache, &data.test, n_tasks, &mut c.runner)?;
+                Ok(Some((train, test)))
+            }
+            Stepper::Gpu(g) => {
+                g.forward_backward()?;
+                Ok(if log { Some(g.metrics()?) } else { None })
+            }
+        }
+    }
+
+    /// AdamW update number `t` with the last gradient.
+    pub fn update(
+        &mut self,
+        cfg: &RunConfig,
+        t: u64,
+        [params, m, v]: [&mut [f32]; 3],
+    ) -> Result<(), HostError> {
+        match self {
+            Stepper::Cpu(c) => {
+                let frozen: [bool; N_TENSORS] = crate::transfer::frozen_mask(cfg);
+                adamw_step(
+                    &cfg.model()?,
+                    &cfg.adamw(),
+                    t,
+                    &frozen,
+                    params,
+                    &c.grads,
+                    m,
+                    v,
+                );
+            }
+            Stepper::Gpu(g) => g.update(t)?,
+        }
+        Ok(())
+    }
+
+    /// Copies θ, and with `moments` also m and v, from the device into the host's copies; the
+    /// cpu's copies are always current.
+    pub fn sync(
+        &mut self,
+        params: &mut Vec<f32>,
+        moments: Option<(&mut Vec<f32>, &mut Vec<f32>)>,
+    ) -> Result<(), HostError> {
+        let Stepper::Gpu(g) = self else {
+            return Ok(());
+        };
+        match moments {
+            None => *params = g.params()?,
+            Some((m, v)) => [*params, *m, *v] = g.state()?,
+        }
+        Ok(())
+    }
+}
