@@ -26,6 +26,10 @@ pub enum Error {
     BadToken { token: u32, d_vocab: usize },
     /// A hyperparameter that is not finite or out of range.
     BadHyper,
+    /// Bytes that are not a fixed-point model file of this version ([`crate::quant`]).
+    BadModelFile { reason: &'static str },
+    /// A weight that is not finite or lies outside the I4F12 range [-8, 8) of [`crate::quant`].
+    WeightOutOfRange { tensor: &'static str, value: f32 },
 }
 
 impl fmt::Display for Error {
@@ -77,6 +81,14 @@ impl fmt::Display for Error {
             Error::BadHyper => write!(
                 f,
                 "optimizer hyperparameters must be finite, lr > 0, wd >= 0, betas in [0, 1), eps > 0"
+            ),
+            Error::BadModelFile { reason } => write!(
+                f,
+                "not a fixed-point model file ({reason}): write one with `modgrok export-fixed CHECKPOINT`"
+            ),
+            Error::WeightOutOfRange { tensor, value } => write!(
+                f,
+                "weight {value} in {tensor} does not fit the fixed-point range [-8, 8): only a model trained with weight decay to finite, small weights can be exported"
             ),
         }
     }

@@ -2,7 +2,8 @@
 //!
 //! The `no_std`, allocation-free reference of modgrok: the one-layer transformer of
 //! "Interpreting Grokked Transformers in Complex Modular Arithmetic", its analytic backward,
-//! AdamW, the tasks and splits of the reference code, and the mod-p Fourier analysis.
+//! AdamW, the tasks and splits of the reference code, the mod-p Fourier analysis, and a
+//! fixed-point inference path for embedding a trained model ([`quant`]).
 //! Every buffer belongs to the caller; every reduction has one order, defined here (SPEC §6).
 #![no_std]
 #![forbid(unsafe_code)]
@@ -12,6 +13,7 @@ pub mod data;
 mod error;
 pub mod fourier;
 pub mod model;
+pub mod quant;
 mod real;
 
 pub use error::Error;

@@ -35,6 +35,9 @@ pub enum Command {
     /// KL divergence between train and test label distributions, and their entropies, over
     /// split seeds (paper App. K)
     LabelStats(crate::label_stats::LabelStatsArgs),
+    /// Quantise a model to the fixed-point file that core's no_std path and the C interface
+    /// load (weights I4F12), and check its answers against the f32 model on every input
+    ExportFixed(crate::export_fixed::ExportFixedArgs),
 }
 
 const TRAIN_EXAMPLES: &str = "\
@@ -48,12 +51,13 @@ Examples:
   modgrok train --op x2_y2 --init-from runs/add_p97_f0.3_s0 --load transformer --freeze transformer
                                                     PT-T: its attention and MLP, frozen
   modgrok train --freeze embed                      a frozen random embedding (paper App. F)
+  modgrok train --p 31 --backend gpu                the step on the GPU (Vulkan, Metal, DX12)
 
 The run directory holds config.json, metrics.csv, checkpoints/, final.safetensors, report.json
 and loss/accuracy plots. Exit status: 0 done, 1 failed while running, 2 bad usage.";
 
 /// Run-defining flags; none may be given with --resume, which reads them from config.json.
-const RUN_FLAGS: [&str; 24] = [
+const RUN_FLAGS: [&str; 25] = [
     "op",
     "p",
     "frac",
@@ -78,6 +82,7 @@ const RUN_FLAGS: [&str; 24] = [
     "load",
     "freeze",
     "ffs_eps",
+    "backend",
 ];
 
 #[derive(Debug, Clone, Args)]
@@ -126,6 +131,10 @@ pub struct TrainArgs {
     /// Worker threads for the batch [default: all cores]; the results are the same for any count
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Where the step runs: cpu (core, the same bytes everywhere) or gpu (wgpu compute shaders:
+    /// close to cpu, the same bytes on the same adapter, which config.json records)
+    #[arg(long, value_enum, default_value_t = crate::backend::Backend::Cpu)]
+    pub backend: crate::backend::Backend,
     /// Write a metrics row every this many steps
     #[arg(long, default_value_t = 100)]
     pub log_every: u64,
@@ -226,6 +235,7 @@ impl TrainArgs {
             grok_threshold: self.grok_threshold,
             ffs_eps: self.ffs_eps,
             transfer: self.transfer(),
+            backend: self.backend,
         }
     }
 
@@ -317,6 +327,7 @@ pub fn run(cli: &Cli) -> Result<(), HostError> {
         }
         Command::Analyze(args) => print_stdout(&args.stdout(&args.analyze()?)),
         Command::LabelStats(args) => print_stdout(&args.run()?),
+        Command::ExportFixed(args) => print_stdout(&args.stdout(&args.run()?)),
     }
 }
 

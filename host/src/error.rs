@@ -44,6 +44,10 @@ pub enum HostError {
 
     #[error("{0}")]
     Plot(#[from] crate::plot::PlotError),
+
+    /// No GPU adapter for `--backend gpu`, or the device failed.
+    #[error("{0}")]
+    Gpu(#[from] modgrok_gpu::GpuError),
 }
 
 /// What to do about the I/O failures a long run meets on a shared machine.
@@ -76,7 +80,8 @@ impl HostError {
             | HostError::BadRunDir { .. }
             | HostError::Io { .. }
             | HostError::Threads { .. }
-            | HostError::Plot(_) => EXIT_FAILURE,
+            | HostError::Plot(_)
+            | HostError::Gpu(_) => EXIT_FAILURE,
         }
     }
 

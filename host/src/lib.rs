@@ -4,12 +4,14 @@
 //! [`cli::TrainArgs::train`] (the parsed `modgrok train` flags), or [`train::train_new`] /
 //! [`train::resume`] with a [`config::RunConfig`] and [`train::TrainOptions`].
 pub mod analysis;
+pub mod backend;
 pub mod checkpoint;
 pub mod cli;
 pub mod config;
 pub mod curves;
 pub mod dataset;
 pub mod error;
+pub mod export_fixed;
 pub mod fsio;
 pub mod grok;
 pub mod label_stats;

@@ -1,6 +1,7 @@
 //! Proof that modgrok-core needs neither std nor an allocator: a `#![no_std]` static library
 //! with its own panic handler that builds a split, initialises the tiny model and runs a
-//! training step on `static` buffers. Build it with
+//! training step on `static` buffers, then quantises it and answers every pair in fixed point
+//! from a `static` model file and scratch sized by `quant`'s `const fn`s. Build it with
 //! `cargo rustc -p modgrok-nostd-check --release -- -C panic=abort`; if anything in the
 //! dependency tree pulls in std, the build fails with E0152 (duplicate `panic_impl`).
 #![no_std]
@@ -10,7 +11,10 @@ use core::ptr::addr_of_mut;
 
 use modgrok_core::adamw::AdamWConfig;
 use modgrok_core::data::{Example, Tasks};
-use modgrok_core::model::{ModelConfig, N_TENSORS, OptimState, init_params, train_step};
+use modgrok_core::model::{
+    ModelConfig, N_TENSORS, OptimState, init_params, plain_forward, train_step,
+};
+use modgrok_core::quant::{self, I16F16, QuantModel};
 
 const P: u32 = 7;
 const CFG: ModelConfig = ModelConfig {
@@ -33,6 +37,9 @@ static mut EXAMPLES: [Example; 49] = [Example {
     label: 0,
     task: 0,
 }; 49];
+
+static mut MODEL_FILE: [u8; quant::file_len(&CFG)] = [0; quant::file_len(&CFG)];
+static mut QSCRATCH: [I16F16; quant::scratch_len(&CFG)] = [I16F16::ZERO; quant::scratch_len(&CFG)];
 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
@@ -89,4 +96,55 @@ fn run(
         loss = s.train.total_loss() as f32;
     }
     Ok(loss)
+}
+
+/// Trains as [`modgrok_check_train`], quantises the model into a static file and returns on how
+/// many of the 49 pairs its fixed-point answer equals the f32 argmax, or −1 on an error.
+///
+/// # Safety
+/// Uses the crate's static buffers: call from one thread at a time.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modgrok_check_fixed(steps: u32) -> i32 {
+    // SAFETY: the caller guarantees exclusive access to the statics.
+    let (params, m, v, ws, pairs, examples, file, scratch) = unsafe {
+        (
+            &mut *addr_of_mut!(PARAMS),
+            &mut *addr_of_mut!(M),
+            &mut *addr_of_mut!(V),
+            &mut *addr_of_mut!(WS),
+            &mut *addr_of_mut!(PAIRS),
+            &mut *addr_of_mut!(EXAMPLES),
+            &mut *addr_of_mut!(MODEL_FILE),
+            &mut *addr_of_mut!(QSCRATCH),
+        )
+    };
+    let agree = run(steps, params, m, v, ws, pairs, examples)
+        .and_then(|_| agreement(params, ws, file, scratch));
+    agree.unwrap_or(-1)
+}
+
+fn agreement(
+    params: &[f32],
+    ws: &mut [f32],
+    file: &mut [u8],
+    scratch: &mut [I16F16],
+) -> Result<i32, modgrok_core::Error> {
+    quant::quantise(&CFG, P, params, file)?;
+    let model = QuantModel::from_bytes(file)?;
+    let (logits, f32_scratch) = ws.split_at_mut(CFG.d_vocab);
+    let mut agree = 0;
+    for x in 0..P as u16 {
+        for y in 0..P as u16 {
+            let tokens = [x, P as u16 + 1, y];
+            plain_forward(&CFG, params, tokens, f32_scratch, logits)?;
+            let mut best = 0;
+            for (i, &l) in logits.iter().enumerate() {
+                if l > logits[best] {
+                    best = i;
+                }
+            }
+            agree += (model.predict(tokens, scratch)? as usize == best) as i32;
+        }
+    }
+    Ok(agree)
 }
