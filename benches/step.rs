@@ -1,25 +1,18 @@
 //! The full-batch training step of the paper's model (d_model 128, 4 heads, d_mlp 512) on
-//! addition at r = 0.3, core's serial reference, at p = 97 and p = 113; and the forward alone.
+//! addition at r = 0.3, core's serial reference, at p = 97 and p = 113; the forward alone; and
+//! the host trainer's step (core's step with its blocks on 2 rayon threads) at p = 97.
 use criterion::{Criterion, criterion_group, criterion_main};
-use modgrok::core::adamw::AdamWConfig;
-use modgrok::core::data::{Example, Tasks};
+use modgrok::addition_dataset;
+use modgrok::core::adamw::{AdamWConfig, adamw_step};
 use modgrok::core::model::{
-    ModelConfig, N_TENSORS, OptimState, Serial, StepLayout, evaluate, init_params, prepare,
-    train_step,
+    N_TENSORS, OptimState, Serial, StepLayout, evaluate, gradients, init_params, prepare,
+    prepare_with, train_step,
 };
-
-fn dataset(p: u32, frac: f64) -> (ModelConfig, Vec<Example>) {
-    let tasks = Tasks::parse(p, "add").unwrap();
-    let mut pairs = vec![(0u16, 0u16); tasks.n_pairs()];
-    let n_train = tasks.split(frac, 0, &mut pairs).unwrap();
-    let mut ex = vec![Example::default(); tasks.n_examples(n_train)];
-    tasks.fill_examples(&pairs[..n_train], &mut ex).unwrap();
-    (ModelConfig::paper(tasks.d_vocab()), ex)
-}
+use modgrok_host::parallel::Parallel;
 
 fn bench_step(c: &mut Criterion) {
     for p in [97u32, 113] {
-        let (cfg, train) = dataset(p, 0.3);
+        let (cfg, train) = addition_dataset(p, 0.3, 0).unwrap();
         let lay = StepLayout::new(&cfg).unwrap();
         let n = cfg.n_params();
         let mut params = vec![0.0f32; n];
@@ -65,9 +58,58 @@ fn bench_step(c: &mut Criterion) {
     }
 }
 
+/// The step as `modgrok train --threads 2` runs it (see examples/bench_step.rs): prepare,
+/// gradients over 64-example blocks on the pool, then AdamW.
+fn bench_host_step(c: &mut Criterion) {
+    let threads = 2;
+    let (cfg, train) = addition_dataset(97, 0.3, 0).unwrap();
+    let lay = StepLayout::new(&cfg).unwrap();
+    let n = cfg.n_params();
+    let mut params = vec![0.0f32; n];
+    init_params(&cfg, 0, &mut params).unwrap();
+    let (mut m, mut v, mut grads) = (vec![0.0f32; n], vec![0.0f32; n], vec![0.0f32; n]);
+    let mut cache = vec![0.0f32; lay.cache_len()];
+    let mut acc = vec![0.0f32; lay.partial_len()];
+    let mut runner = Parallel::new(&lay, threads).unwrap();
+    let hyper = AdamWConfig::default();
+    let frozen = [false; N_TENSORS];
+    let mut t = 0u64;
+    c.bench_function(
+        &format!("train_step/host_{threads}_threads/p97_r0.3"),
+        |b| {
+            b.iter(|| {
+                prepare_with(&cfg, &params, &mut cache, &mut runner).unwrap();
+                let stats = gradients(
+                    &cfg,
+                    &params,
+                    &mut cache,
+                    &train,
+                    1,
+                    &mut acc,
+                    &mut grads,
+                    &mut runner,
+                )
+                .unwrap();
+                t += 1;
+                adamw_step(
+                    &cfg,
+                    &hyper,
+                    t,
+                    &frozen,
+                    &mut params,
+                    &grads,
+                    &mut m,
+                    &mut v,
+                );
+                stats
+            })
+        },
+    );
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10);
-    targets = bench_step
+    targets = bench_step, bench_host_step
 }
 criterion_main!(benches);

@@ -4,10 +4,7 @@
 //!
 //!   cargo run --release --example bench_step -- --p 97 --frac 0.3 --threads 2 --steps 30
 use modgrok::core::adamw::{AdamWConfig, adamw_step};
-use modgrok::core::data::{Example, Tasks};
-use modgrok::core::model::{
-    ModelConfig, N_TENSORS, StepLayout, gradients, init_params, prepare_with,
-};
+use modgrok::core::model::{N_TENSORS, StepLayout, gradients, init_params, prepare_with};
 use modgrok_host::parallel::Parallel;
 
 fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -26,16 +23,10 @@ fn main() {
         arg("--threads", 2usize),
     );
     let (steps, warmup) = (arg("--steps", 30u32), arg("--warmup", 3u32));
-    let tasks = Tasks::parse(p, "add").expect("p must be a prime below 65536");
-    let mut pairs = vec![(0u16, 0u16); tasks.n_pairs()];
-    let n_train = tasks
-        .split(frac, 0, &mut pairs)
-        .expect("frac must lie in (0, 1)");
-    let mut train = vec![Example::default(); tasks.n_examples(n_train)];
-    tasks
-        .fill_examples(&pairs[..n_train], &mut train)
-        .expect("buffer sized by n_examples");
-    let cfg = ModelConfig::paper(tasks.d_vocab());
+    let (cfg, train) = modgrok::addition_dataset(p, frac, 0)
+        .expect("p must be a prime below 65536 and frac lie in (0, 1)");
+    // One task, so one example per train pair.
+    let n_train = train.len();
     let lay = StepLayout::new(&cfg).expect("paper dims are valid");
     let n = cfg.n_params();
     let mut params = vec![0.0f32; n];

@@ -7,9 +7,8 @@
 use std::time::Instant;
 
 use modgrok::core::adamw::{AdamWConfig, adamw_step};
-use modgrok::core::data::{Example, Tasks};
 use modgrok::core::fourier::DEFAULT_FFS_EPS;
-use modgrok::core::model::{ModelConfig, N_TENSORS, StepLayout, gradients, init_params, prepare};
+use modgrok::core::model::{N_TENSORS, StepLayout, gradients, init_params, prepare};
 use modgrok_host::analysis::FourierProbe;
 use modgrok_host::parallel::Parallel;
 
@@ -22,14 +21,7 @@ fn arg(i: usize, default: usize) -> usize {
 
 fn main() {
     let (threads, steps, log_every) = (arg(1, 2), arg(2, 20), arg(3, 100));
-    let tasks = Tasks::parse(97, "add").expect("add is a reference op");
-    let mut pairs = vec![(0u16, 0u16); tasks.n_pairs()];
-    let n_train = tasks.split(0.3, 0, &mut pairs).expect("valid split");
-    let mut train = vec![Example::default(); tasks.n_examples(n_train)];
-    tasks
-        .fill_examples(&pairs[..n_train], &mut train)
-        .expect("buffer sized");
-    let cfg = ModelConfig::paper(tasks.d_vocab());
+    let (cfg, train) = modgrok::addition_dataset(97, 0.3, 0).expect("97 is prime, 0.3 in (0, 1)");
     let lay = StepLayout::new(&cfg).expect("valid config");
     let n = cfg.n_params();
     let mut params = vec![0.0f32; n];

@@ -2,24 +2,14 @@
 //! step, for profiling (`cargo run --release --example step_loop -- 20`) and for comparing the
 //! bits of builds for different CPUs (CI compares an AVX2 build with a plain x86-64 one).
 use modgrok::core::adamw::AdamWConfig;
-use modgrok::core::data::{Example, Tasks};
-use modgrok::core::model::{
-    ModelConfig, N_TENSORS, OptimState, StepLayout, init_params, train_step,
-};
+use modgrok::core::model::{N_TENSORS, OptimState, StepLayout, init_params, train_step};
 
 fn main() {
     let steps: u32 = std::env::args()
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(20);
-    let tasks = Tasks::parse(97, "add").expect("add is a reference op");
-    let mut pairs = vec![(0u16, 0u16); tasks.n_pairs()];
-    let n_train = tasks.split(0.3, 0, &mut pairs).expect("valid split");
-    let mut train = vec![Example::default(); tasks.n_examples(n_train)];
-    tasks
-        .fill_examples(&pairs[..n_train], &mut train)
-        .expect("buffer sized");
-    let cfg = ModelConfig::paper(tasks.d_vocab());
+    let (cfg, train) = modgrok::addition_dataset(97, 0.3, 0).expect("97 is prime, 0.3 in (0, 1)");
     let n = cfg.n_params();
     let mut params = vec![0.0f32; n];
     init_params(&cfg, 0, &mut params).expect("valid config");

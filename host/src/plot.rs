@@ -43,7 +43,6 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use plotters::chart::MeshStyle;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -112,34 +111,21 @@ pub fn lines(
         series.iter().map(|s| segments(s.points, xs, ys)).collect();
     let x_axis = Axis::new(xs, extent(curves.iter().flatten().flatten().map(|p| p.0)));
     let y_axis = Axis::new(ys, extent(curves.iter().flatten().flatten().map(|p| p.1)));
-    let legend: Vec<LegendEntry> = series
-        .iter()
-        .zip(&curves)
-        .enumerate()
-        .map(|(i, (s, c))| LegendEntry::line(s.name, color(i), false, c.is_empty()))
-        .collect();
+    let legend = line_legend(series.iter().map(|s| s.name), &curves, 0, false);
     let no_data = curves.iter().all(|c| c.is_empty());
 
-    render(path, (WIDTH, HEIGHT), |root| {
-        let body = root.titled(title, title_font())?;
-        let (plot_area, legend_area) = split_legend(&body, &legend);
-        let mut chart = ChartBuilder::on(&plot_area)
-            .margin(MARGIN)
-            .x_label_area_size(X_LABEL_AREA)
-            .y_label_area_size(Y_LABEL_AREA)
-            .build_cartesian_2d(x_axis.coord(), y_axis.coord())?;
-        let fx = |v: &f64| x_axis.label(*v);
-        let fy = |v: &f64| y_axis.label(*v);
-        mesh_style(&mut chart.configure_mesh(), x_label, y_label, &fx, &fy).draw()?;
-        for (i, segs) in curves.iter().enumerate() {
-            for seg in segs {
-                draw_segment(&mut chart, seg, color(i))?;
-            }
-        }
+    render_legended(path, title, &legend, |plot_area| {
+        let mut chart = chart_on(plot_area).build_cartesian_2d(x_axis.coord(), y_axis.coord())?;
+        draw_axes(
+            &mut chart,
+            (&x_axis, x_label),
+            (&y_axis, y_label),
+            Grid::All,
+        )?;
+        draw_curves(&mut chart, &curves, 0)?;
         if no_data {
             note_no_data(chart.plotting_area(), &x_axis, &y_axis)?;
         }
-        draw_legend(&legend_area, &legend)?;
         Ok(())
     })
 }
@@ -182,38 +168,27 @@ pub fn lines_twin_y(
         .iter()
         .map(|s| format!("{} (right)", s.name))
         .collect();
-    let legend: Vec<LegendEntry> = left
-        .1
-        .iter()
-        .zip(&left_curves)
-        .enumerate()
-        .map(|(i, (s, c))| LegendEntry::line(s.name, color(i), false, c.is_empty()))
-        .chain(
-            right_names
-                .iter()
-                .zip(&right_curves)
-                .enumerate()
-                .map(|(i, (name, c))| {
-                    LegendEntry::line(name, color(n_left + i), true, c.is_empty())
-                }),
-        )
-        .collect();
+    let mut legend = line_legend(left.1.iter().map(|s| s.name), &left_curves, 0, false);
+    legend.extend(line_legend(
+        right_names.iter().map(String::as_str),
+        &right_curves,
+        n_left,
+        true,
+    ));
     let no_data = all_points().next().is_none();
 
-    render(path, (WIDTH, HEIGHT), |root| {
-        let body = root.titled(title, title_font())?;
-        let (plot_area, legend_area) = split_legend(&body, &legend);
-        let mut chart = ChartBuilder::on(&plot_area)
-            .margin(MARGIN)
-            .x_label_area_size(X_LABEL_AREA)
-            .y_label_area_size(Y_LABEL_AREA)
+    render_legended(path, title, &legend, |plot_area| {
+        let mut chart = chart_on(plot_area)
             .right_y_label_area_size(Y_LABEL_AREA)
             .build_cartesian_2d(x_axis.coord(), yl_axis.coord())?
             .set_secondary_coord(x_axis.coord(), yr_axis.coord());
-        let fx = |v: &f64| x_axis.label(*v);
-        let fyl = |v: &f64| yl_axis.label(*v);
+        draw_axes(
+            &mut chart,
+            (&x_axis, x_label),
+            (&yl_axis, left.0),
+            Grid::All,
+        )?;
         let fyr = |v: &f64| yr_axis.label(*v);
-        mesh_style(&mut chart.configure_mesh(), x_label, left.0, &fx, &fyl).draw()?;
         chart
             .configure_secondary_axes()
             .y_desc(right.0)
@@ -221,11 +196,7 @@ pub fn lines_twin_y(
             .label_style(tick_font())
             .axis_desc_style(desc_font())
             .draw()?;
-        for (i, segs) in left_curves.iter().enumerate() {
-            for seg in segs {
-                draw_segment(&mut chart, seg, color(i))?;
-            }
-        }
+        draw_curves(&mut chart, &left_curves, 0)?;
         for (i, segs) in right_curves.iter().enumerate() {
             let c = color(n_left + i);
             for seg in segs {
@@ -249,7 +220,6 @@ pub fn lines_twin_y(
         if no_data {
             note_no_data(chart.plotting_area(), &x_axis, &yl_axis)?;
         }
-        draw_legend(&legend_area, &legend)?;
         Ok(())
     })
 }
@@ -301,19 +271,14 @@ pub fn spectrum_bars(
         legend.push(LegendEntry::swatch("key frequency", KEY_BAND, false));
     }
 
-    render(path, (WIDTH, HEIGHT), |root| {
-        let body = root.titled(title, title_font())?;
-        let (plot_area, legend_area) = split_legend(&body, &legend);
-        let mut chart = ChartBuilder::on(&plot_area)
-            .margin(MARGIN)
-            .x_label_area_size(X_LABEL_AREA)
-            .y_label_area_size(Y_LABEL_AREA)
-            .build_cartesian_2d(k_axis.coord(), y_axis.coord())?;
-        let fx = |v: &f64| k_axis.label(*v);
-        let fy = |v: &f64| y_axis.label(*v);
-        mesh_style(&mut chart.configure_mesh(), k_label, y_label, &fx, &fy)
-            .disable_x_mesh()
-            .draw()?;
+    render_legended(path, title, &legend, |plot_area| {
+        let mut chart = chart_on(plot_area).build_cartesian_2d(k_axis.coord(), y_axis.coord())?;
+        draw_axes(
+            &mut chart,
+            (&k_axis, k_label),
+            (&y_axis, y_label),
+            Grid::Horizontal,
+        )?;
         let (y0, y1) = (y_axis.lo, y_axis.hi);
         chart.draw_series(key.iter().map(|&k| {
             let k = k as f64;
@@ -343,7 +308,6 @@ pub fn spectrum_bars(
         if k_max.is_none() {
             note_no_data(chart.plotting_area(), &k_axis, &y_axis)?;
         }
-        draw_legend(&legend_area, &legend)?;
         Ok(())
     })
 }
@@ -426,16 +390,13 @@ pub fn heatmap(
             .clone()
             .shrink((left_pad + chart_w, 0), (COLORBAR_W, bh));
 
-        let mut chart = ChartBuilder::on(&heat_area)
-            .margin(MARGIN)
-            .x_label_area_size(X_LABEL_AREA)
-            .y_label_area_size(Y_LABEL_AREA)
-            .build_cartesian_2d(x_axis.coord(), y_axis.coord())?;
-        let fx = |v: &f64| x_axis.label(*v);
-        let fy = |v: &f64| y_axis.label(*v);
-        mesh_style(&mut chart.configure_mesh(), x_label, y_label, &fx, &fy)
-            .disable_mesh()
-            .draw()?;
+        let mut chart = chart_on(&heat_area).build_cartesian_2d(x_axis.coord(), y_axis.coord())?;
+        draw_axes(
+            &mut chart,
+            (&x_axis, x_label),
+            (&y_axis, y_label),
+            Grid::Off,
+        )?;
         // One <path> per colour level, each run a "M x y h w v h h -w z" rectangle: about a
         // fifth of the bytes of one plotters <rect> per run.
         let top = rows as f64;
@@ -978,21 +939,100 @@ fn render_with_underlay(
     })
 }
 
-fn mesh_style<'m, 'a, 'b, 's>(
-    mesh: &'m mut MeshStyle<'a, 'b, Coord, Coord, Svg<'s>>,
-    x_label: &str,
-    y_label: &str,
-    fx: &'b dyn Fn(&f64) -> String,
-    fy: &'b dyn Fn(&f64) -> String,
-) -> &'m mut MeshStyle<'a, 'b, Coord, Coord, Svg<'s>> {
+/// A titled [`WIDTH`]×[`HEIGHT`] plot with `legend` in a column on the right; `draw` fills the
+/// area left of it.
+fn render_legended(
+    path: &Path,
+    title: &str,
+    legend: &[LegendEntry],
+    draw: impl FnOnce(&Area<'_>) -> DrawResult,
+) -> Result<(), PlotError> {
+    render(path, (WIDTH, HEIGHT), |root| {
+        let body = root.titled(title, title_font())?;
+        let (plot_area, legend_area) = split_legend(&body, legend);
+        draw(&plot_area)?;
+        draw_legend(&legend_area, legend)
+    })
+}
+
+/// A chart on `area` with every plot's margin and tick-label areas.
+fn chart_on<'a, 'b, 's>(area: &'a Area<'s>) -> ChartBuilder<'a, 'b, Svg<'s>> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin(MARGIN)
+        .x_label_area_size(X_LABEL_AREA)
+        .y_label_area_size(Y_LABEL_AREA);
+    builder
+}
+
+/// Which grid lines [`draw_axes`] draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Grid {
+    All,
+    /// No vertical lines (bars, which sit between them).
+    Horizontal,
+    /// None (the heat map, whose cells fill the plot).
+    Off,
+}
+
+/// The axes of `chart`: ticks labelled by `x` and `y`, their descriptions, and grey grid lines.
+fn draw_axes(
+    chart: &mut Chart<'_, '_>,
+    (x, x_label): (&Axis, &str),
+    (y, y_label): (&Axis, &str),
+    grid: Grid,
+) -> DrawResult {
+    let fx = |v: &f64| x.label(*v);
+    let fy = |v: &f64| y.label(*v);
+    let mut mesh = chart.configure_mesh();
     mesh.x_desc(x_label)
         .y_desc(y_label)
-        .x_label_formatter(fx)
-        .y_label_formatter(fy)
+        .x_label_formatter(&fx)
+        .y_label_formatter(&fy)
         .label_style(tick_font())
         .axis_desc_style(desc_font())
         .bold_line_style(RGBColor(200, 200, 200).stroke_width(1))
-        .light_line_style(RGBColor(238, 238, 238).stroke_width(1))
+        .light_line_style(RGBColor(238, 238, 238).stroke_width(1));
+    match grid {
+        Grid::All => {}
+        Grid::Horizontal => {
+            mesh.disable_x_mesh();
+        }
+        Grid::Off => {
+            mesh.disable_mesh();
+        }
+    }
+    mesh.draw()?;
+    Ok(())
+}
+
+/// Legend entries of line series with colours `first`, `first + 1`, …, each marked "(no data)"
+/// when its curve has nothing drawable.
+fn line_legend<'a>(
+    names: impl Iterator<Item = &'a str>,
+    curves: &[Vec<Vec<(f64, f64)>>],
+    first: usize,
+    dashed: bool,
+) -> Vec<LegendEntry> {
+    names
+        .zip(curves)
+        .enumerate()
+        .map(|(i, (name, c))| LegendEntry::line(name, color(first + i), dashed, c.is_empty()))
+        .collect()
+}
+
+/// Solid curves (each a list of [`segments`]) in colours `first`, `first + 1`, ….
+fn draw_curves(
+    chart: &mut Chart<'_, '_>,
+    curves: &[Vec<Vec<(f64, f64)>>],
+    first: usize,
+) -> DrawResult {
+    for (i, segs) in curves.iter().enumerate() {
+        for seg in segs {
+            draw_segment(chart, seg, color(first + i))?;
+        }
+    }
+    Ok(())
 }
 
 /// One drawable run: a 2-px line, or a dot when the run is a single point.

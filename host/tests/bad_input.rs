@@ -13,12 +13,11 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{assert_no_temp_files, assert_same_run, copy_tree, modgrok, resume, snapshot, stderr};
+use common::{
+    TINY_MODEL, assert_no_temp_files, assert_same_run, command, copy_tree, modgrok, resume,
+    snapshot, stderr, tiny, tiny_args, tiny_ok,
+};
 use modgrok_host::tensor_file::{self, TensorRef};
-
-fn run(args: &[&str]) -> Output {
-    modgrok().args(args).output().unwrap()
-}
 
 /// Exit status `code`, one line on stderr starting `error:` and containing `needle`, no panic,
 /// nothing on stdout.
@@ -56,7 +55,7 @@ fn assert_train_refused(flags: &[&str], code: i32, needle: &str) {
     }
     args.extend_from_slice(flags);
     args.extend(["--out", out.to_str().unwrap()]);
-    let o = run(&args);
+    let o = modgrok(&args);
     assert_refused(&o, code, needle, &format!("{flags:?}"));
     assert!(
         !out.exists(),
@@ -172,49 +171,8 @@ fn resume_of_something_that_is_not_a_run_exits_2() {
     assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
 }
 
-/// add mod 7 (unless `--p` is given), d_model 8: a run whose session stopped after step 25 holds one checkpoint (20).
-const TINY: [&str; 18] = [
-    "--frac",
-    "0.6",
-    "--d-model",
-    "8",
-    "--heads",
-    "2",
-    "--d-mlp",
-    "16",
-    "--steps",
-    "60",
-    "--log-every",
-    "10",
-    "--checkpoint-every",
-    "20",
-    "--keep-checkpoints",
-    "2",
-    "--no-stop",
-    "--quiet",
-];
-
-fn tiny(out: &Path, extra: &[&str]) -> Output {
-    modgrok()
-        .args(["train", "--threads", "1"])
-        .args(TINY)
-        .args(if extra.contains(&"--p") {
-            &[][..]
-        } else {
-            &["--p", "7"]
-        })
-        .args(extra)
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap()
-}
-
-fn tiny_ok(out: &Path, extra: &[&str]) {
-    let o = tiny(out, extra);
-    assert!(o.status.success(), "{}", stderr(&o));
-}
-
+// The tiny run (common::tiny: add mod 7 unless `--p` is given, d_model 8): a run whose session
+// stopped after step 25 holds one checkpoint (20).
 const MODEL: &str = "checkpoints/step_0000020.safetensors";
 const OPTIM: &str = "checkpoints/step_0000020.optim.safetensors";
 
@@ -420,7 +378,7 @@ fn an_output_path_that_cannot_be_created_exits_1_and_creates_nothing() {
 /// ignored, so a write past the limit fails with EFBIG as on a full disk.
 fn with_file_limit(args: &[&str], out_flag: (&str, &Path), limit: u64) -> Output {
     use std::os::unix::process::CommandExt;
-    let mut cmd = modgrok();
+    let mut cmd = command();
     cmd.args(args).arg(out_flag.0).arg(out_flag.1);
     // SAFETY: only async-signal-safe calls (setrlimit, signal) between fork and exec.
     unsafe {
@@ -478,9 +436,7 @@ fn a_full_disk_before_the_config_is_written_leaves_no_run_directory() {
     let (straight, run) = (tmp.path().join("straight"), tmp.path().join("run"));
     tiny_ok(&straight, &[]);
     let limit = size(&straight.join("config.json")) / 2;
-    let mut args = vec!["train", "--threads", "1", "--p", "7"];
-    args.extend(TINY);
-    let o = with_file_limit(&args, ("--out", &run), limit);
+    let o = with_file_limit(&tiny_args(&[]), ("--out", &run), limit);
     assert_refused(&o, 1, "config.json", "file-size limit");
     assert!(!run.exists(), "a half-made run directory was left behind");
     tiny_ok(&run, &[]);
@@ -489,38 +445,25 @@ fn a_full_disk_before_the_config_is_written_leaves_no_run_directory() {
 
 /// add mod 7 logging every step: metrics.csv outgrows the checkpoint files, so a limit between
 /// the two makes an append of a metrics row fail mid-line.
-const EVERY_STEP: [&str; 17] = [
-    "train",
-    "--p",
-    "7",
-    "--frac",
-    "0.6",
-    "--d-model",
-    "8",
-    "--heads",
-    "2",
-    "--d-mlp",
-    "16",
-    "--steps",
-    "100",
-    "--log-every",
-    "1",
-    "--no-stop",
-    "--quiet",
-];
-const EVERY_STEP_SESSION: [&str; 6] = [
-    "--checkpoint-every",
-    "10",
-    "--keep-checkpoints",
-    "2",
-    "--threads",
-    "1",
-];
+fn every_step_args() -> Vec<&'static str> {
+    let mut args = vec!["train", "--p", "7", "--frac", "0.6"];
+    args.extend(TINY_MODEL);
+    args.extend(["--steps", "100", "--log-every", "1", "--no-stop", "--quiet"]);
+    // The session's flags.
+    args.extend([
+        "--checkpoint-every",
+        "10",
+        "--keep-checkpoints",
+        "2",
+        "--threads",
+        "1",
+    ]);
+    args
+}
 
 fn every_step(out: &Path) {
-    let o = modgrok()
-        .args(EVERY_STEP)
-        .args(EVERY_STEP_SESSION)
+    let o = command()
+        .args(every_step_args())
         .arg("--out")
         .arg(out)
         .output()
@@ -540,9 +483,7 @@ fn a_full_disk_during_a_metrics_append_exits_1_and_the_resume_matches() {
         optim < limit && limit < metrics,
         "sizes changed: optim {optim}, metrics {metrics}; pick another limit"
     );
-    let mut args = EVERY_STEP.to_vec();
-    args.extend(EVERY_STEP_SESSION);
-    let o = with_file_limit(&args, ("--out", &run), limit);
+    let o = with_file_limit(&every_step_args(), ("--out", &run), limit);
     assert_refused(&o, 1, "metrics.csv: File too large", "file-size limit");
     assert_eq!(
         size(&run.join("metrics.csv")),
@@ -601,9 +542,8 @@ fn a_full_tmpfs_exits_1_and_the_run_resumes_elsewhere_to_the_same_bytes() {
         tmp.path().join("moved"),
     );
     every_step(&straight);
-    let o = modgrok()
-        .args(EVERY_STEP)
-        .args(EVERY_STEP_SESSION)
+    let o = command()
+        .args(every_step_args())
         .arg("--out")
         .arg(&full)
         .output()

@@ -1,20 +1,12 @@
 //! The built `modgrok` binary: `analyze` on a tiny trained run (analysis.json, figures, the
 //! summary, one-line errors and exit codes) and `label-stats` against Python's reference split.
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
+use common::{modgrok, stderr};
 use serde_json::Value;
-
-fn modgrok(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_modgrok"))
-        .args(args)
-        .output()
-        .expect("run modgrok")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// add mod 11 on half the pairs, d_model 16, 300 steps: enough to memorise, ~0.3 s.
 fn train(out: &Path, seed: &str) {

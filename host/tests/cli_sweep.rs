@@ -1,61 +1,18 @@
 //! The experiment commands end to end on the built binary: `modgrok ops`, `modgrok sweep`
 //! (grid, shards, skip and resume) and `modgrok report`.
-use std::process::{Command, Output};
+mod common;
 
-fn modgrok(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_modgrok"))
-        .args(args)
-        .output()
-        .expect("run modgrok")
+use std::process::Output;
+
+use common::{TINY_MODEL, TINY_SCHEDULE, modgrok, stderr};
+use modgrok_host::presets::PAPER_OPS;
+
+/// Every operation name SPEC §1 requires: the paper grid's ops, then the four rows that repeat
+/// an earlier row's task and so are left out of the grid.
+fn spec_names() -> Vec<&'static str> {
+    let repeats = ["_x_y__1", "_x_y__2", "_x_m_y__1", "_x_m_y__2"];
+    PAPER_OPS.iter().copied().chain(repeats).collect()
 }
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Every operation name SPEC §1 requires.
-const SPEC_NAMES: [&str; 40] = [
-    "add",
-    "subtract",
-    "multiply",
-    "multiply_non_zero",
-    "division",
-    "2x_3y",
-    "2x_m_3y",
-    "x_x_y",
-    "x_x_m_y",
-    "xy_y",
-    "xy_m_y",
-    "xy_x_y",
-    "xy_x_m_y",
-    "x2_y",
-    "x2_m_y",
-    "x3_2y",
-    "x3_m_2y",
-    "x2_y2",
-    "x2_m_y2",
-    "x2_xy_y2",
-    "x2_xy_y2_x",
-    "x3_xy",
-    "x3_xy2_y",
-    "x2_2xy_y2",
-    "x2_m_2xy_y2",
-    "x2_2xy_y2_x_y",
-    "_x_y__3",
-    "_x_y__4",
-    "_x_m_y__3",
-    "_x_m_y__4",
-    "x1_y1",
-    "x1_m_y1",
-    "x3_y3",
-    "x3_m_y3",
-    "x4_y4",
-    "x4_m_y4",
-    "_x_y__1",
-    "_x_y__2",
-    "_x_m_y__1",
-    "_x_m_y__2",
-];
 
 #[test]
 fn ops_lists_every_spec_name_with_token_and_category() {
@@ -66,7 +23,9 @@ fn ops_lists_every_spec_name_with_token_and_category() {
         .lines()
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    for name in SPEC_NAMES {
+    let spec_names = spec_names();
+    assert_eq!(spec_names.len(), 40);
+    for &name in &spec_names {
         assert!(first_words.contains(&name), "`modgrok ops` lacks {name}");
     }
     let div = text.lines().find(|l| l.starts_with("division ")).unwrap();
@@ -79,8 +38,8 @@ fn ops_lists_every_spec_name_with_token_and_category() {
     assert!(o.status.success(), "{}", stderr(&o));
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
     let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str().unwrap()).collect();
-    assert_eq!(names.len(), SPEC_NAMES.len());
-    for name in SPEC_NAMES {
+    assert_eq!(names.len(), spec_names.len());
+    for &name in &spec_names {
         assert!(names.contains(&name), "--json lacks {name}");
     }
     let x2_y = rows.iter().find(|r| r["name"] == "x2_y").unwrap();
@@ -96,31 +55,24 @@ fn ops_lists_every_spec_name_with_token_and_category() {
     assert_eq!(in_grid, 36);
 }
 
-/// add and subtract mod 7 at two fractions, one seed, a tiny model: 4 runs of 60 steps.
-const GRID: [&str; 22] = [
-    "sweep",
-    "--ops",
-    "add,subtract",
-    "--fracs",
-    "0.5,0.6",
-    "--seeds",
-    "0",
-    "--p",
-    "7",
-    "--d-model",
-    "8",
-    "--heads",
-    "2",
-    "--d-mlp",
-    "16",
-    "--steps",
-    "60",
-    "--log-every",
-    "10",
-    "--checkpoint-every",
-    "20",
-    "--quiet",
-];
+/// add and subtract mod 7 at two fractions, one seed, the tiny model: 4 runs of 60 steps.
+fn grid() -> Vec<&'static str> {
+    let mut args = vec![
+        "sweep",
+        "--ops",
+        "add,subtract",
+        "--fracs",
+        "0.5,0.6",
+        "--seeds",
+        "0",
+        "--p",
+        "7",
+    ];
+    args.extend(TINY_MODEL);
+    args.extend(TINY_SCHEDULE);
+    args.push("--quiet");
+    args
+}
 const RUNS: [&str; 4] = [
     "add_p7_f0.5_s0",
     "add_p7_f0.6_s0",
@@ -129,7 +81,7 @@ const RUNS: [&str; 4] = [
 ];
 
 fn sweep(out: &std::path::Path, extra: &[&str]) -> Output {
-    let mut args = GRID.to_vec();
+    let mut args = grid();
     args.extend_from_slice(extra);
     args.extend_from_slice(&["--out", out.to_str().unwrap()]);
     modgrok(&args)
@@ -208,7 +160,13 @@ fn sweep_shards_union_to_the_grid_and_a_rerun_skips_or_resumes() {
     assert_eq!(statuses(&o), ["resumed"; 4]);
     assert_same_runs(&whole, &killed);
 
-    let list = modgrok(&[GRID.as_slice(), &["--list", "--shard", "1/2", "--out", "x"]].concat());
+    let list = modgrok(
+        &[
+            grid().as_slice(),
+            &["--list", "--shard", "1/2", "--out", "x"],
+        ]
+        .concat(),
+    );
     assert_eq!(
         String::from_utf8_lossy(&list.stdout),
         format!("{}\n{}\n", RUNS[1], RUNS[3])
@@ -247,7 +205,7 @@ fn sweep_shards_union_to_the_grid_and_a_rerun_skips_or_resumes() {
     assert!(svg.starts_with("<svg") && svg.contains(">subtract<"));
 
     // A mixture run joins the table as its own row, scored by mean test accuracy over tasks.
-    let mix = [
+    let mut mix = vec![
         "sweep",
         "--mixture",
         "add,subtract",
@@ -255,17 +213,9 @@ fn sweep_shards_union_to_the_grid_and_a_rerun_skips_or_resumes() {
         "0.5",
         "--p",
         "7",
-        "--d-model",
-        "8",
-        "--heads",
-        "2",
-        "--d-mlp",
-        "16",
-        "--steps",
-        "20",
-        "--quiet",
-        "--out",
     ];
+    mix.extend(TINY_MODEL);
+    mix.extend(["--steps", "20", "--quiet", "--out"]);
     let o = modgrok(&[&mix[..], &[whole.to_str().unwrap()]].concat());
     assert!(o.status.success(), "{}", stderr(&o));
     let o = modgrok(&["report", whole.to_str().unwrap()]);

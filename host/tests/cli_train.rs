@@ -1,46 +1,22 @@
 //! The built `modgrok` binary end to end: the run directory, the `--json` summary, help, exit
 //! codes and one-line errors.
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn modgrok(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_modgrok"))
-        .args(args)
-        .output()
-        .expect("run modgrok")
-}
+use common::{TINY_MODEL, TINY_SCHEDULE, modgrok, stderr};
 
-const TINY: [&str; 18] = [
-    "train",
-    "--p",
-    "7",
-    "--frac",
-    "0.6",
-    "--d-model",
-    "8",
-    "--heads",
-    "2",
-    "--d-mlp",
-    "16",
-    "--steps",
-    "60",
-    "--log-every",
-    "10",
-    "--checkpoint-every",
-    "20",
-    "--threads",
-];
-
+/// `modgrok train` of add mod 7 on 60 % of the pairs with the tiny model, on 2 threads, then
+/// `extra`.
 fn tiny(out: &Path, extra: &[&str]) -> Output {
-    let mut args: Vec<&str> = TINY.to_vec();
-    args.push("2");
+    let mut args = vec!["train", "--p", "7", "--frac", "0.6"];
+    args.extend(TINY_MODEL);
+    args.extend(TINY_SCHEDULE);
+    args.extend(["--threads", "2"]);
     args.extend_from_slice(extra);
     args.extend_from_slice(&["--out", out.to_str().unwrap()]);
     modgrok(&args)
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 #[test]

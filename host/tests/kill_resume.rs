@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_same_run, copy, files, is_temp, resume, stderr};
+use common::{assert_same_run, copy, files, is_temp, resume, stderr, tiny_ok};
 use modgrok_host::checkpoint::{read_model, read_optim};
 use modgrok_host::config::RunConfig;
 
@@ -44,7 +44,7 @@ const KILLS: usize = 10;
 
 /// `modgrok train` of a new run, output discarded (nothing reads it while it runs).
 fn fresh(out: &Path) -> Command {
-    let mut cmd = common::modgrok();
+    let mut cmd = common::command();
     cmd.arg("train")
         .args(SESSION)
         .args(RUN)
@@ -181,41 +181,8 @@ fn ten_kills_at_random_moments_resume_to_the_bytes_of_an_uninterrupted_run() {
     assert_same_run(&straight, &run);
 }
 
-/// The tiny run of the deterministic tests below: add mod 7, 60 steps, checkpoints every 20.
-const TINY: [&str; 20] = [
-    "--p",
-    "7",
-    "--frac",
-    "0.6",
-    "--d-model",
-    "8",
-    "--heads",
-    "2",
-    "--d-mlp",
-    "16",
-    "--steps",
-    "60",
-    "--log-every",
-    "10",
-    "--checkpoint-every",
-    "20",
-    "--keep-checkpoints",
-    "2",
-    "--no-stop",
-    "--quiet",
-];
-
-fn tiny(out: &Path, extra: &[&str]) {
-    let o = common::modgrok()
-        .args(["train", "--threads", "1"])
-        .args(TINY)
-        .args(extra)
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
-}
+// The deterministic tests below use the tiny run of common::tiny_ok: add mod 7, 60 steps,
+// checkpoints every 20.
 
 /// A kill between writing the last checkpoint (step 60) and pruning the old ones leaves three
 /// checkpoints where `--keep-checkpoints 2` keeps two; the resume, which starts at step 60 and
@@ -228,8 +195,8 @@ fn a_kill_before_the_last_prune_resumes_to_the_same_checkpoints() {
         tmp.path().join("early"),
         tmp.path().join("run"),
     );
-    tiny(&straight, &[]);
-    tiny(&early, &["--halt-after", "25"]);
+    tiny_ok(&straight, &[]);
+    tiny_ok(&early, &["--halt-after", "25"]);
     copy(
         &straight,
         &run,
@@ -262,8 +229,8 @@ fn a_kill_before_the_last_prune_resumes_to_the_same_checkpoints() {
 fn a_kill_inside_a_checkpoint_write_resumes_from_the_previous_one() {
     let tmp = tempfile::tempdir().unwrap();
     let (straight, run) = (tmp.path().join("straight"), tmp.path().join("run"));
-    tiny(&straight, &[]);
-    tiny(&run, &["--halt-after", "55"]);
+    tiny_ok(&straight, &[]);
+    tiny_ok(&run, &["--halt-after", "55"]);
     copy(&straight, &run, &["checkpoints/step_0000060.safetensors"]);
     let pid = std::process::id();
     for junk in [

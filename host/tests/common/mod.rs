@@ -1,10 +1,10 @@
-//! Helpers shared by the end-to-end robustness tests (kill_resume.rs, bad_input.rs).
+//! Helpers shared by the tests that run the built `modgrok` binary.
 #![allow(dead_code)]
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// `modgrok` with stdin closed and stdout, stderr captured.
-pub fn modgrok() -> Command {
+pub fn command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_modgrok"));
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -12,9 +12,69 @@ pub fn modgrok() -> Command {
     cmd
 }
 
+/// Runs `modgrok ARGS` to the end.
+pub fn modgrok(args: &[&str]) -> Output {
+    command().args(args).output().expect("run modgrok")
+}
+
+/// The tiny model of the CLI tests, which train add mod 7 and give `--p` and the fraction
+/// themselves: d_model 8, 2 heads, d_mlp 16.
+pub const TINY_MODEL: [&str; 6] = ["--d-model", "8", "--heads", "2", "--d-mlp", "16"];
+
+/// The tiny run's schedule: 60 steps logged every 10, a checkpoint every 20.
+pub const TINY_SCHEDULE: [&str; 6] = [
+    "--steps",
+    "60",
+    "--log-every",
+    "10",
+    "--checkpoint-every",
+    "20",
+];
+
+/// With [`TINY_MODEL`] and [`TINY_SCHEDULE`], the run the resume tests compare bytes of: 60 % of the pairs, two checkpoints
+/// kept, all 60 steps, no bar.
+pub const TINY_NO_STOP: [&str; 6] = [
+    "--frac",
+    "0.6",
+    "--keep-checkpoints",
+    "2",
+    "--no-stop",
+    "--quiet",
+];
+
+/// `train --threads 1`, [`TINY_MODEL`], [`TINY_SCHEDULE`], [`TINY_NO_STOP`], `--p 7` unless `extra` gives `--p`, then
+/// `extra`.
+pub fn tiny_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["train", "--threads", "1"];
+    args.extend(TINY_MODEL);
+    args.extend(TINY_SCHEDULE);
+    args.extend(TINY_NO_STOP);
+    if !extra.contains(&"--p") {
+        args.extend(["--p", "7"]);
+    }
+    args.extend_from_slice(extra);
+    args
+}
+
+/// Trains the tiny run ([`tiny_args`]) into `out`.
+pub fn tiny(out: &Path, extra: &[&str]) -> Output {
+    command()
+        .args(tiny_args(extra))
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+/// [`tiny`], which must succeed.
+pub fn tiny_ok(out: &Path, extra: &[&str]) {
+    let o = tiny(out, extra);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 /// `modgrok train --resume DIR --threads 1 --quiet`.
 pub fn resume(dir: &Path) -> Command {
-    let mut cmd = modgrok();
+    let mut cmd = command();
     cmd.args(["train", "--threads", "1", "--quiet", "--resume"])
         .arg(dir);
     cmd
