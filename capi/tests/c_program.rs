@@ -6,66 +6,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use modgrok_core::adamw::AdamWConfig;
-use modgrok_core::data::{Example, Tasks};
-use modgrok_core::model::{
-    ModelConfig, N_TENSORS, OptimState, StepLayout, init_params, train_step,
-};
 use modgrok_core::quant::{self, I16F16, QuantModel};
+#[path = "../../core/tests/support/grokked_addition.rs"]
+mod grokked_addition;
+use grokked_addition::grokked_addition;
 
 const P: u16 = 23;
-
-/// Addition mod 23 at frac 0.8, trained until train and test accuracy are both 1.0 (measured:
-/// at step 750 of at most 3000, about 4 s).
-fn grokked_add_23() -> (ModelConfig, Vec<f32>) {
-    let tasks = Tasks::parse(P as u32, "add").unwrap();
-    let mut pairs = vec![(0, 0); tasks.n_pairs()];
-    let n_train = tasks.split(0.8, 0, &mut pairs).unwrap();
-    let mut train = vec![Example::default(); tasks.n_examples(n_train)];
-    tasks.fill_examples(&pairs[..n_train], &mut train).unwrap();
-    let mut test = vec![Example::default(); tasks.n_examples(pairs.len() - n_train)];
-    tasks.fill_examples(&pairs[n_train..], &mut test).unwrap();
-    let cfg = ModelConfig {
-        d_vocab: tasks.d_vocab(),
-        d_model: 32,
-        n_heads: 4,
-        d_head: 8,
-        d_mlp: 64,
-    };
-    let n = cfg.n_params();
-    let mut params = vec![0.0f32; n];
-    init_params(&cfg, 0, &mut params).unwrap();
-    let (mut m, mut v) = (vec![0.0f32; n], vec![0.0f32; n]);
-    let mut opt = OptimState {
-        m: &mut m,
-        v: &mut v,
-        step: 0,
-    };
-    let mut ws = vec![0.0f32; StepLayout::new(&cfg).unwrap().workspace_len()];
-    let hyper = AdamWConfig {
-        lr: 3e-3,
-        ..AdamWConfig::default()
-    };
-    for step in 0..3000 {
-        let s = train_step(
-            &cfg,
-            &hyper,
-            &[false; N_TENSORS],
-            &mut params,
-            &mut opt,
-            &train,
-            (step % 50 == 0).then_some(&test[..]),
-            1,
-            &mut ws,
-        )
-        .unwrap();
-        if s.test.is_some_and(|t| t.acc[0] == 1.0) && s.train.acc[0] == 1.0 {
-            eprintln!("grokked at step {step}");
-            return (cfg, params);
-        }
-    }
-    panic!("addition mod 23 did not grok within 3000 steps");
-}
 
 /// `libmodgrok_capi.a`, built by cargo with the rlib this test links: integration tests run from
 /// `target/<profile>/deps/`, where cargo leaves `libmodgrok_capi-<hash>.a` and copies the newest
@@ -127,7 +73,7 @@ fn compile(dir: &Path) -> PathBuf {
 
 #[test]
 fn c_program_linking_the_staticlib_answers_like_rust_on_all_23x23_pairs() {
-    let (cfg, params) = grokked_add_23();
+    let (cfg, params) = grokked_addition(P, 50, true);
     let mut bytes = vec![0u8; quant::file_len(&cfg)];
     quant::quantise(&cfg, P as u32, &params, &mut bytes).unwrap();
     let model = QuantModel::from_bytes(&bytes).unwrap();

@@ -6,66 +6,13 @@
 //! is the step everywhere), 9409/9409 agreement, max |Δlogit| ≈ 0.10 against top-two logit gaps
 //! of several units; about 15 s on one core. The paper-size model agrees on 9409/9409 as well
 //! (`modgrok export-fixed` prints it for any checkpoint).
-use modgrok_core::adamw::AdamWConfig;
-use modgrok_core::data::{Example, Tasks};
-use modgrok_core::model::{
-    ModelConfig, N_TENSORS, OptimState, StepLayout, init_params, plain_forward, plain_scratch_len,
-    train_step,
-};
+use modgrok_core::model::{plain_forward, plain_scratch_len};
 use modgrok_core::quant::{self, I16F16, QuantModel};
+#[path = "support/grokked_addition.rs"]
+mod grokked_addition;
+use grokked_addition::grokked_addition;
 
 const P: u16 = 97;
-
-/// Trains `add` mod 97 at frac 0.8 until the test accuracy (checked every 25 steps) is 1.0.
-fn grokked_add_97() -> (ModelConfig, Vec<f32>) {
-    let tasks = Tasks::parse(P as u32, "add").unwrap();
-    let mut pairs = vec![(0, 0); tasks.n_pairs()];
-    let n_train = tasks.split(0.8, 0, &mut pairs).unwrap();
-    let mut train = vec![Example::default(); tasks.n_examples(n_train)];
-    tasks.fill_examples(&pairs[..n_train], &mut train).unwrap();
-    let mut test = vec![Example::default(); tasks.n_examples(pairs.len() - n_train)];
-    tasks.fill_examples(&pairs[n_train..], &mut test).unwrap();
-    let cfg = ModelConfig {
-        d_vocab: tasks.d_vocab(),
-        d_model: 32,
-        n_heads: 4,
-        d_head: 8,
-        d_mlp: 64,
-    };
-    let n = cfg.n_params();
-    let mut params = vec![0.0f32; n];
-    init_params(&cfg, 0, &mut params).unwrap();
-    let (mut m, mut v) = (vec![0.0f32; n], vec![0.0f32; n]);
-    let mut opt = OptimState {
-        m: &mut m,
-        v: &mut v,
-        step: 0,
-    };
-    let mut ws = vec![0.0f32; StepLayout::new(&cfg).unwrap().workspace_len()];
-    let hyper = AdamWConfig {
-        lr: 3e-3,
-        ..AdamWConfig::default()
-    };
-    for step in 0..3000 {
-        let s = train_step(
-            &cfg,
-            &hyper,
-            &[false; N_TENSORS],
-            &mut params,
-            &mut opt,
-            &train,
-            (step % 25 == 0).then_some(&test[..]),
-            1,
-            &mut ws,
-        )
-        .unwrap();
-        if s.test.is_some_and(|t| t.acc[0] == 1.0) {
-            eprintln!("test accuracy 1.0 at step {step}");
-            return (cfg, params);
-        }
-    }
-    panic!("addition mod 97 did not grok within 3000 steps");
-}
 
 fn first_max(logits: &[f32]) -> usize {
     let mut best = 0;
@@ -79,7 +26,7 @@ fn first_max(logits: &[f32]) -> usize {
 
 #[test]
 fn fixed_point_argmax_equals_f32_on_all_9409_inputs_of_a_grokked_add_97_model() {
-    let (cfg, params) = grokked_add_97();
+    let (cfg, params) = grokked_addition(P, 25, false);
     let mut file = vec![0u8; quant::file_len(&cfg)];
     quant::quantise(&cfg, P as u32, &params, &mut file).unwrap();
     let model = QuantModel::from_bytes(&file).unwrap();
