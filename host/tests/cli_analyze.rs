@@ -3,9 +3,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Output;
 
-use common::{modgrok, stderr};
+use common::{assert_one_line_error, modgrok, stderr};
 use serde_json::Value;
 
 /// add mod 11 on half the pairs, d_model 16, 300 steps: enough to memorise, ~0.3 s.
@@ -49,15 +48,6 @@ fn rel(a: f64, b: f64) -> f64 {
 }
 
 /// The one error line: exactly one non-empty line on stderr, starting with `error:`.
-fn assert_one_line_error(o: &Output, code: i32, needle: &str) {
-    assert_eq!(o.status.code(), Some(code), "{}", stderr(o));
-    let err = stderr(o);
-    assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err:?}");
-    assert!(err.starts_with("error: "), "{err}");
-    assert!(err.contains(needle), "{err:?} lacks {needle:?}");
-    assert!(o.stdout.is_empty(), "stdout must stay clean on error");
-}
-
 #[test]
 fn analyze_json_has_expected_keys_and_consistent_values() {
     let tmp = tempfile::tempdir().unwrap();

@@ -3,9 +3,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Output;
 
-use common::{modgrok, stderr};
+use common::{assert_one_line_error, modgrok, stderr};
 use modgrok_core::quant::{self, QuantModel};
 use serde_json::Value;
 
@@ -42,15 +41,6 @@ fn train(out: &Path) {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "train failed: {}", stderr(&o));
-}
-
-fn assert_one_line_error(o: &Output, code: i32, needle: &str) {
-    assert_eq!(o.status.code(), Some(code), "{}", stderr(o));
-    let err = stderr(o);
-    assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err:?}");
-    assert!(err.starts_with("error: "), "{err}");
-    assert!(err.contains(needle), "{err:?} lacks {needle:?}");
-    assert!(o.stdout.is_empty(), "stdout must stay clean on error");
 }
 
 #[test]

@@ -171,3 +171,13 @@ pub fn copy_tree(from: &Path, to: &Path) {
     copy(from, to, &names);
     std::fs::create_dir_all(to.join("checkpoints")).unwrap();
 }
+
+/// Exit status `code`, one `error: ` line on stderr containing `needle`, nothing on stdout.
+pub fn assert_one_line_error(o: &Output, code: i32, needle: &str) {
+    assert_eq!(o.status.code(), Some(code), "{}", stderr(o));
+    let err = stderr(o);
+    assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err:?}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains(needle), "{err:?} lacks {needle:?}");
+    assert!(o.stdout.is_empty(), "stdout must stay clean on error");
+}
