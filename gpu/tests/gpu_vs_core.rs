@@ -1,5 +1,5 @@
 //! gpu backend vs core, on tiny models (p = 11, d_model 16): one step's logits, loss and
-//! gradients, 100 AdamW steps, and bit-identical repeats on one adapter.
+//! gradients, each of 100 AdamW steps from the gpu's own state, and bit-identical repeats on one adapter.
 //!
 //! Tolerances are relative to the largest magnitude of the compared tensor,
 //! `max_i |gpu_i − core_i| / max_i |core_i|`, because single entries near zero have no useful
@@ -147,27 +147,6 @@ fn one_step_of_a_two_task_mixture_matches_core_within_1e4_relative() {
     check_one_step("one_step_mixture", &s);
 }
 
-/// Core's reference loop: gradients then AdamW, `steps` times.
-fn core_train(s: &Setup, frozen: &[bool; N_TENSORS], steps: u64) -> Vec<f32> {
-    let mut params = s.params.clone();
-    let n = params.len();
-    let (mut m, mut v) = (vec![0.0; n], vec![0.0; n]);
-    for t in 1..=steps {
-        let (_, _, grads) = core_step(s, &params);
-        adamw_step(
-            &s.cfg,
-            &AdamWConfig::default(),
-            t,
-            frozen,
-            &mut params,
-            &grads,
-            &mut m,
-            &mut v,
-        );
-    }
-    params
-}
-
 fn gpu_train(gpu: &mut GpuTrainer, steps: u64) -> [Vec<f32>; 3] {
     for t in 1..=steps {
         gpu.forward_backward().unwrap();
@@ -177,11 +156,16 @@ fn gpu_train(gpu: &mut GpuTrainer, steps: u64) -> [Vec<f32>; 3] {
 }
 
 #[test]
-fn params_after_100_adamw_steps_match_core_within_1e4_relative() {
-    // Adam divides each gradient by its own running RMS, which can amplify a few-ulp gradient
-    // difference where a gradient entry is near zero; measured on lavapipe the parameters stay
-    // within ~3e-7 after 100 steps, so 1e-4 leaves room for adapters with other rounding.
-    let Some(ctx) = GpuContext::or_skip("params_after_100_steps") else {
+fn each_of_100_adamw_steps_matches_core_from_the_same_state() {
+    // The trajectories themselves are not compared: Adam divides each gradient by its own
+    // running RMS, so where a gradient entry is near zero a few-ulp difference can flip the
+    // sign of a whole lr-sized update, and such differences then grow over the steps (an H100
+    // drifted 1.3e-3 relative in W_E after 100 steps, lavapipe 3e-7). Instead every step is
+    // checked from the gpu's own state: its gradient against core's at the same θ (1e-4, as
+    // the one-step test), and its AdamW update against core's `adamw_step` fed the same
+    // θ, m, v and gradient. That update is elementwise, a few roundings per entry (the
+    // adapter's sqrt and division may be a few ulps off), so 1e-5 relative is ample.
+    let Some(ctx) = GpuContext::or_skip("each_of_100_steps") else {
         return;
     };
     let s = setup("add", 11, 0.5, 16, 2, 32);
@@ -189,13 +173,57 @@ fn params_after_100_adamw_steps_match_core_within_1e4_relative() {
     frozen[0] = true;
     for frozen in [[false; N_TENSORS], frozen] {
         let mut gpu = trainer(&ctx, &s, &frozen);
-        let [params, _, _] = gpu_train(&mut gpu, 100);
-        let core = core_train(&s, &frozen, 100);
+        let (mut worst_grad, mut worst_update) = (0.0f64, 0.0f64);
+        for t in 1..=100 {
+            let [mut params, mut m, mut v] = gpu.state().unwrap();
+            gpu.forward_backward().unwrap();
+            let grads = gpu.gradients().unwrap();
+            let (_, _, core_grads) = core_step(&s, &params);
+            for info in s.cfg.tensors() {
+                let r = info.range();
+                let e = rel_err(&grads[r.clone()], &core_grads[r]);
+                worst_grad = worst_grad.max(e);
+                assert!(
+                    e <= 1e-4,
+                    "step {t}: d{} differs by {e:e} relative",
+                    info.name
+                );
+            }
+            gpu.update(t).unwrap();
+            let after = gpu.state().unwrap();
+            adamw_step(
+                &s.cfg,
+                &AdamWConfig::default(),
+                t,
+                &frozen,
+                &mut params,
+                &grads,
+                &mut m,
+                &mut v,
+            );
+            for (what, gpu_x, core_x) in [
+                ("θ", &after[0], &params),
+                ("m", &after[1], &m),
+                ("v", &after[2], &v),
+            ] {
+                for info in s.cfg.tensors() {
+                    let r = info.range();
+                    let e = rel_err(&gpu_x[r.clone()], &core_x[r]);
+                    worst_update = worst_update.max(e);
+                    assert!(
+                        e <= 1e-5,
+                        "step {t}: AdamW {what} of {} differs by {e:e} relative",
+                        info.name
+                    );
+                }
+            }
+        }
+        println!(
+            "worst over 100 steps: gradient {worst_grad:.2e}, AdamW update {worst_update:.2e}"
+        );
+        let params = gpu.params().unwrap();
         for info in s.cfg.tensors() {
             let r = info.range();
-            let e = rel_err(&params[r.clone()], &core[r.clone()]);
-            println!("after 100 steps: {} relative error {e:.2e}", info.name);
-            assert!(e <= 1e-4, "{} differs by {e:e} relative", info.name);
             if frozen[info.param as usize] {
                 assert_eq!(params[r.clone()], s.params[r], "a frozen tensor moved");
             }
