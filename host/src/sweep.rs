@@ -24,6 +24,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
+use crate::backend::Backend;
 use crate::config::{RunConfig, RunSpec};
 use crate::error::HostError;
 use crate::presets::{self, Preset};
@@ -90,6 +91,10 @@ pub struct SweepArgs {
     /// Threads of each run [default: cores / --jobs, at least 1]; never changes the results
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Where each run's step runs: cpu (core's bytes everywhere) or gpu (one device per run,
+    /// shared by the --jobs runs in flight; the same bytes only on the same adapter)
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    pub backend: Backend,
     /// Print the runs of this shard, one directory name a line, and train nothing
     #[arg(long)]
     pub list: bool,
@@ -269,6 +274,7 @@ impl SweepArgs {
         if self.no_stop {
             s.stop_after_grok = false;
         }
+        s.backend = self.backend;
         s
     }
 
@@ -559,6 +565,9 @@ fn config_diff(stored: &RunConfig, wanted: &RunConfig) -> Vec<String> {
         w.init_from.clone_from(&s.init_from);
         w.source.clone_from(&s.source);
     }
+    // Which adapter a gpu run was trained on is recorded by the trainer, not asked for; resuming
+    // an unfinished one on another adapter is refused by `train::resume`.
+    wanted.adapter.clone_from(&stored.adapter);
     let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
         (serde_json::to_value(stored), serde_json::to_value(&wanted))
     else {
@@ -824,6 +833,9 @@ pub fn run(args: &SweepArgs) -> Result<SweepSummary, HostError> {
     let grid = args.grid()?;
     let shard = args.shard()?;
     let threads = args.run_threads()?;
+    if !args.backend.is_cpu() {
+        modgrok_gpu::GpuContext::new()?;
+    }
     let picked = select(&grid, shard);
     let on_disk: Vec<OnDisk> = picked
         .iter()
