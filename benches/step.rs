@@ -3,10 +3,9 @@
 //! the host trainer's step (core's step with its blocks on 2 rayon threads) at p = 97.
 use criterion::{Criterion, criterion_group, criterion_main};
 use modgrok::addition_dataset;
-use modgrok::core::adamw::{AdamWConfig, adamw_step};
+use modgrok::core::adamw::AdamWConfig;
 use modgrok::core::model::{
-    N_TENSORS, OptimState, Serial, StepLayout, evaluate, gradients, init_params, prepare,
-    prepare_with, train_step,
+    N_TENSORS, OptimState, Serial, StepLayout, evaluate, init_params, prepare, train_step,
 };
 use modgrok_host::parallel::Parallel;
 
@@ -62,48 +61,11 @@ fn bench_step(c: &mut Criterion) {
 /// gradients over 64-example blocks on the pool, then AdamW.
 fn bench_host_step(c: &mut Criterion) {
     let threads = 2;
-    let (cfg, train) = addition_dataset(97, 0.3, 0).unwrap();
-    let lay = StepLayout::new(&cfg).unwrap();
-    let n = cfg.n_params();
-    let mut params = vec![0.0f32; n];
-    init_params(&cfg, 0, &mut params).unwrap();
-    let (mut m, mut v, mut grads) = (vec![0.0f32; n], vec![0.0f32; n], vec![0.0f32; n]);
-    let mut cache = vec![0.0f32; lay.cache_len()];
-    let mut acc = vec![0.0f32; lay.partial_len()];
-    let mut runner = Parallel::new(&lay, threads).unwrap();
-    let hyper = AdamWConfig::default();
-    let frozen = [false; N_TENSORS];
-    let mut t = 0u64;
+    let mut bench =
+        modgrok::BenchStep::new(97, 0.3, |lay| Parallel::new(lay, threads).unwrap()).unwrap();
     c.bench_function(
         &format!("train_step/host_{threads}_threads/p97_r0.3"),
-        |b| {
-            b.iter(|| {
-                prepare_with(&cfg, &params, &mut cache, &mut runner).unwrap();
-                let stats = gradients(
-                    &cfg,
-                    &params,
-                    &mut cache,
-                    &train,
-                    1,
-                    &mut acc,
-                    &mut grads,
-                    &mut runner,
-                )
-                .unwrap();
-                t += 1;
-                adamw_step(
-                    &cfg,
-                    &hyper,
-                    t,
-                    &frozen,
-                    &mut params,
-                    &grads,
-                    &mut m,
-                    &mut v,
-                );
-                stats
-            })
-        },
+        |b| b.iter(|| bench.step()),
     );
 }
 

@@ -3,8 +3,6 @@
 //! `shared/bench/torch_reference_step.py`, so `bench/compare.sh` can put the two side by side.
 //!
 //!   cargo run --release --example bench_step -- --p 97 --frac 0.3 --threads 2 --steps 30
-use modgrok::core::adamw::{AdamWConfig, adamw_step};
-use modgrok::core::model::{N_TENSORS, StepLayout, gradients, init_params, prepare_with};
 use modgrok_host::parallel::Parallel;
 
 fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -23,51 +21,18 @@ fn main() {
         arg("--threads", 2usize),
     );
     let (steps, warmup) = (arg("--steps", 30u32), arg("--warmup", 3u32));
-    let (cfg, train) = modgrok::addition_dataset(p, frac, 0)
-        .expect("p must be a prime below 65536 and frac lie in (0, 1)");
+    let mut bench = modgrok::BenchStep::new(p, frac, |lay| {
+        Parallel::new(lay, threads).expect("thread pool")
+    })
+    .expect("p must be a prime below 65536 and frac lie in (0, 1)");
     // One task, so one example per train pair.
-    let n_train = train.len();
-    let lay = StepLayout::new(&cfg).expect("paper dims are valid");
-    let n = cfg.n_params();
-    let mut params = vec![0.0f32; n];
-    init_params(&cfg, 0, &mut params).expect("valid config");
-    let (mut m, mut v, mut grads) = (vec![0.0f32; n], vec![0.0f32; n], vec![0.0f32; n]);
-    let mut cache = vec![0.0f32; lay.cache_len()];
-    let mut acc = vec![0.0f32; lay.partial_len()];
-    let mut runner = Parallel::new(&lay, threads).expect("thread pool");
-    let hyper = AdamWConfig::default();
-    let mut t = 0u64;
-    let mut step = || {
-        prepare_with(&cfg, &params, &mut cache, &mut runner).expect("sized");
-        gradients(
-            &cfg,
-            &params,
-            &mut cache,
-            &train,
-            1,
-            &mut acc,
-            &mut grads,
-            &mut runner,
-        )
-        .expect("valid batch");
-        t += 1;
-        adamw_step(
-            &cfg,
-            &hyper,
-            t,
-            &[false; N_TENSORS],
-            &mut params,
-            &grads,
-            &mut m,
-            &mut v,
-        );
-    };
+    let n_train = bench.train.len();
     for _ in 0..warmup {
-        step();
+        bench.step();
     }
     let start = std::time::Instant::now();
     for _ in 0..steps {
-        step();
+        bench.step();
     }
     let dt = start.elapsed().as_secs_f64() / steps as f64;
     println!(

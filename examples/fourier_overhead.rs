@@ -6,9 +6,7 @@
 //! (defaults 2, 20, 100).
 use std::time::Instant;
 
-use modgrok::core::adamw::{AdamWConfig, adamw_step};
 use modgrok::core::fourier::DEFAULT_FFS_EPS;
-use modgrok::core::model::{N_TENSORS, StepLayout, gradients, init_params, prepare};
 use modgrok_host::analysis::FourierProbe;
 use modgrok_host::parallel::Parallel;
 
@@ -21,43 +19,16 @@ fn arg(i: usize, default: usize) -> usize {
 
 fn main() {
     let (threads, steps, log_every) = (arg(1, 2), arg(2, 20), arg(3, 100));
-    let (cfg, train) = modgrok::addition_dataset(97, 0.3, 0).expect("97 is prime, 0.3 in (0, 1)");
-    let lay = StepLayout::new(&cfg).expect("valid config");
-    let n = cfg.n_params();
-    let mut params = vec![0.0f32; n];
-    init_params(&cfg, 0, &mut params).expect("valid config");
-    let (mut m, mut v, mut grads) = (vec![0.0f32; n], vec![0.0f32; n], vec![0.0f32; n]);
-    let mut cache = vec![0.0f32; lay.cache_len()];
-    let mut acc = vec![0.0f32; lay.partial_len()];
-    let mut runner = Parallel::new(&lay, threads).expect("thread pool");
-    let hyper = AdamWConfig::default();
+    let mut bench = modgrok::BenchStep::new(97, 0.3, |lay| {
+        Parallel::new(lay, threads).expect("thread pool")
+    })
+    .expect("97 is prime, 0.3 in (0, 1)");
+    let cfg = bench.cfg;
 
     // The training step as `modgrok train` runs it: prepare, gradients, AdamW.
     let t = Instant::now();
-    for s in 0..steps {
-        prepare(&cfg, &params, &mut cache).expect("sized");
-        gradients(
-            &cfg,
-            &params,
-            &mut cache,
-            &train,
-            1,
-            &mut acc,
-            &mut grads,
-            &mut runner,
-        )
-        .expect("valid step");
-        let frozen = [false; N_TENSORS];
-        adamw_step(
-            &cfg,
-            &hyper,
-            s as u64 + 1,
-            &frozen,
-            &mut params,
-            &grads,
-            &mut m,
-            &mut v,
-        );
+    for _ in 0..steps {
+        bench.step();
     }
     let step_s = t.elapsed().as_secs_f64() / steps as f64;
 
@@ -66,7 +37,7 @@ fn main() {
     let mut last = None;
     let t = Instant::now();
     for _ in 0..reps {
-        last = Some(probe.measure(&params).expect("sized"));
+        last = Some(probe.measure(&bench.params).expect("sized"));
     }
     let probe_s = t.elapsed().as_secs_f64() / reps as f64;
 
