@@ -5,7 +5,9 @@
 //! ([`attention_tokens_qkv`], [`attention_tokens_o`]), and their gradients are accumulated per
 //! token over the batch and turned into weight gradients once (`attention_tokens_dv`,
 //! `attention_w_*_grad`, `attention_tokens_de`). The token-level kernels work on a range of rows
-//! so that a runner may split them; every element is the same sum whatever the split.
+//! so that a runner may split them; every element is the same sum whatever the split. The
+//! backward's dots with the head-output tables read a per-token copy with the heads innermost
+//! ([`attention_tokens_heads_inner`]), so that a token's n_heads sums run as SIMD lanes.
 use super::config::ModelConfig;
 use super::linalg::{add_assign, axpy, gemm_acc};
 use crate::Real;
@@ -98,6 +100,21 @@ pub fn attention_forward<T: Real>(
     }
 }
 
+/// `[x·y₀, x·y₁, x·y₂]` over `x.len()` terms, each summed i ascending from zero; the three
+/// independent sums are interleaved so they do not wait on each other.
+#[inline(always)]
+fn dot3<T: Real>(x: &[T], y: [&[T]; 3]) -> [T; 3] {
+    let n = x.len();
+    let (y0, y1, y2) = (&y[0][..n], &y[1][..n], &y[2][..n]);
+    let mut s = [T::ZERO; 3];
+    for i in 0..n {
+        s[0] += x[i] * y0[i];
+        s[1] += x[i] * y1[i];
+        s[2] += x[i] * y2[i];
+    }
+    s
+}
+
 /// Row of token t, head h in a token table `[f(e); f(o)]`: the e part has `d_vocab` rows, then
 /// one row per (t, h).
 #[inline(always)]
@@ -105,9 +122,34 @@ fn o_row(cfg: &ModelConfig, t: u16, h: usize) -> usize {
     cfg.d_vocab + t as usize * cfg.n_heads + h
 }
 
-/// Columns per block of the chunk kernels below: a block of a token table ([n_x, CB]) and of
-/// its gradient sums stay in L2 while every example of the chunk passes over them.
+/// Columns per block of the chunk kernels below: a column block of a token table ([n_x, CB])
+/// stays in L2 while every example of the chunk passes over it, and CB values of one output row
+/// stay in registers while all of that row's terms are added.
 const CB: usize = 64;
+
+/// Per-token copy of the o part of a token table with the heads innermost:
+/// `out[t][c][h] = table[o_row(t, h)][c]`, so that one load reads a token's n_heads values of
+/// column c (the lanes of [`attention_backward`]'s `da` sums). table: [d_vocab·(1 + n_heads),
+/// width]; out: [d_vocab, width, n_heads].
+pub fn attention_tokens_heads_inner<T: Real>(
+    cfg: &ModelConfig,
+    table: &[T],
+    out: &mut [T],
+    width: usize,
+) {
+    let h_n = cfg.n_heads;
+    for (t, dst) in out[..cfg.d_vocab * width * h_n]
+        .chunks_exact_mut(width * h_n)
+        .enumerate()
+    {
+        for h in 0..h_n {
+            let r = o_row(cfg, t as u16, h) * width;
+            for (d, &x) in dst[h..].iter_mut().step_by(h_n).zip(&table[r..r + width]) {
+                *d = x;
+            }
+        }
+    }
+}
 
 /// A linear map f of the residual at position 2, for each example of a chunk:
 /// `f(r) = f(e[t2]) + Σ_h Σ_j a[h][j] f(o[tj][h])` (h, then j ascending), read from the token
@@ -129,108 +171,167 @@ pub fn attention_mix<T: Real>(
         for (i, ex) in examples.iter().enumerate() {
             let o = &mut out[i * width + cols.start..i * width + cols.end];
             o.copy_from_slice(row(ex.tokens[2] as usize));
-            for h in 0..cfg.n_heads {
-                for (j, &t) in ex.tokens.iter().enumerate() {
-                    axpy_cb(o, a[i * h3 + h * 3 + j], row(o_row(cfg, t, h)));
+            let a_i = &a[i * h3..(i + 1) * h3];
+            let terms = (0..h3).map(|hj| {
+                let r = o_row(cfg, ex.tokens[hj % 3], hj / 3);
+                (Some(a_i[hj]), row(r))
+            });
+            add_terms(o, terms);
+        }
+    }
+}
+
+/// `y += Σ terms`, one term after another, where `(Some(a), x)` adds `a·x[c]` and `(None, x)`
+/// adds `x[c]` to each `y[c]`. A full column block of y stays in registers meanwhile, so a row
+/// that many terms update is read and written once; the same operations either way.
+#[inline(always)]
+fn add_terms<'a, T: Real>(y: &mut [T], terms: impl Iterator<Item = (Option<T>, &'a [T])>) {
+    if let Ok(y) = <&mut [T; CB]>::try_from(&mut *y) {
+        let mut r = *y;
+        for (a, x) in terms {
+            let x: &[T; CB] = x.try_into().expect("CB columns");
+            match a {
+                Some(a) => {
+                    for c in 0..CB {
+                        r[c] += a * x[c];
+                    }
+                }
+                None => {
+                    for c in 0..CB {
+                        r[c] += x[c];
+                    }
+                }
+            }
+        }
+        *y = r;
+        return;
+    }
+    for (a, x) in terms {
+        match a {
+            Some(a) => axpy(y, a, x),
+            None => add_assign(y, x),
+        }
+    }
+}
+
+/// `da[i][h][j] += Σ_c tt[tj][c][h]·x_i[c]` over the columns `cols`, c ascending, for two
+/// examples (tokens `toks`, whole gradient rows `xs`; pass one example twice for a single one),
+/// with the `H` heads of a token as SIMD lanes and the six token rows as independent chains.
+/// tt: [d_vocab, width, H]; acc: the two examples' sums [2][j][h], updated.
+#[inline(always)]
+fn da_pair<T: Real, const H: usize>(
+    toks: [[u16; 3]; 2],
+    xs: [&[T]; 2],
+    tt: &[T],
+    width: usize,
+    cols: Range<usize>,
+    acc: &mut [[[T; H]; 3]; 2],
+) {
+    let kc = cols.len();
+    let row = |t: u16| {
+        let at = (t as usize * width + cols.start) * H;
+        &tt[at..at + kc * H].as_chunks::<H>().0[..kc]
+    };
+    let (x0, x1) = (&xs[0][cols.clone()], &xs[1][cols.clone()]);
+    let [[r0, r1, r2], [s0, s1, s2]] = toks.map(|tk| tk.map(row));
+    let [[mut a0, mut a1, mut a2], [mut b0, mut b1, mut b2]] = *acc;
+    let (x0, x1, r0, r1, r2, s0, s1, s2) = (
+        &x0[..kc],
+        &x1[..kc],
+        &r0[..kc],
+        &r1[..kc],
+        &r2[..kc],
+        &s0[..kc],
+        &s1[..kc],
+        &s2[..kc],
+    );
+    for c in 0..kc {
+        let (u, w) = (x0[c], x1[c]);
+        for h in 0..H {
+            a0[h] += u * r0[c][h];
+        }
+        for h in 0..H {
+            a1[h] += u * r1[c][h];
+        }
+        for h in 0..H {
+            a2[h] += u * r2[c][h];
+        }
+        for h in 0..H {
+            b0[h] += w * s0[c][h];
+        }
+        for h in 0..H {
+            b1[h] += w * s1[c][h];
+        }
+        for h in 0..H {
+            b2[h] += w * s2[c][h];
+        }
+    }
+    *acc = [[a0, a1, a2], [b0, b1, b2]];
+}
+
+/// `da[i][h][j] += Σ_c tt[tj][c][h]·grad[i][c]`, c ascending, for every example of a chunk,
+/// n_heads = H, examples in pairs ([`da_pair`]). tt: [d_vocab, width, H]; grad: [n, width];
+/// da: [n, H, 3].
+fn da_sums<T: Real, const H: usize>(
+    examples: &[Example],
+    tt: &[T],
+    grad: &[T],
+    width: usize,
+    da: &mut [T],
+) {
+    let h3 = H * 3;
+    let x = |i: usize| &grad[i * width..(i + 1) * width];
+    for c0 in (0..width).step_by(CB) {
+        let cols = c0..(c0 + CB).min(width);
+        for (b, pair) in examples.chunks(2).enumerate() {
+            let i = [2 * b, 2 * b + pair.len() - 1];
+            let mut acc = [[[T::ZERO; H]; 3]; 2];
+            for e in 0..2 {
+                for j in 0..3 {
+                    for h in 0..H {
+                        acc[e][j][h] = da[i[e] * h3 + h * 3 + j];
+                    }
+                }
+            }
+            let toks = [pair[0].tokens, pair[pair.len() - 1].tokens];
+            da_pair::<T, H>(toks, i.map(x), tt, width, cols.clone(), &mut acc);
+            for e in 0..2 {
+                for j in 0..3 {
+                    for h in 0..H {
+                        da[i[e] * h3 + h * 3 + j] = acc[e][j][h];
+                    }
                 }
             }
         }
     }
 }
 
-/// [`axpy`] with a fixed-length body for full column blocks, so the short rows of the chunk
-/// kernels run without loop bookkeeping; the same operations either way.
-#[inline(always)]
-fn axpy_cb<T: Real>(y: &mut [T], a: T, x: &[T]) {
-    match (<&mut [T; CB]>::try_from(&mut *y), <&[T; CB]>::try_from(x)) {
-        (Ok(y), Ok(x)) => {
-            for j in 0..CB {
-                y[j] += a * x[j];
+/// [`da_sums`] for any n_heads, one sum at a time; the same sums in the same order.
+fn da_sums_any<T: Real>(
+    cfg: &ModelConfig,
+    examples: &[Example],
+    tt: &[T],
+    grad: &[T],
+    width: usize,
+    da: &mut [T],
+) {
+    let h_n = cfg.n_heads;
+    for (i, ex) in examples.iter().enumerate() {
+        let x = &grad[i * width..(i + 1) * width];
+        for h in 0..h_n {
+            for (j, &t) in ex.tokens.iter().enumerate() {
+                let row = &tt[t as usize * width * h_n + h..];
+                let s = &mut da[(i * h_n + h) * 3 + j];
+                for (&xc, &r) in x.iter().zip(row.iter().step_by(h_n)) {
+                    *s += xc * r;
+                }
             }
         }
-        _ => axpy(y, a, x),
     }
 }
 
-/// [`add_assign`] with a fixed-length body for full column blocks.
-#[inline(always)]
-fn add_cb<T: Real>(y: &mut [T], x: &[T]) {
-    match (<&mut [T; CB]>::try_from(&mut *y), <&[T; CB]>::try_from(x)) {
-        (Ok(y), Ok(x)) => {
-            for j in 0..CB {
-                y[j] += x[j];
-            }
-        }
-        _ => add_assign(y, x),
-    }
-}
-
-/// `s[r] += Σ_i x[i]·y_r[i]` for six rows, i ascending; the six sums are interleaved.
-#[inline(always)]
-fn dot6_acc<T: Real>(s: &mut [T; 6], x: &[T], y: [&[T]; 6]) {
-    if let Ok(x) = <&[T; CB]>::try_from(x) {
-        let y: [&[T; CB]; 6] = y.map(|r| r[..CB].try_into().expect("CB columns"));
-        let mut t = *s;
-        for i in 0..CB {
-            let xi = x[i];
-            for r in 0..6 {
-                t[r] += xi * y[r][i];
-            }
-        }
-        *s = t;
-        return;
-    }
-    let n = x.len();
-    let (y0, y1, y2, y3, y4, y5) = (
-        &y[0][..n],
-        &y[1][..n],
-        &y[2][..n],
-        &y[3][..n],
-        &y[4][..n],
-        &y[5][..n],
-    );
-    let mut t = *s;
-    for i in 0..n {
-        let xi = x[i];
-        t[0] += xi * y0[i];
-        t[1] += xi * y1[i];
-        t[2] += xi * y2[i];
-        t[3] += xi * y3[i];
-        t[4] += xi * y4[i];
-        t[5] += xi * y5[i];
-    }
-    *s = t;
-}
-
-/// `s[r] += Σ_i x[i]·y_r[i]` for three rows, i ascending.
-#[inline(always)]
-fn dot3_acc<T: Real>(s: &mut [T; 3], x: &[T], y: [&[T]; 3]) {
-    let n = x.len();
-    let (y0, y1, y2) = (&y[0][..n], &y[1][..n], &y[2][..n]);
-    let mut t = *s;
-    for i in 0..n {
-        let xi = x[i];
-        t[0] += xi * y0[i];
-        t[1] += xi * y1[i];
-        t[2] += xi * y2[i];
-    }
-    *s = t;
-}
-
-/// `[x·y₀, x·y₁, x·y₂]` over `x.len()` terms, each summed i ascending from zero; the three
-/// independent sums are interleaved so they do not wait on each other.
-#[inline(always)]
-fn dot3<T: Real>(x: &[T], y: [&[T]; 3]) -> [T; 3] {
-    let n = x.len();
-    let (y0, y1, y2) = (&y[0][..n], &y[1][..n], &y[2][..n]);
-    let mut s = [T::ZERO; 3];
-    for i in 0..n {
-        s[0] += x[i] * y0[i];
-        s[1] += x[i] * y1[i];
-        s[2] += x[i] * y2[i];
-    }
-    s
-}
+/// Examples per sort of [`attention_backward`]'s token touches.
+const SORT: usize = 64;
 
 /// Per-token gradient sums over the examples of a block, for the two token tables of
 /// [`attention_mix`] and for q and k. g: [d_vocab·(1 + n_heads), d_mlp] (sums of dm_pre),
@@ -244,11 +345,14 @@ pub struct TokenGrads<'a, T> {
 
 /// Backward of a chunk of examples at position 2, given `dlogits` ([n, d_vocab]) and `dm`
 /// (dm_pre, [n, d_mlp]). The residual's gradient `dr = W_U dlogits + W_in^T dm` is never formed:
-/// its dot with `o[tj][h]` is `da[h][j] = l[o row]·dlogits + p[o row]·dm`, one sum over the
-/// d_vocab terms then the d_mlp terms (tables `l = [W_U^T e; W_U^T o]`, `p = [W_in e; W_in o]`),
-/// and its per-token sums stay in the logit and MLP spaces: `dlogits` and `dm` are added into
-/// row t2 of lg and g, then `a[h][j]·dlogits` and `a[h][j]·dm` into the (tj, h) rows, example by
-/// example. Through the softmax, `ds_j = a_j (da_j − Σ_i a_i da_i) / √d_head` goes into
+/// its dot with `o[tj][h]` is `da[h][j] = l[o row]·dlogits + p[o row]·dm`, one sum from zero
+/// over the d_vocab terms then the d_mlp terms, each ascending (read from `tt = [l_t, p_t]`, the
+/// o parts of the tables `l = [W_U^T e; W_U^T o]`, `p = [W_in e; W_in o]` with the heads
+/// innermost, see [`attention_tokens_heads_inner`]). Its per-token sums stay in the logit and
+/// MLP spaces: row t2 of lg and g gets `dlogits` and `dm`, and row (tj, h) gets `a[h][j]·dlogits`
+/// and `a[h][j]·dm`; every row receives its terms in example order, then j ascending. (The
+/// chunk's (token, example, j) touches are sorted so that each row is read and written once.)
+/// Through the softmax, `ds_j = a_j (da_j − Σ_i a_i da_i) / √d_head` goes into
 /// `dq[t2][h]` (times k) and `dk[tj][h]` (times q). a, da: [n, n_heads, 3].
 #[allow(clippy::too_many_arguments)]
 pub fn attention_backward<T: Real>(
@@ -256,7 +360,7 @@ pub fn attention_backward<T: Real>(
     examples: &[Example],
     q: &[T],
     k: &[T],
-    [l, p]: [&[T]; 2],
+    [l_t, p_t]: [&[T]; 2],
     a: &[T],
     dlogits: &[T],
     dm: &[T],
@@ -269,41 +373,52 @@ pub fn attention_backward<T: Real>(
     let (v, m) = (dlogits.len() / n.max(1), dm.len() / n.max(1));
     let da = &mut da[..n * h3];
     da.fill(T::ZERO);
-    for (table, grad, width) in [(l, dlogits, v), (p, dm, m)] {
-        for c0 in (0..width).step_by(CB) {
-            let cols = c0..(c0 + CB).min(width);
-            let row = |r: usize| &table[r * width + cols.start..r * width + cols.end];
-            for (i, ex) in examples.iter().enumerate() {
-                let gi = &grad[i * width + cols.start..i * width + cols.end];
-                let da_i = &mut da[i * h3..(i + 1) * h3];
-                // Heads in pairs: six independent sums in flight keep both adders busy.
-                for h0 in (0..h_n).step_by(2) {
-                    if h0 + 1 < h_n {
-                        let rows: [usize; 6] =
-                            core::array::from_fn(|r| o_row(cfg, ex.tokens[r % 3], h0 + r / 3));
-                        let s: &mut [T; 6] =
-                            (&mut da_i[h0 * 3..h0 * 3 + 6]).try_into().expect("6 sums");
-                        dot6_acc(s, gi, rows.map(row));
-                    } else {
-                        let rows = ex.tokens.map(|t| o_row(cfg, t, h0));
-                        let s: &mut [T; 3] =
-                            (&mut da_i[h0 * 3..h0 * 3 + 3]).try_into().expect("3 sums");
-                        dot3_acc(s, gi, rows.map(row));
-                    }
-                }
-            }
+    for (tt, grad, width) in [(l_t, dlogits, v), (p_t, dm, m)] {
+        match h_n {
+            1 => da_sums::<T, 1>(examples, tt, grad, width, da),
+            2 => da_sums::<T, 2>(examples, tt, grad, width, da),
+            4 => da_sums::<T, 4>(examples, tt, grad, width, da),
+            8 => da_sums::<T, 8>(examples, tt, grad, width, da),
+            _ => da_sums_any(cfg, examples, tt, grad, width, da),
         }
     }
-    for (acc, grad, width) in [(&mut *g.lg, dlogits, v), (&mut *g.g, dm, m)] {
-        for c0 in (0..width).step_by(CB) {
-            let cols = c0..(c0 + CB).min(width);
-            for (i, ex) in examples.iter().enumerate() {
-                let gi = &grad[i * width + cols.start..i * width + cols.end];
-                let at = |r: usize| r * width + cols.start..r * width + cols.end;
-                add_cb(&mut acc[at(ex.tokens[2] as usize)], gi);
-                for h in 0..h_n {
-                    for (j, &t) in ex.tokens.iter().enumerate() {
-                        axpy_cb(&mut acc[at(o_row(cfg, t, h))], a[i * h3 + h * 3 + j], gi);
+    for (s, sub) in examples.chunks(SORT).enumerate() {
+        let base = s * SORT;
+        // Touch (t, i, j) of example base + i as `t << 16 | i << 2 | j`: sorted, the runs of
+        // one token hold its touches in (i, j) order.
+        let mut keys = [0u32; 3 * SORT];
+        for (i, ex) in sub.iter().enumerate() {
+            for (j, &t) in ex.tokens.iter().enumerate() {
+                keys[3 * i + j] = (t as u32) << 16 | (i as u32) << 2 | j as u32;
+            }
+        }
+        let keys = &mut keys[..3 * sub.len()];
+        keys.sort_unstable();
+        let keys: &[u32] = keys;
+        let ij = |key: u32| (base + (key as usize >> 2 & 0x3fff), key as usize & 3);
+        for (acc, grad, width) in [(&mut *g.lg, dlogits, v), (&mut *g.g, dm, m)] {
+            // Rows in token order, each whole (column blocks innermost): g and lg stream
+            // through the cache once per chunk.
+            for run in keys.chunk_by(|x, y| x >> 16 == y >> 16) {
+                let t = (run[0] >> 16) as u16;
+                let seconds = run.iter().map(|&key| ij(key)).filter(|&(_, j)| j == 2);
+                let e_row = seconds.clone().next().is_some().then_some(t as usize);
+                for r in e_row.into_iter().chain((0..h_n).map(|h| o_row(cfg, t, h))) {
+                    let row = &mut acc[r * width..(r + 1) * width];
+                    for c0 in (0..width).step_by(CB) {
+                        let cols = c0..(c0 + CB).min(width);
+                        let x = |i: usize| &grad[i * width + cols.start..i * width + cols.end];
+                        let y = &mut row[cols.clone()];
+                        if r < cfg.d_vocab {
+                            add_terms(y, seconds.clone().map(|(i, _)| (None, x(i))));
+                        } else {
+                            let h = (r - cfg.d_vocab) % h_n;
+                            let terms = run.iter().map(|&key| {
+                                let (i, j) = ij(key);
+                                (Some(a[i * h3 + h * 3 + j]), x(i))
+                            });
+                            add_terms(y, terms);
+                        }
                     }
                 }
             }
@@ -429,5 +544,43 @@ pub fn attention_tokens_de<T: Real>(
             d,
             hd,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lane kernel ([`da_sums`], H = 4) gives the same bits as the one-sum-at-a-time path,
+    /// over a full column block, a partial one, and an odd example count.
+    #[test]
+    fn da_sums_in_lanes_match_scalar_sums_bitwise() {
+        let cfg = ModelConfig {
+            d_vocab: 7,
+            d_model: 8,
+            n_heads: 4,
+            d_head: 2,
+            d_mlp: 8,
+        };
+        let width = CB + 9;
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 40) as f32 / (1u64 << 24) as f32) - 0.5
+        };
+        let tt: [f32; 7 * (CB + 9) * 4] = core::array::from_fn(|_| next());
+        let grad: [f32; 5 * (CB + 9)] = core::array::from_fn(|_| next());
+        let examples: [Example; 5] = core::array::from_fn(|i| Example {
+            tokens: [(i * 3 % 7) as u16, 5, (i * 5 % 7) as u16],
+            label: 0,
+            task: 0,
+        });
+        let mut lanes = [0.25f32; 5 * 12];
+        let mut scalar = lanes;
+        da_sums::<f32, 4>(&examples, &tt, &grad, width, &mut lanes);
+        da_sums_any(&cfg, &examples, &tt, &grad, width, &mut scalar);
+        assert_eq!(lanes.map(f32::to_bits), scalar.map(f32::to_bits));
     }
 }

@@ -18,8 +18,8 @@
 //! [`gradients`]): each output element is one sum in a fixed order, whatever the cut.
 use super::attention::{
     TokenGrads, attention_backward, attention_forward, attention_mix, attention_tokens_de,
-    attention_tokens_dv, attention_tokens_o, attention_tokens_qkv, attention_w_o_grad,
-    attention_w_qkv_grad,
+    attention_tokens_dv, attention_tokens_heads_inner, attention_tokens_o, attention_tokens_qkv,
+    attention_w_o_grad, attention_w_qkv_grad,
 };
 use super::config::{ModelConfig, N_TENSORS, Weights, WeightsMut};
 use super::embed::{embed_backward, embed_forward};
@@ -68,8 +68,9 @@ impl StepLayout {
     /// x [n_x, D], q, k, v [V, H, d_head], W_in^T [D, M], W_U^T [V, D], p [n_x, M],
     /// l [n_x, V], neuron_logit_map [V, M] and its transpose [M, V], dv [V, H, d_head],
     /// W_Q^T, W_K^T, W_V^T [D, H·d_head], W_O^T [H·d_head, D], dx [n_x, D], dW_out^T [M, D],
-    /// de [V, D].
-    fn cache_parts(&self) -> [usize; 18] {
+    /// de [V, D], the o parts of l and p with the heads innermost, l_t [V, V, H] and
+    /// p_t [V, M, H].
+    fn cache_parts(&self) -> [usize; 20] {
         let c = &self.cfg;
         let (v, d, hd, m, nx) = (
             c.d_vocab,
@@ -97,6 +98,8 @@ impl StepLayout {
             nx * d,
             m * d,
             v * d,
+            nx * v - v * v,
+            nx * m - v * m,
         ]
     }
 
@@ -322,6 +325,8 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
         w_v_t,
         w_o_t,
         ..,
+        l_t,
+        p_t,
     ] = carve_mut(cache, lay.cache_parts());
     let (d, m, voc, hd) = (
         cfg.d_model,
@@ -373,6 +378,8 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
         &compute,
     );
     transpose(nlm, nlm_t, voc, m);
+    attention_tokens_heads_inner(cfg, l, l_t, voc);
+    attention_tokens_heads_inner(cfg, p, p_t, m);
     Ok(())
 }
 
@@ -475,7 +482,21 @@ fn run_block<T: Real>(
     let cfg = &lay.cfg;
     let (d, m, voc, h3) = (cfg.d_model, cfg.d_mlp, cfg.d_vocab, cfg.n_heads * 3);
     let n = examples.len();
-    let [_x, q, k, _v, _w_in_t, _w_u_t, p, l, nlm, nlm_t, ..] = carve(cache, lay.cache_parts());
+    let [
+        _x,
+        q,
+        k,
+        _v,
+        _w_in_t,
+        _w_u_t,
+        p,
+        l,
+        nlm,
+        nlm_t,
+        ..,
+        l_t,
+        p_t,
+    ] = carve(cache, lay.cache_parts());
     let [a, mh, logits, dlogits, dm, da] = carve_mut(acts, lay.acts_parts());
     let (mh, logits, dlogits, dm) = (
         &mut mh[..n * m],
@@ -511,7 +532,7 @@ fn run_block<T: Real>(
     unembed_backward(dlogits, nlm, dm, [n, d, m, voc]);
     relu_backward(mh, dm);
     let mut tg = TokenGrads { g, lg, dq, dk };
-    attention_backward(cfg, examples, q, k, [l, p], a, dlogits, dm, da, &mut tg);
+    attention_backward(cfg, examples, q, k, [l_t, p_t], a, dlogits, dm, da, &mut tg);
     neuron_logit_map_grad(mh, dlogits, d_nlm_t, [n, d, m, voc]);
     stats
 }
@@ -591,6 +612,8 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
         dx,
         d_w_out_t,
         de,
+        _,
+        _,
     ] = carve_mut(cache, lay.cache_parts());
     let [g_acc, lg_acc, d_nlm_t, dq, dk] = carve_mut(acc, lay.partial_parts());
     let gr = WeightsMut::split(cfg, grads);
