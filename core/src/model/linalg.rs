@@ -31,10 +31,14 @@ pub fn dot<T: Real>(a: &[T], b: &[T]) -> T {
 
 /// `C[i][j] += Σ_k A(i, k)·B[k][j]` for i < m, j < n, each sum added term by term into C's
 /// current value with k ascending. `A(i, k) = a[i·a_row + k·a_col]`, so both `A` and `A^T` are
-/// read in place; B: [k_dim, ldb], C: [m, ldc]. Panels of [`MR`] rows of A are packed, and tiles
-/// of [`MR`] rows × [`NJ`] columns of C stay in registers, vectorised across j only (the last,
-/// narrower tile reads a zero-padded copy of B), so every element sees the same operations in
-/// the same order whatever the tile or the SIMD width.
+/// read in place; B: [k_dim, ldb], C: [m, ldc].
+///
+/// Blocked like BLIS: for each block of up to [`KC`] k's and [`NC`] columns, B is copied once
+/// into zero-padded panels [`NR`] columns wide, then each strip of up to [`MR`] rows of A (read
+/// in place when its k's are contiguous and the block is full, else copied k-major) is run
+/// against every panel, a tile of C of the strip's rows × one panel held in registers for the
+/// whole block. Vectorised across j only, so every element sees the same
+/// operations in the same order whatever the tile or the SIMD width.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
 pub fn gemm_acc<T: Real>(
@@ -49,97 +53,197 @@ pub fn gemm_acc<T: Real>(
     n: usize,
     k_dim: usize,
 ) {
-    let mut pack = [T::ZERO; MR * KC];
-    let mut b_tail = [T::ZERO; NJ * KC];
-    let n_full = n - n % NJ;
+    if m == 0 || n == 0 || k_dim == 0 {
+        return;
+    }
+    let mut b_pack = [[T::ZERO; NR]; KC * NC / NR];
+    let mut a_pack = [[T::ZERO; MR]; KC];
     for k0 in (0..k_dim).step_by(KC) {
         let kc = (k_dim - k0).min(KC);
-        let b_k0 = &b[k0 * ldb..];
-        if n_full < n {
-            for k in 0..kc {
-                for j in 0..NJ {
-                    let col = n_full + j;
-                    b_tail[k * NJ + j] = if col < n {
-                        b_k0[k * ldb + col]
-                    } else {
-                        T::ZERO
-                    };
+        for j0 in (0..n).step_by(NC) {
+            let nc = (n - j0).min(NC);
+            let b_pack = &mut b_pack[..nc.div_ceil(NR) * KC];
+            for (p, panel) in b_pack.chunks_exact_mut(KC).enumerate() {
+                let b = &b[k0 * ldb + j0 + p * NR..];
+                pack_b(&mut panel[..kc], b, ldb, nc - p * NR);
+            }
+            let c = &mut c[j0..];
+            for i0 in (0..m).step_by(MR) {
+                let rows = (m - i0).min(MR);
+                let a = &a[i0 * a_row + k0 * a_col..];
+                let (c, b_pack) = (&mut c[i0 * ldc..], &*b_pack);
+                if a_col == 1 && kc == KC {
+                    match rows {
+                        MR => strip_rows::<T, MR>(c, ldc, nc, a, a_row, b_pack),
+                        4 => strip_rows::<T, 4>(c, ldc, nc, a, a_row, b_pack),
+                        3 => strip_rows::<T, 3>(c, ldc, nc, a, a_row, b_pack),
+                        2 => strip_rows::<T, 2>(c, ldc, nc, a, a_row, b_pack),
+                        _ => strip_rows::<T, 1>(c, ldc, nc, a, a_row, b_pack),
+                    }
+                    continue;
                 }
-            }
-        }
-        for i0 in (0..m).step_by(MR) {
-            let rows = (m - i0).min(MR);
-            for k in 0..kc {
-                for r in 0..MR {
-                    pack[k * MR + r] = if r < rows {
-                        a[(i0 + r) * a_row + (k0 + k) * a_col]
-                    } else {
-                        T::ZERO
-                    };
+                let a_pack = &mut a_pack[..kc];
+                pack_a(a_pack, a, a_row, a_col, rows);
+                let a_pack = &*a_pack;
+                match rows {
+                    MR => strip::<T, MR, _>(c, ldc, nc, a_pack.iter().map(first), b_pack),
+                    4 => strip::<T, 4, _>(c, ldc, nc, a_pack.iter().map(first), b_pack),
+                    3 => strip::<T, 3, _>(c, ldc, nc, a_pack.iter().map(first), b_pack),
+                    2 => strip::<T, 2, _>(c, ldc, nc, a_pack.iter().map(first), b_pack),
+                    _ => strip::<T, 1, _>(c, ldc, nc, a_pack.iter().map(first), b_pack),
                 }
-            }
-            let pack = &pack[..kc * MR];
-            for j0 in (0..n_full).step_by(NJ) {
-                tile(c, ldc, i0, rows, j0, NJ, pack, b_k0, ldb, j0);
-            }
-            if n_full < n {
-                tile(c, ldc, i0, rows, n_full, n - n_full, pack, &b_tail, NJ, 0);
             }
         }
     }
 }
 
-/// Columns per register tile of [`gemm_acc`]: [`MR`] × 16 accumulators take 8 of the 16 AVX
-/// registers; with 128-bit SSE only [`MR`] × 8 fit. The width changes speed, never a bit.
-#[cfg(target_feature = "avx")]
-pub const NJ: usize = 16;
-#[cfg(not(target_feature = "avx"))]
-pub const NJ: usize = 8;
-
-/// Rows per packed panel of A.
-const MR: usize = 4;
-
-/// Depth of one packed panel of A.
-const KC: usize = 128;
-
-/// `C[i0 + r][j0 + j] += Σ_k pack[k·MR + r]·B[k][bj + j]` for r < rows, j < width, with the
-/// tile held in registers; B's rows are `ldb` apart.
-#[allow(clippy::too_many_arguments)]
+/// The first R of a packed column of A.
 #[inline(always)]
-fn tile<T: Real>(
+fn first<T: Real, const R: usize>(a_k: &[T; MR]) -> [T; R] {
+    core::array::from_fn(|r| a_k[r])
+}
+
+/// [`strip`] for a full block of R rows of A read in place, row r at `a[r·a_row..][..KC]`.
+#[inline(always)]
+fn strip_rows<T: Real, const R: usize>(
     c: &mut [T],
     ldc: usize,
-    i0: usize,
-    rows: usize,
-    j0: usize,
-    width: usize,
-    pack: &[T],
-    b: &[T],
-    ldb: usize,
-    bj: usize,
+    nc: usize,
+    a: &[T],
+    a_row: usize,
+    b: &[[T; NR]],
 ) {
-    let mut acc = [[T::ZERO; NJ]; MR];
-    for r in 0..rows {
-        let at = (i0 + r) * ldc + j0;
-        acc[r][..width].copy_from_slice(&c[at..at + width]);
-    }
-    for (a_k, b_row) in pack.chunks_exact(MR).zip(b.chunks(ldb)) {
-        let b_k: &[T; NJ] = b_row[bj..bj + NJ].try_into().expect("NJ columns");
-        for r in 0..MR {
-            let a_rk = a_k[r];
-            for j in 0..NJ {
-                acc[r][j] += a_rk * b_k[j];
+    let rows: [&[T; KC]; R] =
+        core::array::from_fn(|r| a[r * a_row..r * a_row + KC].try_into().expect("KC k's"));
+    strip::<T, R, _>(c, ldc, nc, (0..KC).map(|k| rows.map(|row| row[k])), b);
+}
+
+/// Columns per register tile of [`gemm_acc`]: [`MR`] × 16 f32 accumulators take 10 of the 16
+/// AVX registers; with 128-bit SSE only [`MR`] × 8 fit. The width changes speed, never a bit.
+#[cfg(target_feature = "avx")]
+const NR: usize = 16;
+#[cfg(not(target_feature = "avx"))]
+const NR: usize = 8;
+
+/// Rows per register tile. Six would leave too few of the 16 AVX registers for B, A and the
+/// products, and LLVM then spills an accumulator inside the loop (a third slower).
+const MR: usize = 5;
+
+/// Depth of one block: how many k's a tile of C accumulates between its load and its store.
+const KC: usize = 64;
+
+/// Columns of B packed per block, a multiple of [`NR`]; with [`KC`] it sizes the stack buffer
+/// (64 KiB for f32).
+const NC: usize = 256;
+
+/// `dst[k][j] = b[k·ldb + j]` for k < dst.len(), j < w.min(NR); zero for j ≥ w.
+fn pack_b<T: Real>(dst: &mut [[T; NR]], b: &[T], ldb: usize, w: usize) {
+    for (k, d) in dst.iter_mut().enumerate() {
+        if w >= NR {
+            *d = b[k * ldb..k * ldb + NR].try_into().expect("NR columns");
+        } else {
+            let src = &b[k * ldb..k * ldb + w];
+            for (j, x) in d.iter_mut().enumerate() {
+                *x = src.get(j).copied().unwrap_or(T::ZERO);
             }
         }
     }
-    for r in 0..rows {
-        let at = (i0 + r) * ldc + j0;
-        c[at..at + width].copy_from_slice(&acc[r][..width]);
+}
+
+/// `dst[k][r] = a[r·a_row + k·a_col]` for k < dst.len(), r < rows; a contiguous run of A's
+/// elements is read as one slice, so no copy checks bounds per element.
+fn pack_a<T: Real>(dst: &mut [[T; MR]], a: &[T], a_row: usize, a_col: usize, rows: usize) {
+    let kc = dst.len();
+    if a_col == 1 {
+        for r in 0..rows {
+            for (d, &x) in dst.iter_mut().zip(&a[r * a_row..r * a_row + kc]) {
+                d[r] = x;
+            }
+        }
+    } else if a_row == 1 && rows == MR {
+        for (k, d) in dst.iter_mut().enumerate() {
+            *d = a[k * a_col..k * a_col + MR].try_into().expect("MR rows");
+        }
+    } else {
+        for (k, d) in dst.iter_mut().enumerate() {
+            for (r, x) in d[..rows].iter_mut().enumerate() {
+                *x = a[r * a_row + k * a_col];
+            }
+        }
     }
+}
+
+/// `C[r][j] += Σ_k A(r, k)·B[k][j]` for r < R, j < nc, where `a` yields `[A(r, k); R]` for
+/// each k ascending, B is packed into panels of [`KC`] rows (`b`), and C's rows are `ldc` apart.
+#[inline(always)]
+fn strip<T: Real, const R: usize, I: Iterator<Item = [T; R]> + Clone>(
+    c: &mut [T],
+    ldc: usize,
+    nc: usize,
+    a: I,
+    b: &[[T; NR]],
+) {
+    for (p, panel) in b.chunks_exact(KC).enumerate() {
+        let (c, w, a) = (&mut c[p * NR..], nc - p * NR, a.clone());
+        if w >= NR {
+            let mut acc = [[T::ZERO; NR]; R];
+            for (r, acc_r) in acc.iter_mut().enumerate() {
+                *acc_r = c[r * ldc..r * ldc + NR].try_into().expect("NR columns");
+            }
+            tile(&mut acc, a, panel);
+            for (r, acc_r) in acc.iter().enumerate() {
+                c[r * ldc..r * ldc + NR].copy_from_slice(acc_r);
+            }
+        } else if w <= NR / 2 {
+            narrow_tile::<T, R, { NR / 2 }, I>(c, ldc, w, a, panel);
+        } else {
+            narrow_tile::<T, R, NR, I>(c, ldc, w, a, panel);
+        }
+    }
+}
+
+/// The last tile of a strip, `w ≤ W` columns wide (so at most half of [`NR`] runs at half
+/// width).
+#[inline(never)]
+fn narrow_tile<T: Real, const R: usize, const W: usize, I: Iterator<Item = [T; R]>>(
+    c: &mut [T],
+    ldc: usize,
+    w: usize,
+    a: I,
+    b: &[[T; NR]],
+) {
+    let mut acc = [[T::ZERO; W]; R];
+    for (r, acc_r) in acc.iter_mut().enumerate() {
+        acc_r[..w].copy_from_slice(&c[r * ldc..r * ldc + w]);
+    }
+    tile(&mut acc, a, b);
+    for (r, acc_r) in acc.iter().enumerate() {
+        c[r * ldc..r * ldc + w].copy_from_slice(&acc_r[..w]);
+    }
+}
+
+/// The register tile: `acc[r][j] += A(r, k)·b[k][j]` for k ascending (`a` yields the columns
+/// of A; the shorter of `a` and `b` sets the depth); a local copy keeps the accumulators in
+/// registers.
+#[inline(always)]
+fn tile<T: Real, const R: usize, const W: usize>(
+    acc: &mut [[T; W]; R],
+    a: impl Iterator<Item = [T; R]>,
+    b: &[[T; NR]],
+) {
+    let mut t = *acc;
+    for (a_k, b_k) in a.zip(b) {
+        for (t_r, a_rk) in t.iter_mut().zip(a_k) {
+            for (t_rj, &b_kj) in t_r.iter_mut().zip(&b_k[..W]) {
+                *t_rj += a_rk * b_kj;
+            }
+        }
+    }
+    *acc = t;
 }
 
 /// Splits `buf` into consecutive pieces of the given lengths.
-pub fn carve<'a, T, const N: usize>(mut buf: &'a [T], lens: [usize; N]) -> [&'a [T]; N] {
+pub fn carve<T, const N: usize>(mut buf: &[T], lens: [usize; N]) -> [&[T]; N] {
     lens.map(|n| {
         let (a, b) = buf.split_at(n);
         buf = b;
@@ -148,10 +252,7 @@ pub fn carve<'a, T, const N: usize>(mut buf: &'a [T], lens: [usize; N]) -> [&'a 
 }
 
 /// Mutable [`carve`].
-pub fn carve_mut<'a, T, const N: usize>(
-    mut buf: &'a mut [T],
-    lens: [usize; N],
-) -> [&'a mut [T]; N] {
+pub fn carve_mut<T, const N: usize>(mut buf: &mut [T], lens: [usize; N]) -> [&mut [T]; N] {
     lens.map(|n| {
         let (a, b) = core::mem::take(&mut buf).split_at_mut(n);
         buf = b;
