@@ -7,7 +7,8 @@ use modgrok::core::adamw::AdamWConfig;
 use modgrok::core::model::{
     N_TENSORS, OptimState, Serial, StepLayout, evaluate, init_params, prepare, train_step,
 };
-use modgrok_host::parallel::Parallel;
+use modgrok_host::backend::BenchStep;
+use modgrok_host::config::RunSpec;
 
 fn bench_step(c: &mut Criterion) {
     for p in [97u32, 113] {
@@ -61,11 +62,10 @@ fn bench_step(c: &mut Criterion) {
 /// gradients over 64-example blocks on the pool, then AdamW.
 fn bench_host_step(c: &mut Criterion) {
     let threads = 2;
-    let mut bench =
-        modgrok::BenchStep::new(97, 0.3, |lay| Parallel::new(lay, threads).unwrap()).unwrap();
+    let mut bench = BenchStep::new(RunSpec::default(), threads).unwrap();
     c.bench_function(
         &format!("train_step/host_{threads}_threads/p97_r0.3"),
-        |b| b.iter(|| bench.step()),
+        |b| b.iter(|| bench.step().unwrap()),
     );
 }
 

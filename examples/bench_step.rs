@@ -3,7 +3,8 @@
 //! `shared/bench/torch_reference_step.py`, so `bench/compare.sh` can put the two side by side.
 //!
 //!   cargo run --release --example bench_step -- --p 97 --frac 0.3 --threads 2 --steps 30
-use modgrok_host::parallel::Parallel;
+use modgrok_host::backend::BenchStep;
+use modgrok_host::config::RunSpec;
 
 fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
     let args: Vec<String> = std::env::args().collect();
@@ -21,18 +22,23 @@ fn main() {
         arg("--threads", 2usize),
     );
     let (steps, warmup) = (arg("--steps", 30u32), arg("--warmup", 3u32));
-    let mut bench = modgrok::BenchStep::new(p, frac, |lay| {
-        Parallel::new(lay, threads).expect("thread pool")
-    })
-    .expect("p must be a prime below 65536 and frac lie in (0, 1)");
+    let spec = RunSpec {
+        p,
+        frac,
+        ..RunSpec::default()
+    };
+    let mut bench = BenchStep::new(spec, threads).unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(2)
+    });
     // One task, so one example per train pair.
-    let n_train = bench.train.len();
+    let n_train = bench.data.train.len();
     for _ in 0..warmup {
-        bench.step();
+        bench.step().expect("a valid step");
     }
     let start = std::time::Instant::now();
     for _ in 0..steps {
-        bench.step();
+        bench.step().expect("a valid step");
     }
     let dt = start.elapsed().as_secs_f64() / steps as f64;
     println!(

@@ -8,7 +8,8 @@ use std::time::Instant;
 
 use modgrok::core::fourier::DEFAULT_FFS_EPS;
 use modgrok_host::analysis::FourierProbe;
-use modgrok_host::parallel::Parallel;
+use modgrok_host::backend::BenchStep;
+use modgrok_host::config::RunSpec;
 
 fn arg(i: usize, default: usize) -> usize {
     std::env::args()
@@ -19,16 +20,13 @@ fn arg(i: usize, default: usize) -> usize {
 
 fn main() {
     let (threads, steps, log_every) = (arg(1, 2), arg(2, 20), arg(3, 100));
-    let mut bench = modgrok::BenchStep::new(97, 0.3, |lay| {
-        Parallel::new(lay, threads).expect("thread pool")
-    })
-    .expect("97 is prime, 0.3 in (0, 1)");
-    let cfg = bench.cfg;
+    let mut bench = BenchStep::new(RunSpec::default(), threads).expect("the default run is valid");
+    let cfg = bench.cfg.model().expect("valid config");
 
     // The training step as `modgrok train` runs it: prepare, gradients, AdamW.
     let t = Instant::now();
     for _ in 0..steps {
-        bench.step();
+        bench.step().expect("a valid step");
     }
     let step_s = t.elapsed().as_secs_f64() / steps as f64;
 

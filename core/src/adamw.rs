@@ -40,10 +40,8 @@ impl AdamWConfig {
 }
 
 /// One AdamW update at step `t` (1, 2, …) of every tensor not marked in `frozen`; a frozen
-/// tensor is left untouched, moments included. Per element, in f32 with the scalars rounded
-/// from f64 as PyTorch does:
-/// `θ ← θ·(1 − lr·wd)`; `m ← m + (1−β1)(g − m)`; `v ← β2·v + (1−β2)·g·g`;
-/// `θ ← θ − (lr/(1−β1^t))·m / (√v/√(1−β2^t) + eps)`.
+/// tensor is left untouched, moments included. Each element is updated on its own
+/// ([`AdamWUpdate::apply`]), so a caller may split the elements anywhere.
 #[allow(clippy::too_many_arguments)]
 pub fn adamw_step(
     cfg: &ModelConfig,
@@ -55,32 +53,59 @@ pub fn adamw_step(
     m: &mut [f32],
     v: &mut [f32],
 ) {
-    let t = t.max(1);
-    let decay = (1.0 - hyper.lr * hyper.weight_decay) as f32;
-    let one_m_b1 = (1.0 - hyper.beta1) as f32;
-    let b2 = hyper.beta2 as f32;
-    let one_m_b2 = (1.0 - hyper.beta2) as f32;
-    let bc1 = 1.0 - libm::pow(hyper.beta1, t as f64);
-    let bc2 = 1.0 - libm::pow(hyper.beta2, t as f64);
-    let neg_step = (-(hyper.lr / bc1)) as f32;
-    let bc2_sqrt = libm::sqrt(bc2) as f32;
-    let eps = hyper.eps as f32;
+    let update = AdamWUpdate::new(hyper, t);
     for info in cfg.tensors() {
         if frozen[info.param as usize] {
             continue;
         }
         let r = info.range();
-        for (((p, &g), m), v) in params[r.clone()]
-            .iter_mut()
-            .zip(&grads[r.clone()])
-            .zip(&mut m[r.clone()])
-            .zip(&mut v[r])
-        {
-            *p *= decay;
-            *m += one_m_b1 * (g - *m);
-            *v = *v * b2 + one_m_b2 * g * g;
-            let denom = libm::sqrtf(*v) / bc2_sqrt + eps;
-            *p += neg_step * *m / denom;
+        update.apply(
+            &mut params[r.clone()],
+            &grads[r.clone()],
+            &mut m[r.clone()],
+            &mut v[r],
+        );
+    }
+}
+
+/// The scalars of AdamW step `t` (1, 2, …), rounded to f32 from f64 as PyTorch does.
+#[derive(Debug, Clone, Copy)]
+pub struct AdamWUpdate {
+    decay: f32,
+    one_m_b1: f32,
+    b2: f32,
+    one_m_b2: f32,
+    neg_step: f32,
+    bc2_sqrt: f32,
+    eps: f32,
+}
+
+impl AdamWUpdate {
+    pub fn new(hyper: &AdamWConfig, t: u64) -> Self {
+        let t = t.max(1);
+        let bc1 = 1.0 - libm::pow(hyper.beta1, t as f64);
+        let bc2 = 1.0 - libm::pow(hyper.beta2, t as f64);
+        AdamWUpdate {
+            decay: (1.0 - hyper.lr * hyper.weight_decay) as f32,
+            one_m_b1: (1.0 - hyper.beta1) as f32,
+            b2: hyper.beta2 as f32,
+            one_m_b2: (1.0 - hyper.beta2) as f32,
+            neg_step: (-(hyper.lr / bc1)) as f32,
+            bc2_sqrt: libm::sqrt(bc2) as f32,
+            eps: hyper.eps as f32,
+        }
+    }
+
+    /// Updates each element of equal-length slices, in f32:
+    /// `θ ← θ·(1 − lr·wd)`; `m ← m + (1−β1)(g − m)`; `v ← β2·v + (1−β2)·g·g`;
+    /// `θ ← θ − (lr/(1−β1^t))·m / (√v/√(1−β2^t) + eps)`.
+    pub fn apply(&self, params: &mut [f32], grads: &[f32], m: &mut [f32], v: &mut [f32]) {
+        for (((p, &g), m), v) in params.iter_mut().zip(grads).zip(m).zip(v) {
+            *p *= self.decay;
+            *m += self.one_m_b1 * (g - *m);
+            *v = *v * self.b2 + self.one_m_b2 * g * g;
+            let denom = libm::sqrtf(*v) / self.bc2_sqrt + self.eps;
+            *p += self.neg_step * *m / denom;
         }
     }
 }

@@ -3,12 +3,13 @@
 //! on the device and match core within the tolerances of `gpu/tests`, bit for bit only on the
 //! same adapter and driver. That is why a gpu run records its adapter in `config.json` and
 //! resumes only on that adapter.
-use modgrok_core::adamw::adamw_step;
-use modgrok_core::model::{EvalStats, N_TENSORS, StepLayout, evaluate, gradients, prepare_with};
+use modgrok_core::model::{
+    EvalStats, N_TENSORS, StepLayout, evaluate, gradients, init_params, prepare_with,
+};
 use modgrok_gpu::{GpuContext, GpuTrainer};
 use serde::{Deserialize, Serialize};
 
-use crate::config::RunConfig;
+use crate::config::{RunConfig, RunSpec};
 use crate::dataset::Dataset;
 use crate::error::HostError;
 use crate::parallel::Parallel;
@@ -157,7 +158,7 @@ impl Stepper {
         match self {
             Stepper::Cpu(c) => {
                 let frozen: [bool; N_TENSORS] = crate::transfer::frozen_mask(cfg);
-                adamw_step(
+                c.runner.adamw_step(
                     &cfg.model()?,
                     &cfg.adamw(),
                     t,
@@ -188,5 +189,51 @@ impl Stepper {
             Some((m, v)) => [*params, *m, *v] = g.state()?,
         }
         Ok(())
+    }
+}
+
+/// A fresh cpu run of `spec` (its seed's init and split) stepping exactly as `modgrok train`
+/// does, with no run directory and no metrics: what the step benches and examples time.
+pub struct BenchStep {
+    pub cfg: RunConfig,
+    pub data: Dataset,
+    pub params: Vec<f32>,
+    m: Vec<f32>,
+    v: Vec<f32>,
+    stepper: Stepper,
+    t: u64,
+}
+
+impl BenchStep {
+    pub fn new(spec: RunSpec, threads: usize) -> Result<Self, HostError> {
+        let cfg = spec.into_config()?;
+        let data = Dataset::build(&cfg)?;
+        let model = cfg.model()?;
+        let n = model.n_params();
+        let mut params = vec![0.0; n];
+        init_params(&model, cfg.seed, &mut params)?;
+        let (m, v) = (vec![0.0; n], vec![0.0; n]);
+        let stepper = Stepper::new(&cfg, &data, None, threads, [&params, &m, &v])?;
+        Ok(BenchStep {
+            cfg,
+            data,
+            params,
+            m,
+            v,
+            stepper,
+            t: 0,
+        })
+    }
+
+    /// One step: the gradient at θ, then the AdamW update.
+    pub fn step(&mut self) -> Result<(), HostError> {
+        self.stepper
+            .gradients(&self.cfg, &self.data, &self.params, false)?;
+        self.t += 1;
+        self.stepper.update(
+            &self.cfg,
+            self.t,
+            [&mut self.params, &mut self.m, &mut self.v],
+        )
     }
 }

@@ -1,6 +1,7 @@
 //! Batch blocks on rayon threads, combined in block order, so any thread count gives core's bits.
 use modgrok_core::Real;
-use modgrok_core::model::{BlockRunner, BlockStats, BlockWork, StepLayout};
+use modgrok_core::adamw::{AdamWConfig, AdamWUpdate};
+use modgrok_core::model::{BlockRunner, BlockStats, BlockWork, ModelConfig, N_TENSORS, StepLayout};
 use rayon::prelude::*;
 
 /// Runs the blocks of a step in waves of `threads` blocks: a wave's blocks run in parallel, each
@@ -103,5 +104,39 @@ impl BlockRunner<f32> for Parallel {
                 combine(partial, stats);
             }
         }
+    }
+}
+
+impl Parallel {
+    /// core's [`adamw_step`](modgrok_core::adamw::adamw_step) with each unfrozen tensor cut into
+    /// pieces of [`COMBINE_CHUNK`] elements on the pool; every element is updated on its own, so
+    /// the bits are core's.
+    #[allow(clippy::too_many_arguments)]
+    pub fn adamw_step(
+        &self,
+        cfg: &ModelConfig,
+        hyper: &AdamWConfig,
+        t: u64,
+        frozen: &[bool; N_TENSORS],
+        params: &mut [f32],
+        grads: &[f32],
+        m: &mut [f32],
+        v: &mut [f32],
+    ) {
+        let update = AdamWUpdate::new(hyper, t);
+        self.pool.install(|| {
+            for info in cfg.tensors() {
+                if frozen[info.param as usize] {
+                    continue;
+                }
+                let r = info.range();
+                params[r.clone()]
+                    .par_chunks_mut(COMBINE_CHUNK)
+                    .zip(grads[r.clone()].par_chunks(COMBINE_CHUNK))
+                    .zip(m[r.clone()].par_chunks_mut(COMBINE_CHUNK))
+                    .zip(v[r].par_chunks_mut(COMBINE_CHUNK))
+                    .for_each(|(((p, g), m), v)| update.apply(p, g, m, v));
+            }
+        });
     }
 }
