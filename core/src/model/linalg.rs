@@ -56,12 +56,36 @@ pub fn gemm_acc<T: Real>(
     if m == 0 || n == 0 || k_dim == 0 {
         return;
     }
-    let mut b_pack = [[T::ZERO; NR]; KC * NC / NR];
+    // The pack buffer is zeroed on every call, so a narrow B gets a smaller one.
+    if n <= 2 * NR {
+        gemm_panels::<T, { 2 * KC }>(c, ldc, a, a_row, a_col, b, ldb, m, n, k_dim);
+    } else {
+        gemm_panels::<T, { NC / NR * KC }>(c, ldc, a, a_row, a_col, b, ldb, m, n, k_dim);
+    }
+}
+
+/// [`gemm_acc`] with a pack buffer of `P` rows of [`NR`] (`P / KC` panels).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn gemm_panels<T: Real, const P: usize>(
+    c: &mut [T],
+    ldc: usize,
+    a: &[T],
+    a_row: usize,
+    a_col: usize,
+    b: &[T],
+    ldb: usize,
+    m: usize,
+    n: usize,
+    k_dim: usize,
+) {
+    let mut b_pack = [[T::ZERO; NR]; P];
     let mut a_pack = [[T::ZERO; MR]; KC];
+    let nc_max = P / KC * NR;
     for k0 in (0..k_dim).step_by(KC) {
         let kc = (k_dim - k0).min(KC);
-        for j0 in (0..n).step_by(NC) {
-            let nc = (n - j0).min(NC);
+        for j0 in (0..n).step_by(nc_max) {
+            let nc = (n - j0).min(nc_max);
             let b_pack = &mut b_pack[..nc.div_ceil(NR) * KC];
             for (p, panel) in b_pack.chunks_exact_mut(KC).enumerate() {
                 let b = &b[k0 * ldb + j0 + p * NR..];
@@ -133,19 +157,19 @@ const MR: usize = 5;
 const KC: usize = 64;
 
 /// Columns of B packed per block, a multiple of [`NR`]; with [`KC`] it sizes the stack buffer
-/// (64 KiB for f32).
-const NC: usize = 256;
+/// (32 KiB for f32, about L1: a 256-wide block was no faster on n = 512 and slower on narrower B).
+const NC: usize = 128;
 
 /// `dst[k][j] = b[k·ldb + j]` for k < dst.len(), j < w.min(NR); zero for j ≥ w.
 fn pack_b<T: Real>(dst: &mut [[T; NR]], b: &[T], ldb: usize, w: usize) {
-    for (k, d) in dst.iter_mut().enumerate() {
-        if w >= NR {
+    if w >= NR {
+        for (k, d) in dst.iter_mut().enumerate() {
             *d = b[k * ldb..k * ldb + NR].try_into().expect("NR columns");
-        } else {
-            let src = &b[k * ldb..k * ldb + w];
-            for (j, x) in d.iter_mut().enumerate() {
-                *x = src.get(j).copied().unwrap_or(T::ZERO);
-            }
+        }
+    } else {
+        for (k, d) in dst.iter_mut().enumerate() {
+            d[..w].copy_from_slice(&b[k * ldb..k * ldb + w]);
+            d[w..].fill(T::ZERO);
         }
     }
 }
