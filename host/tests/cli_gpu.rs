@@ -3,14 +3,32 @@
 //! a sweep trains every run on it and skips them when run again.
 use std::process::Command;
 
-/// Runs modgrok with `args` (ending in `--out`) into `tmp/run` where the Vulkan loader finds no
-/// driver, so wgpu finds no adapter on any machine, and checks the refusal.
-fn refused_without_an_adapter(args: &[&str]) {
+/// A tiny model, a few steps, on the gpu backend; `--out` comes last.
+const TINY_GPU: [&str; 13] = [
+    "--p",
+    "7",
+    "--d-model",
+    "8",
+    "--heads",
+    "2",
+    "--d-mlp",
+    "16",
+    "--steps",
+    "5",
+    "--backend",
+    "gpu",
+    "--out",
+];
+
+/// Runs `modgrok COMMAND TINY_GPU tmp/run` where the Vulkan loader finds no driver, so wgpu
+/// finds no adapter on any machine, and checks the refusal.
+fn refused_without_an_adapter(command: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
     let empty = tmp.path().join("no_icd.json");
     let output = Command::new(env!("CARGO_BIN_EXE_modgrok"))
-        .args(args)
+        .args(command)
+        .args(TINY_GPU)
         .arg(&out)
         .env("VK_ICD_FILENAMES", &empty)
         .env("VK_DRIVER_FILES", &empty)
@@ -30,44 +48,12 @@ fn refused_without_an_adapter(args: &[&str]) {
 
 #[test]
 fn backend_gpu_without_an_adapter_exits_1_with_one_line_and_creates_nothing() {
-    refused_without_an_adapter(&[
-        "train",
-        "--p",
-        "7",
-        "--d-model",
-        "8",
-        "--heads",
-        "2",
-        "--d-mlp",
-        "16",
-        "--steps",
-        "5",
-        "--backend",
-        "gpu",
-        "--out",
-    ]);
+    refused_without_an_adapter(&["train"]);
 }
 
 #[test]
 fn sweep_backend_gpu_without_an_adapter_refuses_before_any_run() {
-    refused_without_an_adapter(&[
-        "sweep",
-        "--ops",
-        "add,subtract",
-        "--p",
-        "7",
-        "--d-model",
-        "8",
-        "--heads",
-        "2",
-        "--d-mlp",
-        "16",
-        "--steps",
-        "5",
-        "--backend",
-        "gpu",
-        "--out",
-    ]);
+    refused_without_an_adapter(&["sweep", "--ops", "add,subtract"]);
 }
 
 #[test]
