@@ -1,4 +1,6 @@
 //! AdamW with PyTorch's semantics (`torch.optim.AdamW`, single-tensor CPU path), SPEC §4.
+use core::ops::Range;
+
 use crate::Error;
 use crate::model::{ModelConfig, N_TENSORS};
 
@@ -54,11 +56,7 @@ pub fn adamw_step(
     v: &mut [f32],
 ) {
     let update = AdamWUpdate::new(hyper, t);
-    for info in cfg.tensors() {
-        if frozen[info.param as usize] {
-            continue;
-        }
-        let r = info.range();
+    for r in trained_ranges(cfg, frozen) {
         update.apply(
             &mut params[r.clone()],
             &grads[r.clone()],
@@ -66,6 +64,18 @@ pub fn adamw_step(
             &mut v[r],
         );
     }
+}
+
+/// The element ranges AdamW updates: those of every tensor not marked in `frozen`.
+pub fn trained_ranges(
+    cfg: &ModelConfig,
+    frozen: &[bool; N_TENSORS],
+) -> impl Iterator<Item = Range<usize>> {
+    let frozen = *frozen;
+    cfg.tensors()
+        .into_iter()
+        .filter(move |info| !frozen[info.param as usize])
+        .map(|info| info.range())
 }
 
 /// The scalars of AdamW step `t` (1, 2, …), rounded to f32 from f64 as PyTorch does.

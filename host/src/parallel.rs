@@ -1,6 +1,6 @@
 //! Batch blocks on rayon threads, combined in block order, so any thread count gives core's bits.
 use modgrok_core::Real;
-use modgrok_core::adamw::{AdamWConfig, AdamWUpdate};
+use modgrok_core::adamw::{AdamWConfig, AdamWUpdate, trained_ranges};
 use modgrok_core::model::{BlockRunner, BlockStats, BlockWork, ModelConfig, N_TENSORS, StepLayout};
 use rayon::prelude::*;
 
@@ -125,11 +125,7 @@ impl Parallel {
     ) {
         let update = AdamWUpdate::new(hyper, t);
         self.pool.install(|| {
-            for info in cfg.tensors() {
-                if frozen[info.param as usize] {
-                    continue;
-                }
-                let r = info.range();
+            for r in trained_ranges(cfg, frozen) {
                 params[r.clone()]
                     .par_chunks_mut(COMBINE_CHUNK)
                     .zip(grads[r.clone()].par_chunks(COMBINE_CHUNK))
