@@ -110,11 +110,26 @@ impl AdamWUpdate {
     /// `θ ← θ·(1 − lr·wd)`; `m ← m + (1−β1)(g − m)`; `v ← β2·v + (1−β2)·g·g`;
     /// `θ ← θ − (lr/(1−β1^t))·m / (√v/√(1−β2^t) + eps)`.
     pub fn apply(&self, params: &mut [f32], grads: &[f32], m: &mut [f32], v: &mut [f32]) {
+        self.apply_with(libm::sqrtf, params, grads, m, v);
+    }
+
+    /// [`apply`](Self::apply) with another square root. IEEE 754 rounds sqrt correctly, as
+    /// `libm::sqrtf` does, so any conforming one gives the same bits; a host may pass one
+    /// that its compiler vectorises (std's `f32::sqrt`).
+    #[inline(always)]
+    pub fn apply_with(
+        &self,
+        sqrt: impl Fn(f32) -> f32,
+        params: &mut [f32],
+        grads: &[f32],
+        m: &mut [f32],
+        v: &mut [f32],
+    ) {
         for (((p, &g), m), v) in params.iter_mut().zip(grads).zip(m).zip(v) {
             *p *= self.decay;
             *m += self.one_m_b1 * (g - *m);
             *v = *v * self.b2 + self.one_m_b2 * g * g;
-            let denom = libm::sqrtf(*v) / self.bc2_sqrt + self.eps;
+            let denom = sqrt(*v) / self.bc2_sqrt + self.eps;
             *p += self.neg_step * *m / denom;
         }
     }

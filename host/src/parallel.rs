@@ -1,7 +1,9 @@
 //! Batch blocks on rayon threads, combined in block order, so any thread count gives core's bits.
 use modgrok_core::Real;
 use modgrok_core::adamw::{AdamWConfig, AdamWUpdate, trained_ranges};
-use modgrok_core::model::{BlockRunner, BlockStats, BlockWork, ModelConfig, N_TENSORS, StepLayout};
+use modgrok_core::model::{
+    BlockRunner, BlockStats, BlockWork, ModelConfig, N_TENSORS, PieceWork, StepLayout,
+};
 use rayon::prelude::*;
 
 /// Runs the blocks of a step in waves of `threads` blocks: a wave's blocks run in parallel, each
@@ -90,6 +92,16 @@ impl BlockRunner<f32> for Parallel {
         }
     }
 
+    /// All pieces on the pool at once, in place.
+    fn run_pieces(&mut self, pieces: &mut [&mut [f32]], work: &PieceWork<'_, f32>) {
+        self.pool.install(|| {
+            pieces
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(i, piece)| work(i, piece));
+        });
+    }
+
     fn run_blocks(
         &mut self,
         n_blocks: usize,
@@ -109,8 +121,9 @@ impl BlockRunner<f32> for Parallel {
 
 impl Parallel {
     /// core's [`adamw_step`](modgrok_core::adamw::adamw_step) with each unfrozen tensor cut into
-    /// pieces of [`COMBINE_CHUNK`] elements on the pool; every element is updated on its own, so
-    /// the bits are core's.
+    /// pieces of [`COMBINE_CHUNK`] elements on the pool, and std's vectorisable `f32::sqrt`;
+    /// every element is updated on its own, with the same correctly rounded operations, so the
+    /// bits are core's.
     #[allow(clippy::too_many_arguments)]
     pub fn adamw_step(
         &self,
@@ -131,7 +144,7 @@ impl Parallel {
                     .zip(grads[r.clone()].par_chunks(COMBINE_CHUNK))
                     .zip(m[r.clone()].par_chunks_mut(COMBINE_CHUNK))
                     .zip(v[r].par_chunks_mut(COMBINE_CHUNK))
-                    .for_each(|(((p, g), m), v)| update.apply(p, g, m, v));
+                    .for_each(|(((p, g), m), v)| update.apply_with(f32::sqrt, p, g, m, v));
             }
         });
     }

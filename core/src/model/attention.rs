@@ -130,18 +130,16 @@ const CB: usize = 64;
 /// Per-token copy of the o part of a token table with the heads innermost:
 /// `out[t][c][h] = table[o_row(t, h)][c]`, so that one load reads a token's n_heads values of
 /// column c (the lanes of [`attention_backward`]'s `da` sums). table: [d_vocab·(1 + n_heads),
-/// width]; out: [d_vocab, width, n_heads].
+/// width]; out: rows `rows` (tokens) of [d_vocab, width, n_heads].
 pub fn attention_tokens_heads_inner<T: Real>(
     cfg: &ModelConfig,
     table: &[T],
     out: &mut [T],
     width: usize,
+    rows: Range<usize>,
 ) {
     let h_n = cfg.n_heads;
-    for (t, dst) in out[..cfg.d_vocab * width * h_n]
-        .chunks_exact_mut(width * h_n)
-        .enumerate()
-    {
+    for (t, dst) in rows.zip(out.chunks_exact_mut(width * h_n)) {
         for h in 0..h_n {
             let r = o_row(cfg, t as u16, h) * width;
             for (d, &x) in dst[h..].iter_mut().step_by(h_n).zip(&table[r..r + width]) {

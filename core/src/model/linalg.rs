@@ -2,6 +2,7 @@
 //! ascending order, started from zero; loops run across independent outputs so a compiler can
 //! vectorise them without reordering any sum (SPEC §6).
 use crate::Real;
+use core::ops::Range;
 
 /// `y[i] += a · x[i]`.
 #[inline(always)]
@@ -286,9 +287,20 @@ pub fn carve_mut<T, const N: usize>(mut buf: &mut [T], lens: [usize; N]) -> [&mu
 
 /// `dst[j][i] = src[i][j]`; src: [rows, cols], dst: [cols, rows].
 pub fn transpose<T: Real>(src: &[T], dst: &mut [T], rows: usize, cols: usize) {
-    for i in 0..rows {
-        for j in 0..cols {
-            dst[j * rows + i] = src[i * cols + j];
+    transpose_rows(src, dst, rows, cols, 0..cols);
+}
+
+/// Rows `out_rows` of [`transpose`]'s dst: `dst[j − start][i] = src[i][j]` for j in out_rows.
+pub fn transpose_rows<T: Real>(
+    src: &[T],
+    dst: &mut [T],
+    rows: usize,
+    cols: usize,
+    out_rows: Range<usize>,
+) {
+    for (d, j) in dst.chunks_exact_mut(rows).zip(out_rows) {
+        for (i, x) in d.iter_mut().enumerate() {
+            *x = src[i * cols + j];
         }
     }
 }

@@ -15,6 +15,6 @@ pub use init::{SplitMix64, init_params};
 pub use loss::cross_entropy;
 pub use plain::{plain_forward, plain_scratch_len};
 pub use step::{
-    BLOCK, BlockRunner, BlockStats, BlockWork, EvalStats, GROUPS, OptimState, Serial, StepLayout,
-    StepStats, evaluate, forward_logits, gradients, prepare, prepare_with, train_step,
+    BLOCK, BlockRunner, BlockStats, BlockWork, EvalStats, GROUPS, OptimState, PieceWork, Serial,
+    StepLayout, StepStats, evaluate, forward_logits, gradients, prepare, prepare_with, train_step,
 };

@@ -23,7 +23,7 @@ use super::attention::{
 };
 use super::config::{ModelConfig, N_TENSORS, Weights, WeightsMut};
 use super::embed::{embed_backward, embed_forward};
-use super::linalg::{add_assign, carve, carve_mut, transpose};
+use super::linalg::{add_assign, carve, carve_mut, transpose, transpose_rows};
 use super::loss::cross_entropy;
 use super::mlp::{
     mlp_tokens_backward, mlp_tokens_forward, mlp_tokens_weight_grads, relu, relu_backward,
@@ -231,6 +231,10 @@ impl EvalStats {
 /// One block's work: `(block index, activations, partial gradient) → sums`.
 pub type BlockWork<'a, T> = dyn Fn(usize, &mut [T], &mut [T]) -> BlockStats + Sync + 'a;
 
+/// One piece of a once-per-step kernel's output: `(piece index, the piece)`; the piece is
+/// written by this call only.
+pub type PieceWork<'a, T> = dyn Fn(usize, &mut [T]) + Sync + 'a;
+
 /// Where the blocks of a step run. An implementation may run `work` for many blocks at once on
 /// its own buffers (each `acts_len` and `partial_len` long), but must hand every block's partial
 /// and sums to `combine` in block order 0, 1, 2, …; that is what makes the result independent
@@ -242,6 +246,14 @@ pub trait BlockRunner<T> {
         work: &BlockWork<'_, T>,
         combine: &mut dyn FnMut(&[T], &BlockStats),
     );
+
+    /// `work(i, pieces[i])` for every i, in any order and anywhere: the pieces are disjoint and
+    /// each is written by its own call only.
+    fn run_pieces(&mut self, pieces: &mut [&mut [T]], work: &PieceWork<'_, T>) {
+        for (i, piece) in pieces.iter_mut().enumerate() {
+            work(i, piece);
+        }
+    }
 
     /// [`run_blocks`](Self::run_blocks) whose combine is `acc[i] += partial[i]` for every i <
     /// acc.len(), block by block, then `stats` of the block. An implementation may add the
@@ -340,9 +352,7 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
     transpose(w.w_k, w_k_t, hd, d);
     transpose(w.w_v, w_v_t, hd, d);
     transpose(w.w_o, w_o_t, d, hd);
-    transpose(w.w_in, w_in_t, m, d);
     transpose(w.w_u, w_u_t, d, voc);
-    let cap = lay.partial_len();
     let mut runner = runner;
     {
         let (e, w_qkv_t): (&[T], [&[T]; 3]) = (e, [w_q_t, w_k_t, w_v_t]);
@@ -351,7 +361,6 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
         };
         run_rows(
             runner.as_deref_mut(),
-            cap,
             [&mut *q, &mut *k, &mut *v],
             [hd; 3],
             &qkv,
@@ -359,10 +368,16 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
     }
     {
         let (v, w_o_t): (&[T], &[T]) = (v, w_o_t);
-        let heads = |_: usize, rows: Range<usize>, out: &mut [T]| {
-            attention_tokens_o(cfg, v, w_o_t, out, rows)
+        let heads = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
+            0 => attention_tokens_o(cfg, v, w_o_t, out, rows),
+            _ => transpose_rows(w.w_in, out, m, d, rows),
         };
-        run_rows(runner.as_deref_mut(), cap, [o], [cfg.n_heads * d], &heads);
+        run_rows(
+            runner.as_deref_mut(),
+            [o, &mut *w_in_t],
+            [cfg.n_heads * d, m],
+            &heads,
+        );
     }
     let (x, w_in_t): (&[T], &[T]) = (x, w_in_t);
     let compute = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
@@ -371,66 +386,68 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
         _ => neuron_logit_map_forward(w.w_u, w.w_out, out, rows, [d, m, voc]),
     };
     run_rows(
-        runner,
-        cap,
+        runner.as_deref_mut(),
         [&mut *p, &mut *l, &mut *nlm],
         [m, voc, m],
         &compute,
     );
-    transpose(nlm, nlm_t, voc, m);
-    attention_tokens_heads_inner(cfg, l, l_t, voc);
-    attention_tokens_heads_inner(cfg, p, p_t, m);
+    let (p, l, nlm): (&[T], &[T], &[T]) = (p, l, nlm);
+    let copies = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
+        0 => transpose_rows(nlm, out, voc, m, rows),
+        1 => attention_tokens_heads_inner(cfg, l, out, voc, rows),
+        _ => attention_tokens_heads_inner(cfg, p, out, m, rows),
+    };
+    run_rows(
+        runner,
+        [nlm_t, l_t, p_t],
+        [voc, voc * cfg.n_heads, m * cfg.n_heads],
+        &copies,
+    );
     Ok(())
 }
 
 /// Fills `outs[i]` (rows of `cols[i]` values) with `compute(i, rows, out)`, which writes the
-/// given rows into a zeroed `out`. With a runner, each output is cut into row chunks of at most
-/// `cap` values run as separate blocks and copied into place in order; without, each output is
-/// one call. Every element is the same sum either way, so the bits do not depend on the cut.
+/// given rows into a zeroed `out`. With a runner, each output is cut into [`SPLIT`] row chunks
+/// that the runner may compute at once, each in place; without, each output is one call. Every
+/// element is the same sum either way, so the bits do not depend on the cut.
 fn run_rows<T: Real, R: BlockRunner<T>, const N: usize>(
     runner: Option<&mut R>,
-    cap: usize,
-    mut outs: [&mut [T]; N],
+    outs: [&mut [T]; N],
     cols: [usize; N],
     compute: &(dyn Fn(usize, Range<usize>, &mut [T]) + Sync),
 ) {
     let rows: [usize; N] = core::array::from_fn(|i| outs[i].len() / cols[i]);
     let Some(runner) = runner else {
-        for (i, out) in outs.iter_mut().enumerate() {
+        for (i, out) in outs.into_iter().enumerate() {
             out.fill(T::ZERO);
             compute(i, 0..rows[i], out);
         }
         return;
     };
-    let per: [usize; N] =
-        core::array::from_fn(|i| rows[i].div_ceil(SPLIT).min(cap / cols[i]).max(1));
-    let counts: [usize; N] = core::array::from_fn(|i| rows[i].div_ceil(per[i]));
-    let locate = |mut task: usize| -> (usize, Range<usize>) {
-        for i in 0..N {
-            if task < counts[i] {
-                let r0 = task * per[i];
-                return (i, r0..(r0 + per[i]).min(rows[i]));
-            }
-            task -= counts[i];
+    const { assert!(N * SPLIT <= MAX_PIECES) };
+    let per: [usize; N] = core::array::from_fn(|i| rows[i].div_ceil(SPLIT).max(1));
+    let mut pieces: heapless::Vec<&mut [T], MAX_PIECES> = heapless::Vec::new();
+    let mut owner: heapless::Vec<(usize, usize), MAX_PIECES> = heapless::Vec::new();
+    for (i, out) in outs.into_iter().enumerate() {
+        for (c, piece) in out[..rows[i] * cols[i]]
+            .chunks_mut(per[i] * cols[i])
+            .enumerate()
+        {
+            // At most SPLIT pieces per output: the capacity asserted above always suffices.
+            let _ = owner.push((i, c * per[i]));
+            let _ = pieces.push(piece);
         }
-        (0, 0..0)
+    }
+    let work = |task: usize, piece: &mut [T]| {
+        let (i, r0) = owner[task];
+        piece.fill(T::ZERO);
+        compute(i, r0..r0 + piece.len() / cols[i], piece);
     };
-    let work = |task: usize, _acts: &mut [T], partial: &mut [T]| {
-        let (i, r) = locate(task);
-        let buf = &mut partial[..r.len() * cols[i]];
-        buf.fill(T::ZERO);
-        compute(i, r, buf);
-        BlockStats::default()
-    };
-    let mut next = 0;
-    let mut combine = |partial: &[T], _: &BlockStats| {
-        let (i, r) = locate(next);
-        next += 1;
-        let n = r.len() * cols[i];
-        outs[i][r.start * cols[i]..r.end * cols[i]].copy_from_slice(&partial[..n]);
-    };
-    runner.run_blocks(counts.iter().sum(), &work, &mut combine);
+    runner.run_pieces(&mut pieces, &work);
 }
+
+/// Capacity of [`run_rows`]'s piece list: [`SPLIT`] pieces of up to five outputs.
+const MAX_PIECES: usize = 5 * SPLIT;
 
 fn check_len(got: usize, need: usize) -> Result<(), Error> {
     if got < need {
@@ -617,7 +634,6 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
     ] = carve_mut(cache, lay.cache_parts());
     let [g_acc, lg_acc, d_nlm_t, dq, dk] = carve_mut(acc, lay.partial_parts());
     let gr = WeightsMut::split(cfg, grads);
-    let cap = lay.partial_len();
     {
         let (x, w_u_t, g_acc, lg_acc, d_nlm_t): (&[T], &[T], &[T], &[T], &[T]) =
             (x, w_u_t, g_acc, lg_acc, d_nlm_t);
@@ -632,14 +648,13 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
         };
         run_rows(
             Some(&mut *runner),
-            cap,
             [&mut *gr.w_in, &mut *dx, &mut *gr.w_u, &mut *d_w_out_t],
             [d, d, voc, d],
             &compute,
         );
     }
-    transpose(d_w_out_t, gr.w_out, m, d);
     let hd = cfg.n_heads * cfg.d_head;
+    let d_w_out_t: &[T] = d_w_out_t;
     let (e, v, dq, dk): (&[T], &[T], &[T], &[T]) = (&x[..voc * d], v, dq, dk);
     let (de_in, d_o): (&[T], &[T]) = dx.split_at(voc * d);
     {
@@ -647,13 +662,19 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
             0 => attention_tokens_dv(cfg, d_o, w.w_o, out, rows),
             1 => attention_w_o_grad(cfg, d_o, v, out, rows),
             2 => attention_w_qkv_grad(cfg, dq, e, out, rows),
-            _ => attention_w_qkv_grad(cfg, dk, e, out, rows),
+            3 => attention_w_qkv_grad(cfg, dk, e, out, rows),
+            _ => transpose_rows(d_w_out_t, out, m, d, rows),
         };
         run_rows(
             Some(&mut *runner),
-            cap,
-            [&mut *dv, &mut *gr.w_o, &mut *gr.w_q, &mut *gr.w_k],
-            [hd, hd, d, d],
+            [
+                &mut *dv,
+                &mut *gr.w_o,
+                &mut *gr.w_q,
+                &mut *gr.w_k,
+                &mut *gr.w_out,
+            ],
+            [hd, hd, d, d, m],
             &first,
         );
     }
@@ -665,7 +686,6 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
         };
         run_rows(
             Some(&mut *runner),
-            cap,
             [&mut *gr.w_v, &mut *de],
             [d, d],
             &second,
