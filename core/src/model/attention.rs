@@ -122,9 +122,10 @@ fn o_row(cfg: &ModelConfig, t: u16, h: usize) -> usize {
     cfg.d_vocab + t as usize * cfg.n_heads + h
 }
 
-/// Columns per block of the chunk kernels below: a column block of a token table ([n_x, CB])
-/// stays in L2 while every example of the chunk passes over it, and CB values of one output row
-/// stay in registers while all of that row's terms are added.
+/// Columns per block of the chunk kernels below: CB values of one output row stay in registers
+/// while all of that row's terms are added. The blocks of a row are visited in order, so each
+/// token row a kernel reads is streamed from start to end (which the hardware prefetches) rather
+/// than visited one block at a time across a chunk's examples.
 const CB: usize = 64;
 
 /// Per-token copy of the o part of a token table with the heads innermost:
@@ -163,10 +164,10 @@ pub fn attention_mix<T: Real>(
     width: usize,
 ) {
     let h3 = cfg.n_heads * 3;
-    for c0 in (0..width).step_by(CB) {
-        let cols = c0..(c0 + CB).min(width);
-        let row = |r: usize| &table[r * width + cols.start..r * width + cols.end];
-        for (i, ex) in examples.iter().enumerate() {
+    for (i, ex) in examples.iter().enumerate() {
+        for c0 in (0..width).step_by(CB) {
+            let cols = c0..(c0 + CB).min(width);
+            let row = |r: usize| &table[r * width + cols.start..r * width + cols.end];
             let o = &mut out[i * width + cols.start..i * width + cols.end];
             o.copy_from_slice(row(ex.tokens[2] as usize));
             let a_i = &a[i * h3..(i + 1) * h3];
@@ -212,8 +213,8 @@ fn add_terms<'a, T: Real>(y: &mut [T], terms: impl Iterator<Item = (Option<T>, &
     }
 }
 
-/// `da[i][h][j] += Σ_c tt[tj][c][h]·x_i[c]` over the columns `cols`, c ascending, for two
-/// examples (tokens `toks`, whole gradient rows `xs`; pass one example twice for a single one),
+/// `da[i][h][j] += Σ_c tt[tj][c][h]·x_i[c]` over the whole width, c ascending, for two
+/// examples (tokens `toks`, gradient rows `xs`; pass one example twice for a single one),
 /// with the `H` heads of a token as SIMD lanes and the six token rows as independent chains.
 /// tt: [d_vocab, width, H]; acc: the two examples' sums [2][j][h], updated.
 #[inline(always)]
@@ -222,15 +223,14 @@ fn da_pair<T: Real, const H: usize>(
     xs: [&[T]; 2],
     tt: &[T],
     width: usize,
-    cols: Range<usize>,
     acc: &mut [[[T; H]; 3]; 2],
 ) {
-    let kc = cols.len();
+    let kc = width;
     let row = |t: u16| {
-        let at = (t as usize * width + cols.start) * H;
+        let at = t as usize * width * H;
         &tt[at..at + kc * H].as_chunks::<H>().0[..kc]
     };
-    let (x0, x1) = (&xs[0][cols.clone()], &xs[1][cols.clone()]);
+    let (x0, x1) = (xs[0], xs[1]);
     let [[r0, r1, r2], [s0, s1, s2]] = toks.map(|tk| tk.map(row));
     let [[mut a0, mut a1, mut a2], [mut b0, mut b1, mut b2]] = *acc;
     let (x0, x1, r0, r1, r2, s0, s1, s2) = (
@@ -279,25 +279,22 @@ fn da_sums<T: Real, const H: usize>(
 ) {
     let h3 = H * 3;
     let x = |i: usize| &grad[i * width..(i + 1) * width];
-    for c0 in (0..width).step_by(CB) {
-        let cols = c0..(c0 + CB).min(width);
-        for (b, pair) in examples.chunks(2).enumerate() {
-            let i = [2 * b, 2 * b + pair.len() - 1];
-            let mut acc = [[[T::ZERO; H]; 3]; 2];
-            for e in 0..2 {
-                for j in 0..3 {
-                    for h in 0..H {
-                        acc[e][j][h] = da[i[e] * h3 + h * 3 + j];
-                    }
+    for (b, pair) in examples.chunks(2).enumerate() {
+        let i = [2 * b, 2 * b + pair.len() - 1];
+        let mut acc = [[[T::ZERO; H]; 3]; 2];
+        for e in 0..2 {
+            for j in 0..3 {
+                for h in 0..H {
+                    acc[e][j][h] = da[i[e] * h3 + h * 3 + j];
                 }
             }
-            let toks = [pair[0].tokens, pair[pair.len() - 1].tokens];
-            da_pair::<T, H>(toks, i.map(x), tt, width, cols.clone(), &mut acc);
-            for e in 0..2 {
-                for j in 0..3 {
-                    for h in 0..H {
-                        da[i[e] * h3 + h * 3 + j] = acc[e][j][h];
-                    }
+        }
+        let toks = [pair[0].tokens, pair[pair.len() - 1].tokens];
+        da_pair::<T, H>(toks, i.map(x), tt, width, &mut acc);
+        for e in 0..2 {
+            for j in 0..3 {
+                for h in 0..H {
+                    da[i[e] * h3 + h * 3 + j] = acc[e][j][h];
                 }
             }
         }
