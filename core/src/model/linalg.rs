@@ -57,15 +57,88 @@ pub fn gemm_acc<T: Real>(
     if m == 0 || n == 0 || k_dim == 0 {
         return;
     }
+    let b = BSource::Plain { b, ldb };
     // The pack buffer is zeroed on every call, so a narrow B gets a smaller one.
     if n <= 2 * NR {
-        gemm_panels::<T, { 2 * KC }>(c, ldc, a, a_row, a_col, b, ldb, m, n, k_dim);
+        gemm_panels::<T, { 2 * KC }>(c, ldc, a, a_row, a_col, b, m, n, k_dim);
     } else {
-        gemm_panels::<T, { NC / NR * KC }>(c, ldc, a, a_row, a_col, b, ldb, m, n, k_dim);
+        gemm_panels::<T, { NC / NR * KC }>(c, ldc, a, a_row, a_col, b, m, n, k_dim);
     }
 }
 
-/// [`gemm_acc`] with a pack buffer of `P` rows of [`NR`] (`P / KC` panels).
+/// [`gemm_acc`] with B already packed by [`pack_b_blocks`] (all of its k-blocks, `n` columns):
+/// the same sums, without packing B again on every call.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+pub fn gemm_acc_packed<T: Real>(
+    c: &mut [T],
+    ldc: usize,
+    a: &[T],
+    a_row: usize,
+    a_col: usize,
+    b_packed: &[T],
+    m: usize,
+    n: usize,
+    k_dim: usize,
+) {
+    if m == 0 || n == 0 || k_dim == 0 {
+        return;
+    }
+    let panels = b_packed[..packed_len(k_dim, n)].as_chunks::<NR>().0;
+    gemm_panels::<T, 1>(
+        c,
+        ldc,
+        a,
+        a_row,
+        a_col,
+        BSource::Packed(panels),
+        m,
+        n,
+        k_dim,
+    );
+}
+
+/// Where [`gemm_panels`] gets its panels of B: packed per block from B itself, or read from a
+/// whole B packed beforehand.
+#[derive(Clone, Copy)]
+enum BSource<'a, T> {
+    Plain { b: &'a [T], ldb: usize },
+    Packed(&'a [[T; NR]]),
+}
+
+/// Length of a B of `k_dim` rows and `n` columns packed by [`pack_b_blocks`].
+pub fn packed_len(k_dim: usize, n: usize) -> usize {
+    k_dim.div_ceil(KC) * packed_block_len(n)
+}
+
+/// One k-block of a packed B: `n.div_ceil(NR)` panels of [`KC`] rows of [`NR`].
+pub fn packed_block_len(n: usize) -> usize {
+    n.div_ceil(NR) * KC * NR
+}
+
+/// The k-blocks `blocks` of B ([k_dim, ldb], n columns) packed as [`gemm_acc`] packs them: each
+/// block is `n.div_ceil(NR)` zero-padded panels of [`KC`] rows of [`NR`]; out holds the given
+/// blocks ([`packed_block_len`] each). The rows of a last, short block past k_dim are not read.
+pub fn pack_b_blocks<T: Real>(
+    b: &[T],
+    ldb: usize,
+    k_dim: usize,
+    n: usize,
+    blocks: Range<usize>,
+    out: &mut [T],
+) {
+    let out = out.as_chunks_mut::<NR>().0;
+    let panels = n.div_ceil(NR);
+    for (kb, block) in blocks.zip(out.chunks_exact_mut(panels * KC)) {
+        let k0 = kb * KC;
+        let kc = (k_dim - k0).min(KC);
+        for (p, panel) in block.chunks_exact_mut(KC).enumerate() {
+            pack_b(&mut panel[..kc], &b[k0 * ldb + p * NR..], ldb, n - p * NR);
+        }
+    }
+}
+
+/// [`gemm_acc`] with a pack buffer of `P` rows of [`NR`] (`P / KC` panels) for a plain B.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn gemm_panels<T: Real, const P: usize>(
@@ -74,29 +147,40 @@ fn gemm_panels<T: Real, const P: usize>(
     a: &[T],
     a_row: usize,
     a_col: usize,
-    b: &[T],
-    ldb: usize,
+    b: BSource<'_, T>,
     m: usize,
     n: usize,
     k_dim: usize,
 ) {
-    let mut b_pack = [[T::ZERO; NR]; P];
+    let mut b_buf = [[T::ZERO; NR]; P];
     let mut a_pack = [[T::ZERO; MR]; KC];
-    let nc_max = P / KC * NR;
+    let nc_max = match b {
+        BSource::Plain { .. } => P / KC * NR,
+        BSource::Packed(_) => NC,
+    };
     for k0 in (0..k_dim).step_by(KC) {
         let kc = (k_dim - k0).min(KC);
         for j0 in (0..n).step_by(nc_max) {
             let nc = (n - j0).min(nc_max);
-            let b_pack = &mut b_pack[..nc.div_ceil(NR) * KC];
-            for (p, panel) in b_pack.chunks_exact_mut(KC).enumerate() {
-                let b = &b[k0 * ldb + j0 + p * NR..];
-                pack_b(&mut panel[..kc], b, ldb, nc - p * NR);
-            }
+            let b_pack: &[[T; NR]] = match b {
+                BSource::Plain { b, ldb } => {
+                    let b_pack = &mut b_buf[..nc.div_ceil(NR) * KC];
+                    for (p, panel) in b_pack.chunks_exact_mut(KC).enumerate() {
+                        let b = &b[k0 * ldb + j0 + p * NR..];
+                        pack_b(&mut panel[..kc], b, ldb, nc - p * NR);
+                    }
+                    b_pack
+                }
+                BSource::Packed(panels) => {
+                    let at = (k0 / KC * n.div_ceil(NR) + j0 / NR) * KC;
+                    &panels[at..at + nc.div_ceil(NR) * KC]
+                }
+            };
             let c = &mut c[j0..];
             for i0 in (0..m).step_by(MR) {
                 let rows = (m - i0).min(MR);
                 let a = &a[i0 * a_row + k0 * a_col..];
-                let (c, b_pack) = (&mut c[i0 * ldc..], &*b_pack);
+                let c = &mut c[i0 * ldc..];
                 if a_col == 1 && kc == KC {
                     match rows {
                         MR => strip_rows::<T, MR>(c, ldc, nc, a, a_row, b_pack),
@@ -301,6 +385,41 @@ pub fn transpose_rows<T: Real>(
     for (d, j) in dst.chunks_exact_mut(rows).zip(out_rows) {
         for (i, x) in d.iter_mut().enumerate() {
             *x = src[i * cols + j];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// B packed once ([`pack_b_blocks`], in two calls, as a runner might split it) gives
+    /// [`gemm_acc`]'s bits: a short last k-block, a last panel of 6 columns, a narrow B, a
+    /// transposed A and a nonzero C to add to.
+    #[test]
+    fn gemm_on_prepacked_b_matches_gemm_bitwise() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        };
+        let a: [f32; 150 * 9] = core::array::from_fn(|_| next());
+        let b: [f32; 150 * 40] = core::array::from_fn(|_| next());
+        let c0: [f32; 9 * 40] = core::array::from_fn(|_| next());
+        for (m, n, k, a_row, a_col) in [(9, 38, 150, 150, 1), (9, 6, 70, 1, 9), (7, 40, 64, 150, 1)]
+        {
+            let mut want = c0;
+            gemm_acc(&mut want, n, &a, a_row, a_col, &b, n, m, n, k);
+            let mut packed = [0.0f32; 3 * 3 * KC * NR];
+            let (blocks, len) = (k.div_ceil(KC), packed_block_len(n));
+            let (first, rest) = packed[..blocks * len].split_at_mut(len);
+            pack_b_blocks(&b, n, k, n, 0..1, first);
+            pack_b_blocks(&b, n, k, n, 1..blocks, rest);
+            let mut got = c0;
+            gemm_acc_packed(&mut got, n, &a, a_row, a_col, &packed, m, n, k);
+            assert_eq!(got.map(f32::to_bits), want.map(f32::to_bits), "{m}x{n}x{k}");
         }
     }
 }

@@ -23,7 +23,10 @@ use super::attention::{
 };
 use super::config::{ModelConfig, N_TENSORS, Weights, WeightsMut};
 use super::embed::{embed_backward, embed_forward};
-use super::linalg::{add_assign, carve, carve_mut, transpose, transpose_rows};
+use super::linalg::{
+    add_assign, carve, carve_mut, pack_b_blocks, packed_block_len, packed_len, transpose,
+    transpose_rows,
+};
 use super::loss::cross_entropy;
 use super::mlp::{
     mlp_tokens_backward, mlp_tokens_forward, mlp_tokens_weight_grads, relu, relu_backward,
@@ -66,11 +69,12 @@ impl StepLayout {
     }
 
     /// x [n_x, D], q, k, v [V, H, d_head], W_in^T [D, M], W_U^T [V, D], p [n_x, M],
-    /// l [n_x, V], neuron_logit_map [V, M] and its transpose [M, V], dv [V, H, d_head],
+    /// l [n_x, V], neuron_logit_map [V, M] and its transpose [M, V], both also packed as the
+    /// per-example products read them (`gemm_acc_packed`), dv [V, H, d_head],
     /// W_Q^T, W_K^T, W_V^T [D, H·d_head], W_O^T [H·d_head, D], dx [n_x, D], dW_out^T [M, D],
     /// de [V, D], the o parts of l and p with the heads innermost, l_t [V, V, H] and
     /// p_t [V, M, H].
-    fn cache_parts(&self) -> [usize; 20] {
+    fn cache_parts(&self) -> [usize; 22] {
         let c = &self.cfg;
         let (v, d, hd, m, nx) = (
             c.d_vocab,
@@ -90,6 +94,8 @@ impl StepLayout {
             nx * v,
             v * m,
             m * v,
+            packed_len(m, v),
+            packed_len(v, m),
             v * hd,
             d * hd,
             d * hd,
@@ -331,6 +337,8 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
         l,
         nlm,
         nlm_t,
+        nlm_t_packed,
+        nlm_packed,
         _dv,
         w_q_t,
         w_k_t,
@@ -395,14 +403,19 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
     let copies = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
         0 => transpose_rows(nlm, out, voc, m, rows),
         1 => attention_tokens_heads_inner(cfg, l, out, voc, rows),
-        _ => attention_tokens_heads_inner(cfg, p, out, m, rows),
+        2 => attention_tokens_heads_inner(cfg, p, out, m, rows),
+        _ => pack_b_blocks(nlm, m, voc, m, rows, out),
     };
     run_rows(
-        runner,
-        [nlm_t, l_t, p_t],
-        [voc, voc * cfg.n_heads, m * cfg.n_heads],
+        runner.as_deref_mut(),
+        [nlm_t, l_t, p_t, nlm_packed],
+        [voc, voc * cfg.n_heads, m * cfg.n_heads, packed_block_len(m)],
         &copies,
     );
+    let nlm_t: &[T] = nlm_t;
+    let pack =
+        |_: usize, rows: Range<usize>, out: &mut [T]| pack_b_blocks(nlm_t, voc, m, voc, rows, out);
+    run_rows(runner, [nlm_t_packed], [packed_block_len(voc)], &pack);
     Ok(())
 }
 
@@ -508,8 +521,10 @@ fn run_block<T: Real>(
         _w_u_t,
         p,
         l,
-        nlm,
-        nlm_t,
+        _nlm,
+        _nlm_t,
+        nlm_t_packed,
+        nlm_packed,
         ..,
         l_t,
         p_t,
@@ -529,7 +544,7 @@ fn run_block<T: Real>(
     attention_mix(cfg, examples, a, p, mh, m);
     attention_mix(cfg, examples, a, l, logits, voc);
     relu(mh);
-    unembed_forward(mh, nlm_t, logits, [n, d, m, voc]);
+    unembed_forward(mh, nlm_t_packed, logits, [n, d, m, voc]);
     for (i, ex) in examples.iter().enumerate() {
         let li = i * voc..(i + 1) * voc;
         let task = ex.task as usize;
@@ -546,7 +561,7 @@ fn run_block<T: Real>(
     let Some(partial) = partial else { return stats };
     let [g, lg, d_nlm_t, dq, dk] = carve_mut(partial, lay.partial_parts());
     dm.fill(T::ZERO);
-    unembed_backward(dlogits, nlm, dm, [n, d, m, voc]);
+    unembed_backward(dlogits, nlm_packed, dm, [n, d, m, voc]);
     relu_backward(mh, dm);
     let mut tg = TokenGrads { g, lg, dq, dk };
     attention_backward(cfg, examples, q, k, [l_t, p_t], a, dlogits, dm, da, &mut tg);
@@ -621,6 +636,8 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
         _l,
         _nlm,
         _nlm_t,
+        _,
+        _,
         dv,
         _,
         _,

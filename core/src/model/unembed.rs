@@ -2,7 +2,9 @@
 //! `W_U^T r + (W_U^T W_out) m`. `W_U^T r` comes from the per-token table `l = [W_U^T e; W_U^T o]`
 //! mixed by attention like `p` in `mlp`, and `W_U^T W_out` is the paper's neuron-logit map
 //! [d_vocab, d_mlp], formed once per step. `[n, d, m, v]` is (examples, d_model, d_mlp, d_vocab).
-use super::linalg::gemm_acc;
+#[cfg(doc)]
+use super::linalg::pack_b_blocks;
+use super::linalg::{gemm_acc, gemm_acc_packed};
 use crate::Real;
 
 /// `l[row][z] = Σ_c x[row][c]·W_U[c][z]` for the token-table rows `rows` ([len, d_vocab],
@@ -30,24 +32,26 @@ pub fn neuron_logit_map_forward<T: Real>(
 }
 
 /// `logits[e][z] += Σ_i m[e][i]·neuron_logit_map[z][i]`, i ascending, added to the attention
-/// part already in `logits`. m: [n, d_mlp], nlm_t: the map's transpose [d_mlp, d_vocab].
+/// part already in `logits`. m: [n, d_mlp]; nlm_t_packed: the map's transpose [d_mlp, d_vocab]
+/// as [`pack_b_blocks`] packs it.
 pub fn unembed_forward<T: Real>(
     m: &[T],
-    nlm_t: &[T],
+    nlm_t_packed: &[T],
     logits: &mut [T],
     [n, _d, mm, v]: [usize; 4],
 ) {
-    gemm_acc(logits, v, m, mm, 1, nlm_t, v, n, v, mm);
+    gemm_acc_packed(logits, v, m, mm, 1, nlm_t_packed, n, v, mm);
 }
 
 /// `dm[e][i] = Σ_z dlogits[e][z]·neuron_logit_map[z][i]` into a zeroed dm: [n, d_mlp].
+/// nlm_packed: the map [d_vocab, d_mlp] as [`pack_b_blocks`] packs it.
 pub fn unembed_backward<T: Real>(
     dlogits: &[T],
-    nlm: &[T],
+    nlm_packed: &[T],
     dm: &mut [T],
     [n, _d, m, v]: [usize; 4],
 ) {
-    gemm_acc(dm, m, dlogits, v, 1, nlm, m, n, m, v);
+    gemm_acc_packed(dm, m, dlogits, v, 1, nlm_packed, n, m, v);
 }
 
 /// `d_nlm_t[i][z] += Σ_e m[e][i]·dlogits[e][z]`, e ascending: the gradient of the neuron-logit
