@@ -116,12 +116,13 @@ pub fn packed_block_len(n: usize) -> usize {
     n.div_ceil(NR) * KC * NR
 }
 
-/// The k-blocks `blocks` of B ([k_dim, ldb], n columns) packed as [`gemm_acc`] packs them: each
-/// block is `n.div_ceil(NR)` zero-padded panels of [`KC`] rows of [`NR`]; out holds the given
-/// blocks ([`packed_block_len`] each). The rows of a last, short block past k_dim are not read.
+/// The k-blocks `blocks` of B (k_dim × n, `B(k, j) = b[k·b_row + j·b_col]`, so both B and B^T
+/// are read in place) packed as [`gemm_acc`] packs them: each block is `n.div_ceil(NR)`
+/// zero-padded panels of [`KC`] rows of [`NR`]; out holds the given blocks ([`packed_block_len`]
+/// each). The rows of a last, short block past k_dim are not read.
 pub fn pack_b_blocks<T: Real>(
     b: &[T],
-    ldb: usize,
+    [b_row, b_col]: [usize; 2],
     k_dim: usize,
     n: usize,
     blocks: Range<usize>,
@@ -133,7 +134,21 @@ pub fn pack_b_blocks<T: Real>(
         let k0 = kb * KC;
         let kc = (k_dim - k0).min(KC);
         for (p, panel) in block.chunks_exact_mut(KC).enumerate() {
-            pack_b(&mut panel[..kc], &b[k0 * ldb + p * NR..], ldb, n - p * NR);
+            let (panel, j0) = (&mut panel[..kc], p * NR);
+            if b_col == 1 {
+                pack_b(panel, &b[k0 * b_row + j0..], b_row, n - j0);
+                continue;
+            }
+            for (k, d) in panel.iter_mut().enumerate() {
+                for (jj, x) in d.iter_mut().enumerate() {
+                    let j = j0 + jj;
+                    *x = if j < n {
+                        b[(k0 + k) * b_row + j * b_col]
+                    } else {
+                        T::ZERO
+                    };
+                }
+            }
         }
     }
 }
@@ -393,9 +408,9 @@ pub fn transpose_rows<T: Real>(
 mod tests {
     use super::*;
 
-    /// B packed once ([`pack_b_blocks`], in two calls, as a runner might split it) gives
-    /// [`gemm_acc`]'s bits: a short last k-block, a last panel of 6 columns, a narrow B, a
-    /// transposed A and a nonzero C to add to.
+    /// B packed once ([`pack_b_blocks`], in two calls, as a runner might split it, and from
+    /// B's transpose too) gives [`gemm_acc`]'s bits: a short last k-block, a last panel of 6
+    /// columns, a narrow B, a transposed A and a nonzero C to add to.
     #[test]
     fn gemm_on_prepacked_b_matches_gemm_bitwise() {
         let mut state = 0x2545_f491_4f6c_dd1du64;
@@ -412,14 +427,19 @@ mod tests {
         {
             let mut want = c0;
             gemm_acc(&mut want, n, &a, a_row, a_col, &b, n, m, n, k);
-            let mut packed = [0.0f32; 3 * 3 * KC * NR];
-            let (blocks, len) = (k.div_ceil(KC), packed_block_len(n));
-            let (first, rest) = packed[..blocks * len].split_at_mut(len);
-            pack_b_blocks(&b, n, k, n, 0..1, first);
-            pack_b_blocks(&b, n, k, n, 1..blocks, rest);
-            let mut got = c0;
-            gemm_acc_packed(&mut got, n, &a, a_row, a_col, &packed, m, n, k);
-            assert_eq!(got.map(f32::to_bits), want.map(f32::to_bits), "{m}x{n}x{k}");
+            let mut b_t = [0.0f32; 150 * 40];
+            transpose(&b[..k * n], &mut b_t[..k * n], k, n);
+            for (src, strides) in [(&b, [n, 1]), (&b_t, [1, k])] {
+                let mut packed = [0.0f32; 3 * 3 * KC * NR];
+                let (blocks, len) = (k.div_ceil(KC), packed_block_len(n));
+                let (first, rest) = packed[..blocks * len].split_at_mut(len);
+                pack_b_blocks(src, strides, k, n, 0..1, first);
+                pack_b_blocks(src, strides, k, n, 1..blocks, rest);
+                let mut got = c0;
+                gemm_acc_packed(&mut got, n, &a, a_row, a_col, &packed, m, n, k);
+                let what = (m, n, k, strides);
+                assert_eq!(got.map(f32::to_bits), want.map(f32::to_bits), "{what:?}");
+            }
         }
     }
 }

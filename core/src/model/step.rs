@@ -69,12 +69,12 @@ impl StepLayout {
     }
 
     /// x [n_x, D], q, k, v [V, H, d_head], W_in^T [D, M], W_U^T [V, D], p [n_x, M],
-    /// l [n_x, V], neuron_logit_map [V, M] and its transpose [M, V], both also packed as the
-    /// per-example products read them (`gemm_acc_packed`), dv [V, H, d_head],
+    /// l [n_x, V], neuron_logit_map [V, M], and its transpose and itself packed as the
+    /// per-example products read them as B (`gemm_acc_packed`), dv [V, H, d_head],
     /// W_Q^T, W_K^T, W_V^T [D, H·d_head], W_O^T [H·d_head, D], dx [n_x, D], dW_out^T [M, D],
     /// de [V, D], the o parts of l and p with the heads innermost, l_t [V, V, H] and
     /// p_t [V, M, H].
-    fn cache_parts(&self) -> [usize; 22] {
+    fn cache_parts(&self) -> [usize; 21] {
         let c = &self.cfg;
         let (v, d, hd, m, nx) = (
             c.d_vocab,
@@ -93,7 +93,6 @@ impl StepLayout {
             nx * m,
             nx * v,
             v * m,
-            m * v,
             packed_len(m, v),
             packed_len(v, m),
             v * hd,
@@ -336,7 +335,6 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
         p,
         l,
         nlm,
-        nlm_t,
         nlm_t_packed,
         nlm_packed,
         _dv,
@@ -401,21 +399,22 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
     );
     let (p, l, nlm): (&[T], &[T], &[T]) = (p, l, nlm);
     let copies = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
-        0 => transpose_rows(nlm, out, voc, m, rows),
-        1 => attention_tokens_heads_inner(cfg, l, out, voc, rows),
-        2 => attention_tokens_heads_inner(cfg, p, out, m, rows),
-        _ => pack_b_blocks(nlm, m, voc, m, rows, out),
+        0 => attention_tokens_heads_inner(cfg, l, out, voc, rows),
+        1 => attention_tokens_heads_inner(cfg, p, out, m, rows),
+        2 => pack_b_blocks(nlm, [1, m], m, voc, rows, out),
+        _ => pack_b_blocks(nlm, [m, 1], voc, m, rows, out),
     };
     run_rows(
-        runner.as_deref_mut(),
-        [nlm_t, l_t, p_t, nlm_packed],
-        [voc, voc * cfg.n_heads, m * cfg.n_heads, packed_block_len(m)],
+        runner,
+        [l_t, p_t, nlm_t_packed, nlm_packed],
+        [
+            voc * cfg.n_heads,
+            m * cfg.n_heads,
+            packed_block_len(voc),
+            packed_block_len(m),
+        ],
         &copies,
     );
-    let nlm_t: &[T] = nlm_t;
-    let pack =
-        |_: usize, rows: Range<usize>, out: &mut [T]| pack_b_blocks(nlm_t, voc, m, voc, rows, out);
-    run_rows(runner, [nlm_t_packed], [packed_block_len(voc)], &pack);
     Ok(())
 }
 
@@ -522,7 +521,6 @@ fn run_block<T: Real>(
         p,
         l,
         _nlm,
-        _nlm_t,
         nlm_t_packed,
         nlm_packed,
         ..,
@@ -635,7 +633,6 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
         _p,
         _l,
         _nlm,
-        _nlm_t,
         _,
         _,
         dv,
