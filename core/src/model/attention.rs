@@ -225,25 +225,23 @@ fn da_pair<T: Real, const H: usize>(
     width: usize,
     acc: &mut [[[T; H]; 3]; 2],
 ) {
-    let kc = width;
     let row = |t: u16| {
         let at = t as usize * width * H;
-        &tt[at..at + kc * H].as_chunks::<H>().0[..kc]
+        &tt[at..at + width * H].as_chunks::<H>().0[..width]
     };
-    let (x0, x1) = (xs[0], xs[1]);
     let [[r0, r1, r2], [s0, s1, s2]] = toks.map(|tk| tk.map(row));
     let [[mut a0, mut a1, mut a2], [mut b0, mut b1, mut b2]] = *acc;
     let (x0, x1, r0, r1, r2, s0, s1, s2) = (
-        &x0[..kc],
-        &x1[..kc],
-        &r0[..kc],
-        &r1[..kc],
-        &r2[..kc],
-        &s0[..kc],
-        &s1[..kc],
-        &s2[..kc],
+        &xs[0][..width],
+        &xs[1][..width],
+        &r0[..width],
+        &r1[..width],
+        &r2[..width],
+        &s0[..width],
+        &s1[..width],
+        &s2[..width],
     );
-    for c in 0..kc {
+    for c in 0..width {
         let (u, w) = (x0[c], x1[c]);
         for h in 0..H {
             a0[h] += u * r0[c][h];
