@@ -18,7 +18,8 @@ fn bench_step(c: &mut Criterion) {
         let mut params = vec![0.0f32; n];
         init_params(&cfg, 0, &mut params).unwrap();
         let (mut m, mut v) = (vec![0.0f32; n], vec![0.0f32; n]);
-        let mut ws = vec![0.0f32; lay.workspace_len()];
+        let mut ws = vec![0.0f32; lay.workspace_len(train.len())];
+        let mut touches = vec![0u32; lay.touches_len(train.len())];
         let mut opt = OptimState {
             m: &mut m,
             v: &mut v,
@@ -38,6 +39,7 @@ fn bench_step(c: &mut Criterion) {
                     None,
                     1,
                     &mut ws,
+                    &mut touches,
                 )
                 .unwrap()
             })

@@ -19,7 +19,9 @@ fn main() {
         v: &mut v,
         step: 0,
     };
-    let mut ws = vec![0.0f32; StepLayout::new(&cfg).expect("valid").workspace_len()];
+    let lay = StepLayout::new(&cfg).expect("valid");
+    let mut ws = vec![0.0f32; lay.workspace_len(train.len())];
+    let mut touches = vec![0u32; lay.touches_len(train.len())];
     let t = std::time::Instant::now();
     let mut loss = 0.0;
     for _ in 0..steps {
@@ -33,6 +35,7 @@ fn main() {
             None,
             1,
             &mut ws,
+            &mut touches,
         )
         .expect("valid step");
         loss = s.train.total_loss();

@@ -111,7 +111,9 @@ fn host_params_moments_and_metrics_equal_core_serial_train_step_bitwise() {
         v: &mut v,
         step: 0,
     };
-    let mut ws = vec![0.0; StepLayout::new(&cfg).unwrap().workspace_len()];
+    let lay = StepLayout::new(&cfg).unwrap();
+    let mut ws = vec![0.0; lay.workspace_len(train_ex.len())];
+    let mut touches = vec![0u32; lay.touches_len(train_ex.len())];
     let mut train_loss = Vec::new();
     for _ in 0..STEPS {
         let stats = train_step(
@@ -124,6 +126,7 @@ fn host_params_moments_and_metrics_equal_core_serial_train_step_bitwise() {
             None,
             1,
             &mut ws,
+            &mut touches,
         )
         .unwrap();
         train_loss.push(stats.train.mean_loss());

@@ -9,7 +9,7 @@
 use modgrok::core::adamw::AdamWConfig;
 use modgrok::core::data::Example;
 use modgrok::core::model::{
-    ModelConfig, N_TENSORS, OptimState, Serial, StepLayout, gradients, prepare, train_step,
+    ModelConfig, N_TENSORS, OptimState, Serial, StepLayout, Sums, gradients, prepare, train_step,
 };
 use serde_json::Value;
 
@@ -85,7 +85,9 @@ fn core_matches_torch_loss_and_every_gradient_within_1e5() {
     let (cfg, params, batch) = setup(&fx);
     let lay = StepLayout::new(&cfg).unwrap();
     let mut cache = vec![0.0f32; lay.cache_len()];
-    let mut acc = vec![0.0f32; lay.partial_len()];
+    let mut acc = vec![0.0f32; lay.acc_len()];
+    let mut kept = vec![0.0f32; lay.kept_len(batch.len())];
+    let mut touches = vec![0u32; lay.touches_len(batch.len())];
     let mut acts = vec![0.0f32; lay.acts_len()];
     let mut partial = vec![0.0f32; lay.partial_len()];
     let mut grads = vec![0.0f32; cfg.n_params()];
@@ -95,7 +97,18 @@ fn core_matches_torch_loss_and_every_gradient_within_1e5() {
         partial: &mut partial,
     };
     let s = gradients(
-        &cfg, &params, &mut cache, &batch, 2, &mut acc, &mut grads, &mut run,
+        &cfg,
+        &params,
+        &mut cache,
+        &batch,
+        2,
+        Sums {
+            acc: &mut acc,
+            kept: &mut kept,
+            touches: &mut touches,
+        },
+        &mut grads,
+        &mut run,
     )
     .unwrap();
     let per_task = fx["loss"]["per_task"].as_array().unwrap();
@@ -121,7 +134,8 @@ fn core_matches_torch_after_three_adamw_steps_with_weight_decay_1() {
     let lay = StepLayout::new(&cfg).unwrap();
     let n = cfg.n_params();
     let (mut m, mut v) = (vec![0.0f32; n], vec![0.0f32; n]);
-    let mut ws = vec![0.0f32; lay.workspace_len()];
+    let mut ws = vec![0.0f32; lay.workspace_len(batch.len())];
+    let mut touches = vec![0u32; lay.touches_len(batch.len())];
     let mut opt = OptimState {
         m: &mut m,
         v: &mut v,
@@ -139,6 +153,7 @@ fn core_matches_torch_after_three_adamw_steps_with_weight_decay_1() {
             None,
             2,
             &mut ws,
+            &mut touches,
         )
         .unwrap();
         let want = want.as_f64().unwrap();

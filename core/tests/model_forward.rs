@@ -152,7 +152,9 @@ fn bad_buffers_and_dims_are_errors() {
 fn nostd_check_buffers_fit_the_tiny_model() {
     let cfg = tiny();
     assert!(cfg.n_params() <= 4096, "{}", cfg.n_params());
-    assert!(StepLayout::new(&cfg).unwrap().workspace_len() <= 32768);
+    let lay = StepLayout::new(&cfg).unwrap();
+    assert!(lay.workspace_len(49) <= 32768);
+    assert!(lay.touches_len(49) <= 256);
 }
 
 /// `forward_logits` gives the plain forward's logits (f64: 1e-12 relative to the largest logit).

@@ -2,7 +2,7 @@
 mod common;
 use common::*;
 use modgrok_core::data::Example;
-use modgrok_core::model::{ModelConfig, Serial, StepLayout, evaluate, gradients, prepare};
+use modgrok_core::model::{ModelConfig, Serial, StepLayout, Sums, evaluate, gradients, prepare};
 
 fn loss_f64(cfg: &ModelConfig, params: &[f64], batch: &[Example], n_tasks: usize) -> f64 {
     let lay = StepLayout::new(cfg).unwrap();
@@ -24,7 +24,9 @@ fn grads_f64(cfg: &ModelConfig, params: &[f64], batch: &[Example], n_tasks: usiz
     let mut cache = vec![0.0; lay.cache_len()];
     let mut acts = vec![0.0; lay.acts_len()];
     let mut partial = vec![0.0; lay.partial_len()];
-    let mut acc = vec![0.0; lay.partial_len()];
+    let mut acc = vec![0.0; lay.acc_len()];
+    let mut kept = vec![0.0; lay.kept_len(batch.len())];
+    let mut touches = vec![0u32; lay.touches_len(batch.len())];
     let mut grads = vec![0.0; cfg.n_params()];
     prepare(cfg, params, &mut cache).unwrap();
     let mut run = Serial {
@@ -32,7 +34,18 @@ fn grads_f64(cfg: &ModelConfig, params: &[f64], batch: &[Example], n_tasks: usiz
         partial: &mut partial,
     };
     gradients(
-        cfg, params, &mut cache, batch, n_tasks, &mut acc, &mut grads, &mut run,
+        cfg,
+        params,
+        &mut cache,
+        batch,
+        n_tasks,
+        Sums {
+            acc: &mut acc,
+            kept: &mut kept,
+            touches: &mut touches,
+        },
+        &mut grads,
+        &mut run,
     )
     .unwrap();
     grads

@@ -30,7 +30,8 @@ fn small_model_reaches_train_accuracy_one_on_add_mod_23() {
         v: &mut v,
         step: 0,
     };
-    let mut ws = vec![0.0f32; StepLayout::new(&cfg).unwrap().workspace_len()];
+    let mut ws = vec![0.0f32; StepLayout::new(&cfg).unwrap().workspace_len(train.len())];
+    let mut touches = vec![0u32; StepLayout::new(&cfg).unwrap().touches_len(train.len())];
     let hyper = AdamWConfig {
         lr: 3e-3,
         ..AdamWConfig::default()
@@ -48,6 +49,7 @@ fn small_model_reaches_train_accuracy_one_on_add_mod_23() {
             None,
             1,
             &mut ws,
+            &mut touches,
         )
         .unwrap();
         first_loss.get_or_insert(s.train.total_loss());

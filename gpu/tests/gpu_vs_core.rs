@@ -9,7 +9,8 @@
 use modgrok_core::adamw::{AdamWConfig, adamw_step};
 use modgrok_core::data::{Example, Tasks};
 use modgrok_core::model::{
-    ModelConfig, N_TENSORS, Serial, StepLayout, forward_logits, gradients, init_params, prepare,
+    ModelConfig, N_TENSORS, Serial, StepLayout, Sums, forward_logits, gradients, init_params,
+    prepare,
 };
 use modgrok_gpu::{GpuContext, GpuTrainer};
 
@@ -94,7 +95,9 @@ fn worst_tensor(cfg: &ModelConfig, a: &[f32], b: &[f32]) -> (f64, &'static str) 
 fn core_step(s: &Setup, params: &[f32]) -> (Vec<f32>, modgrok_core::model::EvalStats, Vec<f32>) {
     let lay = StepLayout::new(&s.cfg).unwrap();
     let mut cache = vec![0.0; lay.cache_len()];
-    let mut acc = vec![0.0; lay.partial_len()];
+    let mut acc = vec![0.0; lay.acc_len()];
+    let mut kept = vec![0.0; lay.kept_len(s.train.len())];
+    let mut touches = vec![0u32; lay.touches_len(s.train.len())];
     let mut acts = vec![0.0; lay.acts_len()];
     let mut partial = vec![0.0; lay.partial_len()];
     let mut grads = vec![0.0; s.cfg.n_params()];
@@ -111,7 +114,11 @@ fn core_step(s: &Setup, params: &[f32]) -> (Vec<f32>, modgrok_core::model::EvalS
         &mut cache,
         &s.train,
         s.n_tasks,
-        &mut acc,
+        Sums {
+            acc: &mut acc,
+            kept: &mut kept,
+            touches: &mut touches,
+        },
         &mut grads,
         &mut serial,
     )

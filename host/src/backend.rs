@@ -4,7 +4,7 @@
 //! same adapter and driver. That is why a gpu run records its adapter in `config.json` and
 //! resumes only on that adapter.
 use modgrok_core::model::{
-    EvalStats, N_TENSORS, StepLayout, evaluate, gradients, init_params, prepare_with,
+    EvalStats, N_TENSORS, StepLayout, Sums, evaluate, gradients, init_params, prepare_with,
 };
 use modgrok_gpu::{GpuContext, GpuTrainer};
 use serde::{Deserialize, Serialize};
@@ -71,6 +71,8 @@ pub struct CpuStep {
     runner: Parallel,
     cache: Vec<f32>,
     acc: Vec<f32>,
+    kept: Vec<f32>,
+    touches: Vec<u32>,
     grads: Vec<f32>,
 }
 
@@ -106,7 +108,9 @@ impl Stepper {
         Ok(Stepper::Cpu(Box::new(CpuStep {
             runner,
             cache: vec![0.0; lay.cache_len()],
-            acc: vec![0.0; lay.partial_len()],
+            acc: vec![0.0; lay.acc_len()],
+            kept: vec![0.0; lay.kept_len(data.train.len())],
+            touches: vec![0; lay.touches_len(data.train.len())],
             grads: vec![0.0; model.n_params()],
         })))
     }
@@ -131,7 +135,11 @@ impl Stepper {
                     &mut c.cache,
                     &data.train,
                     n_tasks,
-                    &mut c.acc,
+                    Sums {
+                        acc: &mut c.acc,
+                        kept: &mut c.kept,
+                        touches: &mut c.touches,
+                    },
                     &mut c.grads,
                     &mut c.runner,
                 )?;

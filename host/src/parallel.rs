@@ -43,15 +43,33 @@ impl Parallel {
 const COMBINE_CHUNK: usize = 1 << 14;
 
 impl Parallel {
-    /// Runs blocks `first..first + in_wave` on the pool, each into its own buffers.
-    fn wave(&mut self, first: usize, in_wave: usize, work: &BlockWork<'_, f32>) {
+    /// Runs blocks `first..first + in_wave` on the pool, each into its own buffers and its
+    /// region (`per` long) of `kept`.
+    fn wave(
+        &mut self,
+        first: usize,
+        in_wave: usize,
+        work: &BlockWork<'_, f32>,
+        kept: &mut [f32],
+        per: usize,
+    ) {
         let bufs = &mut self.bufs[..in_wave];
+        let kept = &mut kept[first * per..(first + in_wave) * per];
         self.pool.install(|| {
-            bufs.par_iter_mut()
-                .enumerate()
-                .for_each(|(i, (acts, partial, stats))| {
-                    *stats = work(first + i, acts, partial);
-                });
+            if per == 0 {
+                bufs.par_iter_mut()
+                    .enumerate()
+                    .for_each(|(i, (acts, partial, stats))| {
+                        *stats = work(first + i, acts, partial, &mut []);
+                    });
+            } else {
+                bufs.par_iter_mut()
+                    .zip(kept.par_chunks_mut(per))
+                    .enumerate()
+                    .for_each(|(i, ((acts, partial, stats), kept))| {
+                        *stats = work(first + i, acts, partial, kept);
+                    });
+            }
         });
     }
 }
@@ -63,15 +81,17 @@ impl BlockRunner<f32> for Parallel {
         &mut self,
         n_blocks: usize,
         work: &BlockWork<'_, f32>,
+        kept: &mut [f32],
         acc: &mut [f32],
         stats: &mut dyn FnMut(&BlockStats),
     ) where
         f32: Real,
     {
         let wave = self.bufs.len();
+        let per = kept.len() / n_blocks.max(1);
         for first in (0..n_blocks).step_by(wave) {
             let in_wave = wave.min(n_blocks - first);
-            self.wave(first, in_wave, work);
+            self.wave(first, in_wave, work, kept, per);
             let bufs = &self.bufs[..in_wave];
             self.pool.install(|| {
                 acc.par_chunks_mut(COMBINE_CHUNK)
@@ -106,12 +126,14 @@ impl BlockRunner<f32> for Parallel {
         &mut self,
         n_blocks: usize,
         work: &BlockWork<'_, f32>,
+        kept: &mut [f32],
         combine: &mut dyn FnMut(&[f32], &BlockStats),
     ) {
         let wave = self.bufs.len();
+        let per = kept.len() / n_blocks.max(1);
         for first in (0..n_blocks).step_by(wave) {
             let in_wave = wave.min(n_blocks - first);
-            self.wave(first, in_wave, work);
+            self.wave(first, in_wave, work, kept, per);
             for (_, partial, stats) in &self.bufs[..in_wave] {
                 combine(partial, stats);
             }

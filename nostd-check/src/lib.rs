@@ -26,11 +26,14 @@ const CFG: ModelConfig = ModelConfig {
 };
 const N_PARAMS: usize = 4096;
 const WORKSPACE: usize = 32768;
+/// Room for the token-touch index of the 49 pairs.
+const TOUCHES: usize = 256;
 
 static mut PARAMS: [f32; N_PARAMS] = [0.0; N_PARAMS];
 static mut M: [f32; N_PARAMS] = [0.0; N_PARAMS];
 static mut V: [f32; N_PARAMS] = [0.0; N_PARAMS];
 static mut WS: [f32; WORKSPACE] = [0.0; WORKSPACE];
+static mut TOUCH: [u32; TOUCHES] = [0; TOUCHES];
 static mut PAIRS: [(u16, u16); 49] = [(0, 0); 49];
 static mut EXAMPLES: [Example; 49] = [Example {
     tokens: [0; 3],
@@ -53,17 +56,18 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn modgrok_check_train(steps: u32) -> f32 {
     // SAFETY: the caller guarantees exclusive access to the statics.
-    let (params, m, v, ws, pairs, examples) = unsafe {
+    let (params, m, v, ws, touches, pairs, examples) = unsafe {
         (
             &mut *addr_of_mut!(PARAMS),
             &mut *addr_of_mut!(M),
             &mut *addr_of_mut!(V),
             &mut *addr_of_mut!(WS),
+            &mut *addr_of_mut!(TOUCH),
             &mut *addr_of_mut!(PAIRS),
             &mut *addr_of_mut!(EXAMPLES),
         )
     };
-    run(steps, params, m, v, ws, pairs, examples).unwrap_or(-1.0)
+    run(steps, params, m, v, (ws, touches), pairs, examples).unwrap_or(-1.0)
 }
 
 fn run(
@@ -71,7 +75,7 @@ fn run(
     params: &mut [f32],
     m: &mut [f32],
     v: &mut [f32],
-    ws: &mut [f32],
+    (ws, touches): (&mut [f32], &mut [u32]),
     pairs: &mut [(u16, u16)],
     examples: &mut [Example],
 ) -> Result<f32, modgrok_core::Error> {
@@ -92,6 +96,7 @@ fn run(
             None,
             1,
             ws,
+            touches,
         )?;
         loss = s.train.total_loss() as f32;
     }
@@ -106,19 +111,20 @@ fn run(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn modgrok_check_fixed(steps: u32) -> i32 {
     // SAFETY: the caller guarantees exclusive access to the statics.
-    let (params, m, v, ws, pairs, examples, file, scratch) = unsafe {
+    let (params, m, v, ws, touches, pairs, examples, file, scratch) = unsafe {
         (
             &mut *addr_of_mut!(PARAMS),
             &mut *addr_of_mut!(M),
             &mut *addr_of_mut!(V),
             &mut *addr_of_mut!(WS),
+            &mut *addr_of_mut!(TOUCH),
             &mut *addr_of_mut!(PAIRS),
             &mut *addr_of_mut!(EXAMPLES),
             &mut *addr_of_mut!(MODEL_FILE),
             &mut *addr_of_mut!(QSCRATCH),
         )
     };
-    let agree = run(steps, params, m, v, ws, pairs, examples)
+    let agree = run(steps, params, m, v, (&mut *ws, touches), pairs, examples)
         .and_then(|_| agreement(params, ws, file, scratch));
     agree.unwrap_or(-1)
 }

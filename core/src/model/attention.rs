@@ -323,30 +323,22 @@ fn da_sums_any<T: Real>(
     }
 }
 
-/// Examples per sort of [`attention_backward`]'s token touches.
-const SORT: usize = 64;
-
-/// Per-token gradient sums over the examples of a block, for the two token tables of
-/// [`attention_mix`] and for q and k. g: [d_vocab·(1 + n_heads), d_mlp] (sums of dm_pre),
-/// lg: [d_vocab·(1 + n_heads), d_vocab] (sums of dlogits); dq, dk: [d_vocab, n_heads, d_head].
+/// Per-token gradient sums of q and k over the examples of a block: dq, dk: [d_vocab, n_heads,
+/// d_head].
 pub struct TokenGrads<'a, T> {
-    pub g: &'a mut [T],
-    pub lg: &'a mut [T],
     pub dq: &'a mut [T],
     pub dk: &'a mut [T],
 }
 
-/// Backward of a chunk of examples at position 2, given `dlogits` ([n, d_vocab]) and `dm`
-/// (dm_pre, [n, d_mlp]). The residual's gradient `dr = W_U dlogits + W_in^T dm` is never formed:
-/// its dot with `o[tj][h]` is `da[h][j] = l[o row]·dlogits + p[o row]·dm`, one sum from zero
-/// over the d_vocab terms then the d_mlp terms, each ascending (read from `tt = [l_t, p_t]`, the
-/// o parts of the tables `l = [W_U^T e; W_U^T o]`, `p = [W_in e; W_in o]` with the heads
-/// innermost, see [`attention_tokens_heads_inner`]). Its per-token sums stay in the logit and
-/// MLP spaces: row t2 of lg and g gets `dlogits` and `dm`, and row (tj, h) gets `a[h][j]·dlogits`
-/// and `a[h][j]·dm`; every row receives its terms in example order, then j ascending. (The
-/// chunk's (token, example, j) touches are sorted so that each row is read and written once.)
-/// Through the softmax, `ds_j = a_j (da_j − Σ_i a_i da_i) / √d_head` goes into
-/// `dq[t2][h]` (times k) and `dk[tj][h]` (times q). a, da: [n, n_heads, 3].
+/// Backward of a chunk of examples at position 2 through the attention weights, given `dlogits`
+/// ([n, d_vocab]) and `dm` (dm_pre, [n, d_mlp]). The residual's gradient `dr = W_U dlogits +
+/// W_in^T dm` is never formed: its dot with `o[tj][h]` is `da[h][j] = l[o row]·dlogits +
+/// p[o row]·dm`, one sum from zero over the d_vocab terms then the d_mlp terms, each ascending
+/// (read from `tt = [l_t, p_t]`, the o parts of the tables `l = [W_U^T e; W_U^T o]`,
+/// `p = [W_in e; W_in o]` with the heads innermost, see [`attention_tokens_heads_inner`]). (The
+/// tables' own per-token sums are `token_sums`.) Through the softmax,
+/// `ds_j = a_j (da_j − Σ_i a_i da_i) / √d_head` goes into `dq[t2][h]` (times k) and
+/// `dk[tj][h]` (times q). a, da: [n, n_heads, 3].
 #[allow(clippy::too_many_arguments)]
 pub fn attention_backward<T: Real>(
     cfg: &ModelConfig,
@@ -373,48 +365,6 @@ pub fn attention_backward<T: Real>(
             4 => da_sums::<T, 4>(examples, tt, grad, width, da),
             8 => da_sums::<T, 8>(examples, tt, grad, width, da),
             _ => da_sums_any(cfg, examples, tt, grad, width, da),
-        }
-    }
-    for (s, sub) in examples.chunks(SORT).enumerate() {
-        let base = s * SORT;
-        // Touch (t, i, j) of example base + i as `t << 16 | i << 2 | j`: sorted, the runs of
-        // one token hold its touches in (i, j) order.
-        let mut keys = [0u32; 3 * SORT];
-        for (i, ex) in sub.iter().enumerate() {
-            for (j, &t) in ex.tokens.iter().enumerate() {
-                keys[3 * i + j] = (t as u32) << 16 | (i as u32) << 2 | j as u32;
-            }
-        }
-        let keys = &mut keys[..3 * sub.len()];
-        keys.sort_unstable();
-        let keys: &[u32] = keys;
-        let ij = |key: u32| (base + (key as usize >> 2 & 0x3fff), key as usize & 3);
-        for (acc, grad, width) in [(&mut *g.lg, dlogits, v), (&mut *g.g, dm, m)] {
-            // Rows in token order, each whole (column blocks innermost): g and lg stream
-            // through the cache once per chunk.
-            for run in keys.chunk_by(|x, y| x >> 16 == y >> 16) {
-                let t = (run[0] >> 16) as u16;
-                let seconds = run.iter().map(|&key| ij(key)).filter(|&(_, j)| j == 2);
-                let e_row = seconds.clone().next().is_some().then_some(t as usize);
-                for r in e_row.into_iter().chain((0..h_n).map(|h| o_row(cfg, t, h))) {
-                    let row = &mut acc[r * width..(r + 1) * width];
-                    for c0 in (0..width).step_by(CB) {
-                        let cols = c0..(c0 + CB).min(width);
-                        let x = |i: usize| &grad[i * width + cols.start..i * width + cols.end];
-                        let y = &mut row[cols.clone()];
-                        if r < cfg.d_vocab {
-                            add_terms(y, seconds.clone().map(|(i, _)| (None, x(i))));
-                        } else {
-                            let h = (r - cfg.d_vocab) % h_n;
-                            let terms = run.iter().map(|&key| {
-                                let (i, j) = ij(key);
-                                (Some(a[i * h3 + h * 3 + j]), x(i))
-                            });
-                            add_terms(y, terms);
-                        }
-                    }
-                }
-            }
         }
     }
     let sqrt_dh = T::from_f64(libm::sqrt(dh as f64));

@@ -8,6 +8,7 @@ mod loss;
 mod mlp;
 mod plain;
 mod step;
+mod token_sums;
 mod unembed;
 
 pub use config::{ModelConfig, N_TENSORS, Param, TensorInfo, Weights};
@@ -16,5 +17,6 @@ pub use loss::cross_entropy;
 pub use plain::{plain_forward, plain_scratch_len};
 pub use step::{
     BLOCK, BlockRunner, BlockStats, BlockWork, EvalStats, GROUPS, OptimState, PieceWork, Serial,
-    StepLayout, StepStats, evaluate, forward_logits, gradients, prepare, prepare_with, train_step,
+    StepLayout, StepStats, Sums, evaluate, forward_logits, gradients, prepare, prepare_with,
+    train_step,
 };

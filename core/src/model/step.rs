@@ -7,9 +7,13 @@
 //!    tables `p = W_in x` and `l = W_U^T x` and the neuron-logit map `W_U^T W_out` replace the
 //!    per-example products with `W_in`, `W_out` and `W_U` (about half the FLOPs of the step).
 //! 2. The examples in [`GROUPS`] groups of consecutive examples: forward, loss and backward of
-//!    each group (in chunks of [`BLOCK`]) into a zeroed partial of per-token sums. Groups are
-//!    independent; a [`BlockRunner`] decides where they run.
-//! 3. The partials are added into one accumulator in group order `((0 + p₀) + p₁) + …`.
+//!    each group (in chunks of [`BLOCK`]) into a zeroed partial (the neuron-logit map's and q's
+//!    and k's gradient sums); each example's dlogits, dm_pre and attention weights are kept in
+//!    the group's region of [`Sums::kept`]. Groups are independent; a [`BlockRunner`] decides
+//!    where they run.
+//! 3. The partials are added into one accumulator in group order `((0 + p₀) + p₁) + …`; the token
+//!    tables' gradient sums, which have the same group order, run token by token over the kept
+//!    values (`token_sums`), so that each of their rows is written once.
 //! 4. The per-token sums become weight gradients by GEMMs over the token tables ([`gradients`]
 //!    does 2–4).
 //! 5. [`adamw_step`](crate::adamw::adamw_step).
@@ -31,6 +35,7 @@ use super::loss::cross_entropy;
 use super::mlp::{
     mlp_tokens_backward, mlp_tokens_forward, mlp_tokens_weight_grads, relu, relu_backward,
 };
+use super::token_sums::{Kept, token_sums, token_touches, touches_len};
 use super::unembed::{
     mlp_out_weight_grads_t, neuron_logit_map_forward, neuron_logit_map_grad, unembed_backward,
     unembed_forward, unembed_tokens_backward, unembed_tokens_forward, unembed_weight_grads,
@@ -123,12 +128,37 @@ impl StepLayout {
         ]
     }
 
-    /// g [n_x, M], lg [n_x, V] (per-token sums, see `TokenGrads`), d neuron_logit_map^T [M, V],
-    /// dq, dk [V, H, d_head].
-    fn partial_parts(&self) -> [usize; 5] {
+    /// g [n_x, M], lg [n_x, V] (the token tables' sums, see `token_sums`), then the partial
+    /// parts.
+    fn acc_parts(&self) -> [usize; 5] {
         let c = &self.cfg;
-        let (v, hd, m, nx) = (c.d_vocab, c.n_heads * c.d_head, c.d_mlp, self.n_x());
-        [nx * m, nx * v, m * v, v * hd, v * hd]
+        let (v, m, nx) = (c.d_vocab, c.d_mlp, self.n_x());
+        let [d_nlm_t, dq, dk] = self.partial_parts();
+        [nx * m, nx * v, d_nlm_t, dq, dk]
+    }
+
+    /// d neuron_logit_map^T [M, V], dq, dk [V, H, d_head] (see `TokenGrads`).
+    fn partial_parts(&self) -> [usize; 3] {
+        let c = &self.cfg;
+        let (v, hd, m) = (c.d_vocab, c.n_heads * c.d_head, c.d_mlp);
+        [m * v, v * hd, v * hd]
+    }
+
+    /// Length of the per-token sums that phases 2 and 3 add into.
+    pub fn acc_len(&self) -> usize {
+        self.acc_parts().iter().sum()
+    }
+
+    /// Length of what the batch pass keeps of n examples for the token tables' sums: one
+    /// [`Kept`] region per group.
+    pub fn kept_len(&self, n: usize) -> usize {
+        let (size, count) = groups(n);
+        count * Kept::new(&self.cfg, size).group_len()
+    }
+
+    /// Length of the token-touch index of n examples (u32).
+    pub fn touches_len(&self, n: usize) -> usize {
+        touches_len(self.cfg.d_vocab, n)
     }
 
     /// Length of the per-step token cache.
@@ -141,15 +171,21 @@ impl StepLayout {
         self.acts_parts().iter().sum()
     }
 
-    /// Length of one group's partial sums (and of the accumulator).
+    /// Length of one group's partial sums.
     pub fn partial_len(&self) -> usize {
         self.partial_parts().iter().sum()
     }
 
-    /// Length of the single workspace that [`train_step`] carves up: cache, accumulator,
-    /// gradients, and one chunk's activations and one group's partial.
-    pub fn workspace_len(&self) -> usize {
-        self.cache_len() + 2 * self.partial_len() + self.cfg.n_params() + self.acts_len()
+    /// Length of the single workspace that [`train_step`] carves up for `n_train` examples:
+    /// cache, accumulator, gradients, one chunk's activations, one group's partial and what
+    /// the batch pass keeps.
+    pub fn workspace_len(&self, n_train: usize) -> usize {
+        self.cache_len()
+            + self.acc_len()
+            + self.partial_len()
+            + self.cfg.n_params()
+            + self.acts_len()
+            + self.kept_len(n_train)
     }
 }
 
@@ -233,8 +269,9 @@ impl EvalStats {
     }
 }
 
-/// One block's work: `(block index, activations, partial gradient) → sums`.
-pub type BlockWork<'a, T> = dyn Fn(usize, &mut [T], &mut [T]) -> BlockStats + Sync + 'a;
+/// One block's work: `(block index, activations, partial gradient, the block's region of what
+/// the pass keeps) → sums`.
+pub type BlockWork<'a, T> = dyn Fn(usize, &mut [T], &mut [T], &mut [T]) -> BlockStats + Sync + 'a;
 
 /// One piece of a once-per-step kernel's output: `(piece index, the piece)`; the piece is
 /// written by this call only.
@@ -243,12 +280,14 @@ pub type PieceWork<'a, T> = dyn Fn(usize, &mut [T]) + Sync + 'a;
 /// Where the blocks of a step run. An implementation may run `work` for many blocks at once on
 /// its own buffers (each `acts_len` and `partial_len` long), but must hand every block's partial
 /// and sums to `combine` in block order 0, 1, 2, …; that is what makes the result independent
-/// of the thread count.
+/// of the thread count. `kept` is cut into `n_blocks` equal regions (empty when it is), block b
+/// getting region b.
 pub trait BlockRunner<T> {
     fn run_blocks(
         &mut self,
         n_blocks: usize,
         work: &BlockWork<'_, T>,
+        kept: &mut [T],
         combine: &mut dyn FnMut(&[T], &BlockStats),
     );
 
@@ -268,12 +307,13 @@ pub trait BlockRunner<T> {
         &mut self,
         n_blocks: usize,
         work: &BlockWork<'_, T>,
+        kept: &mut [T],
         acc: &mut [T],
         stats: &mut dyn FnMut(&BlockStats),
     ) where
         T: Real,
     {
-        self.run_blocks(n_blocks, work, &mut |partial, s| {
+        self.run_blocks(n_blocks, work, kept, &mut |partial, s| {
             add_assign(acc, &partial[..acc.len()]);
             stats(s);
         });
@@ -291,10 +331,17 @@ impl<T> BlockRunner<T> for Serial<'_, T> {
         &mut self,
         n_blocks: usize,
         work: &BlockWork<'_, T>,
+        kept: &mut [T],
         combine: &mut dyn FnMut(&[T], &BlockStats),
     ) {
+        let per = kept.len() / n_blocks.max(1);
         for b in 0..n_blocks {
-            let s = work(b, self.acts, self.partial);
+            let s = work(
+                b,
+                self.acts,
+                self.partial,
+                &mut kept[b * per..(b + 1) * per],
+            );
             combine(self.partial, &s);
         }
     }
@@ -498,15 +545,21 @@ fn task_scales(
     Ok(count.map(|n| if n == 0 { 0.0 } else { 1.0 / n as f64 }))
 }
 
-/// Forward (and with `partial`, backward, added into it) of one chunk of at most [`BLOCK`]
-/// examples.
+/// The backward's outputs for one chunk: the partial to add into, and where the chunk's
+/// dlogits, dm_pre and attention weights are kept for the token tables' sums.
+struct Backward<'a, T> {
+    partial: &'a mut [T],
+    kept: [&'a mut [T]; 3],
+}
+
+/// Forward (and with `back`, backward) of one chunk of at most [`BLOCK`] examples.
 fn run_block<T: Real>(
     lay: &StepLayout,
     cache: &[T],
     examples: &[Example],
     scales: &[f64; MAX_TASKS],
     acts: &mut [T],
-    partial: Option<&mut [T]>,
+    back: Option<Backward<'_, T>>,
 ) -> BlockStats {
     let cfg = &lay.cfg;
     let (d, m, voc, h3) = (cfg.d_model, cfg.d_mlp, cfg.d_vocab, cfg.n_heads * 3);
@@ -527,8 +580,13 @@ fn run_block<T: Real>(
         l_t,
         p_t,
     ] = carve(cache, lay.cache_parts());
-    let [a, mh, logits, dlogits, dm, da] = carve_mut(acts, lay.acts_parts());
-    let (mh, logits, dlogits, dm) = (
+    let [a_own, mh, logits, dl_own, dm_own, da] = carve_mut(acts, lay.acts_parts());
+    let (partial, [dlogits, dm, a]) = match back {
+        Some(Backward { partial, kept }) => (Some(partial), kept),
+        None => (None, [dl_own, dm_own, a_own]),
+    };
+    let (a, mh, logits, dlogits, dm) = (
+        &mut a[..n * h3],
         &mut mh[..n * m],
         &mut logits[..n * voc],
         &mut dlogits[..n * voc],
@@ -557,17 +615,19 @@ fn run_block<T: Real>(
         stats.count[task] += 1;
     }
     let Some(partial) = partial else { return stats };
-    let [g, lg, d_nlm_t, dq, dk] = carve_mut(partial, lay.partial_parts());
+    let [d_nlm_t, dq, dk] = carve_mut(partial, lay.partial_parts());
     dm.fill(T::ZERO);
     unembed_backward(dlogits, nlm_packed, dm, [n, d, m, voc]);
     relu_backward(mh, dm);
-    let mut tg = TokenGrads { g, lg, dq, dk };
+    let mut tg = TokenGrads { dq, dk };
     attention_backward(cfg, examples, q, k, [l_t, p_t], a, dlogits, dm, da, &mut tg);
     neuron_logit_map_grad(mh, dlogits, d_nlm_t, [n, d, m, voc]);
     stats
 }
 
-/// Forward (and with `partial`, backward) of group `gi` of `examples`, chunk by chunk.
+/// Forward (and with `partial`, backward, keeping what the token tables' sums need in the
+/// group's region `kept`) of group `gi` of `examples`, chunk by chunk.
+#[allow(clippy::too_many_arguments)]
 fn run_group<T: Real>(
     lay: &StepLayout,
     cache: &[T],
@@ -576,23 +636,37 @@ fn run_group<T: Real>(
     scales: &[f64; MAX_TASKS],
     acts: &mut [T],
     mut partial: Option<&mut [T]>,
+    kept: &mut [T],
 ) -> BlockStats {
     let (size, _) = groups(examples.len());
     let group = &examples[gi * size..((gi + 1) * size).min(examples.len())];
+    let layout = Kept::new(&lay.cfg, size);
     if let Some(p) = partial.as_deref_mut() {
         p[..lay.partial_len()].fill(T::ZERO);
     }
     let mut stats = BlockStats::default();
-    for chunk in group.chunks(BLOCK) {
-        let s = run_block(lay, cache, chunk, scales, acts, partial.as_deref_mut());
+    for (c, chunk) in group.chunks(BLOCK).enumerate() {
+        let back = partial.as_deref_mut().map(|partial| Backward {
+            partial,
+            kept: layout.split(&mut *kept, c * BLOCK, chunk.len()),
+        });
+        let s = run_block(lay, cache, chunk, scales, acts, back);
         stats.merge(&s);
     }
     stats
 }
 
+/// Buffers of [`gradients`]: the accumulator (`acc_len`), what the batch pass keeps of each
+/// example (`kept_len(n)`) and the token-touch index (`touches_len(n)`), for n examples.
+pub struct Sums<'a, T> {
+    pub acc: &'a mut [T],
+    pub kept: &'a mut [T],
+    pub touches: &'a mut [u32],
+}
+
 /// Phases 2–4: loss, accuracy and the gradient of the training objective (Σ over tasks of the
-/// mean cross-entropy) at `params`, whose cache [`prepare`] has filled. `acc` is the
-/// accumulator (`partial_len`), `grads` gets every tensor's gradient (`n_params`).
+/// mean cross-entropy) at `params`, whose cache [`prepare`] has filled. `grads` gets every
+/// tensor's gradient (`n_params`).
 #[allow(clippy::too_many_arguments)]
 pub fn gradients<T: Real, R: BlockRunner<T>>(
     cfg: &ModelConfig,
@@ -600,26 +674,57 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
     cache: &mut [T],
     examples: &[Example],
     n_tasks: usize,
-    acc: &mut [T],
+    sums_buf: Sums<'_, T>,
     grads: &mut [T],
     runner: &mut R,
 ) -> Result<EvalStats, Error> {
     let lay = StepLayout::new(cfg)?;
+    let n_ex = examples.len();
     check_len(params.len(), cfg.n_params())?;
     check_len(cache.len(), lay.cache_len())?;
-    check_len(acc.len(), lay.partial_len())?;
+    check_len(sums_buf.acc.len(), lay.acc_len())?;
+    check_len(sums_buf.kept.len(), lay.kept_len(n_ex))?;
+    check_len(sums_buf.touches.len(), lay.touches_len(n_ex))?;
     check_len(grads.len(), cfg.n_params())?;
     let scales = task_scales(cfg, examples, n_tasks)?;
-    let acc = &mut acc[..lay.partial_len()];
-    acc.fill(T::ZERO);
+    let acc = &mut sums_buf.acc[..lay.acc_len()];
+    let kept = &mut sums_buf.kept[..lay.kept_len(n_ex)];
+    let touches = &mut sums_buf.touches[..lay.touches_len(n_ex)];
+    let (token_acc, acc_partial) = acc.split_at_mut(lay.acc_parts()[..2].iter().sum());
+    acc_partial.fill(T::ZERO);
     let mut sums = BlockStats::default();
     {
         let cache_ro: &[T] = cache;
-        let work = |gi: usize, acts: &mut [T], partial: &mut [T]| {
-            run_group(&lay, cache_ro, examples, gi, &scales, acts, Some(partial))
+        let work = |gi: usize, acts: &mut [T], partial: &mut [T], kept: &mut [T]| {
+            run_group(
+                &lay,
+                cache_ro,
+                examples,
+                gi,
+                &scales,
+                acts,
+                Some(partial),
+                kept,
+            )
         };
         let mut merge = |s: &BlockStats| sums.merge(s);
-        runner.run_blocks_summed(groups(examples.len()).1, &work, acc, &mut merge);
+        let n_groups = groups(n_ex).1;
+        runner.run_blocks_summed(n_groups, &work, kept, acc_partial, &mut merge);
+    }
+    token_touches(examples, cfg.d_vocab, touches);
+    {
+        let [g, lg] = carve_mut(token_acc, lay.acc_parts()[..2].try_into().expect("two"));
+        let (layout, kept, touches): (Kept, &[T], &[u32]) =
+            (Kept::new(cfg, groups(n_ex).0), kept, touches);
+        let compute = |i: usize, rows: Range<usize>, out: &mut [T]| {
+            token_sums(cfg, &layout, kept, touches, i == 0, rows, out)
+        };
+        run_rows(
+            Some(&mut *runner),
+            [g, lg],
+            [cfg.d_mlp, cfg.d_vocab],
+            &compute,
+        );
     }
     let (d, m, voc, nx) = (cfg.d_model, cfg.d_mlp, cfg.d_vocab, lay.n_x());
     let w = Weights::split(cfg, params);
@@ -646,7 +751,7 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
         _,
         _,
     ] = carve_mut(cache, lay.cache_parts());
-    let [g_acc, lg_acc, d_nlm_t, dq, dk] = carve_mut(acc, lay.partial_parts());
+    let [g_acc, lg_acc, d_nlm_t, dq, dk] = carve_mut(acc, lay.acc_parts());
     let gr = WeightsMut::split(cfg, grads);
     {
         let (x, w_u_t, g_acc, lg_acc, d_nlm_t): (&[T], &[T], &[T], &[T], &[T]) =
@@ -723,11 +828,11 @@ pub fn evaluate<T: Real, R: BlockRunner<T>>(
     check_len(cache.len(), lay.cache_len())?;
     let scales = task_scales(cfg, examples, n_tasks)?;
     let mut sums = BlockStats::default();
-    let work = |gi: usize, acts: &mut [T], _partial: &mut [T]| {
-        run_group(&lay, cache, examples, gi, &scales, acts, None)
+    let work = |gi: usize, acts: &mut [T], _partial: &mut [T], _kept: &mut [T]| {
+        run_group(&lay, cache, examples, gi, &scales, acts, None, &mut [])
     };
     let mut combine = |_: &[T], s: &BlockStats| sums.merge(s);
-    runner.run_blocks(groups(examples.len()).1, &work, &mut combine);
+    runner.run_blocks(groups(examples.len()).1, &work, &mut [], &mut combine);
     Ok(EvalStats::from_sums(&sums, n_tasks))
 }
 
@@ -778,7 +883,8 @@ pub struct StepStats {
     pub test: Option<EvalStats>,
 }
 
-/// One full-batch AdamW step on core alone. `workspace` is `StepLayout::workspace_len()` long.
+/// One full-batch AdamW step on core alone. `workspace` is `StepLayout::workspace_len(n)` and
+/// `touches` `StepLayout::touches_len(n)` long, n the number of train examples.
 /// With `test`, the test set is evaluated at the same parameters before the update.
 #[allow(clippy::too_many_arguments)]
 pub fn train_step(
@@ -791,25 +897,28 @@ pub fn train_step(
     test: Option<&[Example]>,
     n_tasks: usize,
     workspace: &mut [f32],
+    touches: &mut [u32],
 ) -> Result<StepStats, Error> {
     let lay = StepLayout::new(cfg)?;
     hyper.validate()?;
     let n = cfg.n_params();
-    check_len(workspace.len(), lay.workspace_len())?;
+    check_len(workspace.len(), lay.workspace_len(train.len()))?;
     check_len(opt.m.len().min(opt.v.len()), n)?;
-    let [cache, acc, grads, acts, partial] = carve_mut(
+    let [cache, acc, grads, acts, partial, kept] = carve_mut(
         workspace,
         [
             lay.cache_len(),
-            lay.partial_len(),
+            lay.acc_len(),
             n,
             lay.acts_len(),
             lay.partial_len(),
+            lay.kept_len(train.len()),
         ],
     );
     prepare(cfg, params, cache)?;
     let mut serial = Serial { acts, partial };
-    let train_stats = gradients(cfg, params, cache, train, n_tasks, acc, grads, &mut serial)?;
+    let bufs = Sums { acc, kept, touches };
+    let train_stats = gradients(cfg, params, cache, train, n_tasks, bufs, grads, &mut serial)?;
     let test_stats = match test {
         Some(test) => Some(evaluate(cfg, params, cache, test, n_tasks, &mut serial)?),
         None => None,

@@ -33,7 +33,8 @@ pub fn grokked_addition(p: u16, check_every: usize, need_train: bool) -> (ModelC
         v: &mut v,
         step: 0,
     };
-    let mut ws = vec![0.0f32; StepLayout::new(&cfg).unwrap().workspace_len()];
+    let mut ws = vec![0.0f32; StepLayout::new(&cfg).unwrap().workspace_len(train.len())];
+    let mut touches = vec![0u32; StepLayout::new(&cfg).unwrap().touches_len(train.len())];
     let hyper = AdamWConfig {
         lr: 3e-3,
         ..AdamWConfig::default()
@@ -49,6 +50,7 @@ pub fn grokked_addition(p: u16, check_every: usize, need_train: bool) -> (ModelC
             (step % check_every == 0).then_some(&test[..]),
             1,
             &mut ws,
+            &mut touches,
         )
         .unwrap();
         if s.test.is_some_and(|t| t.acc[0] == 1.0) && (!need_train || s.train.acc[0] == 1.0) {

@@ -1,0 +1,328 @@
+//! The per-token gradient sums of the token tables, token-major (SPEC §6 order, kept per group).
+//!
+//! The residual at position 2 is `r = e[t2] + Σ_h Σ_j a[h][j] o[tj][h]`, so the gradient that a
+//! linear map f of r (f = W_in, or W_U^T) sends back to its token table `[f(e); f(o)]` is, per
+//! table row,
+//! - e row t: `Σ_{examples with t2 = t} grad`,
+//! - o row (t, h): `Σ_{examples} Σ_{j: tj = t} a[h][j]·grad`,
+//!
+//! where grad is the example's dm_pre (for `g`, [n_x, d_mlp]) or dlogits (for `lg`,
+//! [n_x, d_vocab]). Every row is the sum over the groups of `((0 + P₀) + P₁) + …`, each group's
+//! partial `P` summed from zero over its examples in order, then j ascending: the batch order of
+//! SPEC §6. A group that never touches a row adds nothing to it, so it is skipped.
+//!
+//! The examples' grads and attention weights are kept by the batch pass ([`Kept`]); these sums
+//! then run row by row over a [`token_touches`] index, so each row is written once per step
+//! and a token's grads are read once per column block, whatever the thread count.
+use super::config::ModelConfig;
+use super::linalg::{add_assign, axpy};
+use crate::Real;
+use crate::data::Example;
+use core::ops::Range;
+
+/// Columns per block: a token's head rows keep `HB` × `CB` partial sums (4 KiB of f32, in L1)
+/// while its touches stream past, each touch reading `CB` consecutive values of its grad row.
+const CB: usize = 512;
+
+/// Head rows of one token summed together, so that a touch's grad is read once for all of them.
+const HB: usize = 4;
+
+/// Length of the [`token_touches`] index of n examples.
+pub fn touches_len(d_vocab: usize, n: usize) -> usize {
+    2 * (d_vocab + 1) + 4 * n
+}
+
+/// The touch index of a batch: for each token t, its touches `e << 2 | j` (tokens[j] = t of
+/// example e), in example order then j ascending, and apart from them its uses at position 2.
+/// touches: [starts: d_vocab + 1][touches: 3n][starts₂: d_vocab + 1][touches₂: n], token t's
+/// touches at `starts[t]..starts[t + 1]`.
+pub fn token_touches(examples: &[Example], d_vocab: usize, touches: &mut [u32]) {
+    let n = examples.len();
+    let (all, seconds) = touches[..touches_len(d_vocab, n)].split_at_mut(d_vocab + 1 + 3 * n);
+    let (starts, list) = all.split_at_mut(d_vocab + 1);
+    fill_index(
+        starts,
+        list,
+        examples.iter().enumerate().flat_map(|(e, ex)| {
+            ex.tokens
+                .map(|t| t as usize)
+                .into_iter()
+                .enumerate()
+                .map(move |(j, t)| (t, e, j))
+        }),
+    );
+    let (starts, list) = seconds.split_at_mut(d_vocab + 1);
+    fill_index(
+        starts,
+        list,
+        examples
+            .iter()
+            .enumerate()
+            .map(|(e, ex)| (ex.tokens[2] as usize, e, 2)),
+    );
+}
+
+/// Counting sort of `(token, e, j)` touches, stable, into `starts` (token t's at
+/// `starts[t]..starts[t + 1]`) and `list`.
+fn fill_index(
+    starts: &mut [u32],
+    list: &mut [u32],
+    touches: impl Iterator<Item = (usize, usize, usize)> + Clone,
+) {
+    starts.fill(0);
+    for (t, _, _) in touches.clone() {
+        starts[t + 1] += 1;
+    }
+    for t in 1..starts.len() {
+        starts[t] += starts[t - 1];
+    }
+    for (t, e, j) in touches {
+        list[starts[t] as usize] = (e as u32) << 2 | j as u32;
+        starts[t] += 1;
+    }
+    for t in (1..starts.len()).rev() {
+        starts[t] = starts[t - 1];
+    }
+    starts[0] = 0;
+}
+
+/// What the batch pass keeps of each example for these sums, in one region per group of
+/// `size` examples: `[dlogits: size × d_vocab][dm_pre: size × d_mlp][a: size × n_heads × 3]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Kept {
+    /// Examples per group.
+    pub size: usize,
+    pub d_vocab: usize,
+    pub d_mlp: usize,
+    pub h3: usize,
+}
+
+impl Kept {
+    pub fn new(cfg: &ModelConfig, size: usize) -> Self {
+        Kept {
+            size,
+            d_vocab: cfg.d_vocab,
+            d_mlp: cfg.d_mlp,
+            h3: cfg.n_heads * 3,
+        }
+    }
+
+    /// Values per example.
+    pub fn per_example(&self) -> usize {
+        self.d_vocab + self.d_mlp + self.h3
+    }
+
+    /// Length of one group's region.
+    pub fn group_len(&self) -> usize {
+        self.size * self.per_example()
+    }
+
+    /// `(dlogits, dm_pre, a)` of a group's first `n` examples from `from` on, in its region.
+    pub fn split<'a, T>(&self, region: &'a mut [T], from: usize, n: usize) -> [&'a mut [T]; 3] {
+        let (dl, rest) = region.split_at_mut(self.size * self.d_vocab);
+        let (dm, a) = rest.split_at_mut(self.size * self.d_mlp);
+        [
+            &mut dl[from * self.d_vocab..(from + n) * self.d_vocab],
+            &mut dm[from * self.d_mlp..(from + n) * self.d_mlp],
+            &mut a[from * self.h3..(from + n) * self.h3],
+        ]
+    }
+
+    /// Offsets of group g's first grad row (`mlp`: dm_pre, else dlogits) and first attention
+    /// weights in the regions of all groups; the grad rows are `width` apart, the weights h3.
+    #[inline(always)]
+    fn group_at(&self, g: usize, mlp: bool) -> (usize, usize) {
+        let base = g * self.group_len();
+        let row = if mlp {
+            base + self.size * self.d_vocab
+        } else {
+            base
+        };
+        (row, base + self.size * (self.d_vocab + self.d_mlp))
+    }
+}
+
+/// Rows `rows` of a token table's gradient sums (see the module docs): with `mlp`, of `g`
+/// ([n_x, d_mlp], from dm_pre), else of `lg` ([n_x, d_vocab], from dlogits). kept: every
+/// group's region ([`Kept`]); touches: the batch's [`token_touches`]; out: the rows'
+/// [len, width], zeroed.
+pub fn token_sums<T: Real>(
+    cfg: &ModelConfig,
+    layout: &Kept,
+    kept: &[T],
+    touches: &[u32],
+    mlp: bool,
+    rows: Range<usize>,
+    out: &mut [T],
+) {
+    let (voc, h_n) = (cfg.d_vocab, cfg.n_heads);
+    let width = if mlp { cfg.d_mlp } else { voc };
+    let n_all = (touches.len() - 2 * (voc + 1)) / 4;
+    let (all, seconds) = touches.split_at(voc + 1 + 3 * n_all);
+    let mut r = rows.start;
+    while r < rows.end {
+        let at = (r - rows.start) * width;
+        if r < voc {
+            let y = &mut out[at..at + width];
+            sums::<T, 1>(
+                layout,
+                kept,
+                touch_list(seconds, voc, r),
+                mlp,
+                width,
+                None,
+                y,
+            );
+            r += 1;
+            continue;
+        }
+        let (t, h0) = ((r - voc) / h_n, (r - voc) % h_n);
+        let nh = (h_n - h0).min(HB).min(rows.end - r);
+        let y = &mut out[at..at + nh * width];
+        let touches = touch_list(all, voc, t);
+        match nh {
+            4 => sums::<T, 4>(layout, kept, touches, mlp, width, Some(h0), y),
+            3 => sums::<T, 3>(layout, kept, touches, mlp, width, Some(h0), y),
+            2 => sums::<T, 2>(layout, kept, touches, mlp, width, Some(h0), y),
+            _ => sums::<T, 1>(layout, kept, touches, mlp, width, Some(h0), y),
+        }
+        r += nh;
+    }
+}
+
+/// Token t's touches in one index `[starts: d_vocab + 1][touches]`.
+fn touch_list(index: &[u32], d_vocab: usize, t: usize) -> &[u32] {
+    let (starts, list) = index.split_at(d_vocab + 1);
+    &list[starts[t] as usize..starts[t + 1] as usize]
+}
+
+/// NH consecutive rows of one token's sums, [`CB`] columns at a time: with `heads = Some(h0)`,
+/// o rows h0.. (`y[k] += a[h0 + k][j]·grad`), else its e row (`y += grad`). y: [NH, width].
+fn sums<T: Real, const NH: usize>(
+    layout: &Kept,
+    kept: &[T],
+    touches: &[u32],
+    mlp: bool,
+    width: usize,
+    heads: Option<usize>,
+    y: &mut [T],
+) {
+    if touches.is_empty() {
+        return;
+    }
+    let mut p = [[T::ZERO; CB]; NH];
+    for c0 in (0..width).step_by(CB) {
+        let w = (width - c0).min(CB);
+        let flush = |y: &mut [T], p: &mut [[T; CB]; NH]| {
+            for (k, p_k) in p.iter_mut().enumerate() {
+                let row = &mut y[k * width + c0..k * width + c0 + w];
+                for (yc, pc) in row.iter_mut().zip(p_k.iter_mut()) {
+                    *yc += *pc;
+                    *pc = T::ZERO;
+                }
+            }
+        };
+        let (mut group_start, mut group_end) = (0, 0);
+        let (mut rows_at, mut a_base) = (0, 0);
+        for &key in touches {
+            let (e, j) = ((key >> 2) as usize, (key & 3) as usize);
+            if e >= group_end {
+                if group_end > 0 {
+                    flush(y, &mut p);
+                }
+                let g = e / layout.size;
+                (group_start, group_end) = (g * layout.size, (g + 1) * layout.size);
+                (rows_at, a_base) = layout.group_at(g, mlp);
+            }
+            let i = e - group_start;
+            let (row, a_at) = (rows_at + i * width + c0, a_base + i * layout.h3);
+            let x = &kept[row..row + w];
+            match heads {
+                Some(h0) => {
+                    for (k, p_k) in p.iter_mut().enumerate() {
+                        let a = kept[a_at + (h0 + k) * 3 + j];
+                        axpy(&mut p_k[..w], a, x);
+                    }
+                }
+                None => add_assign(&mut p[0][..w], x),
+            }
+        }
+        flush(y, &mut p);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::vec;
+    use std::vec::Vec;
+
+    /// Against the order written out: each group's partial of every row summed from zero over
+    /// its examples in order (then j ascending), the partials added in group order. Bitwise,
+    /// for g and lg, rows cut into pieces at odd places, a short last group, a token used twice
+    /// in one example, and a width of more than one column block.
+    #[test]
+    fn token_sums_match_group_partials_in_order_bitwise() {
+        let cfg = ModelConfig {
+            d_vocab: 6,
+            d_model: 4,
+            n_heads: 3,
+            d_head: 2,
+            d_mlp: CB + 37,
+        };
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        };
+        let examples: Vec<Example> = (0..11)
+            .map(|e| Example {
+                tokens: [(e * 5 % 4) as u16, 5, (e * 3 % 4) as u16],
+                label: 0,
+                task: 0,
+            })
+            .collect();
+        let (n, voc, h_n) = (examples.len(), cfg.d_vocab, cfg.n_heads);
+        let n_x = voc * (1 + h_n);
+        let layout = Kept::new(&cfg, 4);
+        let kept: Vec<f32> = (0..3 * layout.group_len()).map(|_| next()).collect();
+        let mut touches = vec![0u32; touches_len(voc, n)];
+        token_touches(&examples, voc, &mut touches);
+        for mlp in [true, false] {
+            let width = if mlp { cfg.d_mlp } else { voc };
+            let mut want = vec![0.0f32; n_x * width];
+            for group in examples.chunks(layout.size).enumerate() {
+                let (gi, exs) = group;
+                let (rows_at, a_at) = layout.group_at(gi, mlp);
+                let mut part = vec![0.0f32; n_x * width];
+                for (i, ex) in exs.iter().enumerate() {
+                    let x = &kept[rows_at + i * width..rows_at + (i + 1) * width];
+                    for (j, &t) in ex.tokens.iter().enumerate() {
+                        let t = t as usize;
+                        if j == 2 {
+                            add_assign(&mut part[t * width..(t + 1) * width], x);
+                        }
+                        for h in 0..h_n {
+                            let r = voc + t * h_n + h;
+                            let a = kept[a_at + i * layout.h3 + h * 3 + j];
+                            axpy(&mut part[r * width..(r + 1) * width], a, x);
+                        }
+                    }
+                }
+                add_assign(&mut want, &part);
+            }
+            let mut got = vec![0.0f32; n_x * width];
+            let mut at = 0;
+            for end in [5, 7, 13, n_x] {
+                let out = &mut got[at * width..end * width];
+                token_sums(&cfg, &layout, &kept, &touches, mlp, at..end, out);
+                at = end;
+            }
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "mlp {mlp}");
+        }
+    }
+}
