@@ -60,9 +60,9 @@ pub fn gemm_acc<T: Real>(
     let b = BSource::Plain { b, ldb };
     // The pack buffer is zeroed on every call, so a narrow B gets a smaller one.
     if n <= 2 * NR {
-        gemm_panels::<T, { 2 * KC }>(c, ldc, a, a_row, a_col, b, m, n, k_dim);
+        gemm_panels::<T, { 2 * KC }>(c, ldc, a, a_row, a_col, b, m, n, k_dim, false);
     } else {
-        gemm_panels::<T, { NC / NR * KC }>(c, ldc, a, a_row, a_col, b, m, n, k_dim);
+        gemm_panels::<T, { NC / NR * KC }>(c, ldc, a, a_row, a_col, b, m, n, k_dim, false);
     }
 }
 
@@ -81,6 +81,44 @@ pub fn gemm_acc_packed<T: Real>(
     n: usize,
     k_dim: usize,
 ) {
+    gemm_packed(c, ldc, a, a_row, a_col, b_packed, [m, n, k_dim], false);
+}
+
+/// `C = A·B` with B packed as for [`gemm_acc_packed`]: the bits of [`gemm_acc_packed`] into a
+/// zeroed C (each sum starts from the same zero), without reading or zeroing C first.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+pub fn gemm_set_packed<T: Real>(
+    c: &mut [T],
+    ldc: usize,
+    a: &[T],
+    a_row: usize,
+    a_col: usize,
+    b_packed: &[T],
+    m: usize,
+    n: usize,
+    k_dim: usize,
+) {
+    if k_dim == 0 && n > 0 {
+        for row in c.chunks_mut(ldc).take(m) {
+            row[..n].fill(T::ZERO);
+        }
+    }
+    gemm_packed(c, ldc, a, a_row, a_col, b_packed, [m, n, k_dim], true);
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn gemm_packed<T: Real>(
+    c: &mut [T],
+    ldc: usize,
+    a: &[T],
+    a_row: usize,
+    a_col: usize,
+    b_packed: &[T],
+    [m, n, k_dim]: [usize; 3],
+    fresh: bool,
+) {
     if m == 0 || n == 0 || k_dim == 0 {
         return;
     }
@@ -95,6 +133,7 @@ pub fn gemm_acc_packed<T: Real>(
         m,
         n,
         k_dim,
+        fresh,
     );
 }
 
@@ -153,7 +192,8 @@ pub fn pack_b_blocks<T: Real>(
     }
 }
 
-/// [`gemm_acc`] with a pack buffer of `P` rows of [`NR`] (`P / KC` panels) for a plain B.
+/// [`gemm_acc`] with a pack buffer of `P` rows of [`NR`] (`P / KC` panels) for a plain B; with
+/// `fresh`, the tiles of the first k-block start from zero instead of C.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn gemm_panels<T: Real, const P: usize>(
@@ -166,6 +206,7 @@ fn gemm_panels<T: Real, const P: usize>(
     m: usize,
     n: usize,
     k_dim: usize,
+    fresh: bool,
 ) {
     let mut b_buf = [[T::ZERO; NR]; P];
     let mut a_pack = [[T::ZERO; MR]; KC];
@@ -175,6 +216,7 @@ fn gemm_panels<T: Real, const P: usize>(
     };
     for k0 in (0..k_dim).step_by(KC) {
         let kc = (k_dim - k0).min(KC);
+        let fresh = fresh && k0 == 0;
         for j0 in (0..n).step_by(nc_max) {
             let nc = (n - j0).min(nc_max);
             let b_pack: &[[T; NR]] = match b {
@@ -198,11 +240,11 @@ fn gemm_panels<T: Real, const P: usize>(
                 let c = &mut c[i0 * ldc..];
                 if a_col == 1 && kc == KC {
                     match rows {
-                        MR => strip_rows::<T, MR>(c, ldc, nc, a, a_row, b_pack),
-                        4 => strip_rows::<T, 4>(c, ldc, nc, a, a_row, b_pack),
-                        3 => strip_rows::<T, 3>(c, ldc, nc, a, a_row, b_pack),
-                        2 => strip_rows::<T, 2>(c, ldc, nc, a, a_row, b_pack),
-                        _ => strip_rows::<T, 1>(c, ldc, nc, a, a_row, b_pack),
+                        MR => strip_rows::<T, MR>(c, ldc, nc, a, a_row, b_pack, fresh),
+                        4 => strip_rows::<T, 4>(c, ldc, nc, a, a_row, b_pack, fresh),
+                        3 => strip_rows::<T, 3>(c, ldc, nc, a, a_row, b_pack, fresh),
+                        2 => strip_rows::<T, 2>(c, ldc, nc, a, a_row, b_pack, fresh),
+                        _ => strip_rows::<T, 1>(c, ldc, nc, a, a_row, b_pack, fresh),
                     }
                     continue;
                 }
@@ -210,11 +252,11 @@ fn gemm_panels<T: Real, const P: usize>(
                 pack_a(a_pack, a, a_row, a_col, rows);
                 let a_pack = &*a_pack;
                 match rows {
-                    MR => strip::<T, MR, _>(c, ldc, nc, a_pack.iter().map(first), b_pack),
-                    4 => strip::<T, 4, _>(c, ldc, nc, a_pack.iter().map(first), b_pack),
-                    3 => strip::<T, 3, _>(c, ldc, nc, a_pack.iter().map(first), b_pack),
-                    2 => strip::<T, 2, _>(c, ldc, nc, a_pack.iter().map(first), b_pack),
-                    _ => strip::<T, 1, _>(c, ldc, nc, a_pack.iter().map(first), b_pack),
+                    MR => strip::<T, MR, _>(c, ldc, nc, a_pack.iter().map(first), b_pack, fresh),
+                    4 => strip::<T, 4, _>(c, ldc, nc, a_pack.iter().map(first), b_pack, fresh),
+                    3 => strip::<T, 3, _>(c, ldc, nc, a_pack.iter().map(first), b_pack, fresh),
+                    2 => strip::<T, 2, _>(c, ldc, nc, a_pack.iter().map(first), b_pack, fresh),
+                    _ => strip::<T, 1, _>(c, ldc, nc, a_pack.iter().map(first), b_pack, fresh),
                 }
             }
         }
@@ -236,10 +278,18 @@ fn strip_rows<T: Real, const R: usize>(
     a: &[T],
     a_row: usize,
     b: &[[T; NR]],
+    fresh: bool,
 ) {
     let rows: [&[T; KC]; R] =
         core::array::from_fn(|r| a[r * a_row..r * a_row + KC].try_into().expect("KC k's"));
-    strip::<T, R, _>(c, ldc, nc, (0..KC).map(|k| rows.map(|row| row[k])), b);
+    strip::<T, R, _>(
+        c,
+        ldc,
+        nc,
+        (0..KC).map(|k| rows.map(|row| row[k])),
+        b,
+        fresh,
+    );
 }
 
 /// Columns per register tile of [`gemm_acc`]: [`MR`] × 16 f32 accumulators take 10 of the 16
@@ -299,6 +349,7 @@ fn pack_a<T: Real>(dst: &mut [[T; MR]], a: &[T], a_row: usize, a_col: usize, row
 
 /// `C[r][j] += Σ_k A(r, k)·B[k][j]` for r < R, j < nc, where `a` yields `[A(r, k); R]` for
 /// each k ascending, B is packed into panels of [`KC`] rows (`b`), and C's rows are `ldc` apart.
+/// With `fresh`, the sums start from zero and C is only written.
 #[inline(always)]
 fn strip<T: Real, const R: usize, I: Iterator<Item = [T; R]> + Clone>(
     c: &mut [T],
@@ -306,12 +357,13 @@ fn strip<T: Real, const R: usize, I: Iterator<Item = [T; R]> + Clone>(
     nc: usize,
     a: I,
     b: &[[T; NR]],
+    fresh: bool,
 ) {
     for (p, panel) in b.chunks_exact(KC).enumerate() {
         let (c, w, a) = (&mut c[p * NR..], nc - p * NR, a.clone());
         if w >= NR {
             let mut acc = [[T::ZERO; NR]; R];
-            for (r, acc_r) in acc.iter_mut().enumerate() {
+            for (r, acc_r) in acc.iter_mut().enumerate().filter(|_| !fresh) {
                 *acc_r = c[r * ldc..r * ldc + NR].try_into().expect("NR columns");
             }
             tile(&mut acc, a, panel);
@@ -319,9 +371,9 @@ fn strip<T: Real, const R: usize, I: Iterator<Item = [T; R]> + Clone>(
                 c[r * ldc..r * ldc + NR].copy_from_slice(acc_r);
             }
         } else if w <= NR / 2 {
-            narrow_tile::<T, R, { NR / 2 }, I>(c, ldc, w, a, panel);
+            narrow_tile::<T, R, { NR / 2 }, I>(c, ldc, w, a, panel, fresh);
         } else {
-            narrow_tile::<T, R, NR, I>(c, ldc, w, a, panel);
+            narrow_tile::<T, R, NR, I>(c, ldc, w, a, panel, fresh);
         }
     }
 }
@@ -335,9 +387,10 @@ fn narrow_tile<T: Real, const R: usize, const W: usize, I: Iterator<Item = [T; R
     w: usize,
     a: I,
     b: &[[T; NR]],
+    fresh: bool,
 ) {
     let mut acc = [[T::ZERO; W]; R];
-    for (r, acc_r) in acc.iter_mut().enumerate() {
+    for (r, acc_r) in acc.iter_mut().enumerate().filter(|_| !fresh) {
         acc_r[..w].copy_from_slice(&c[r * ldc..r * ldc + w]);
     }
     tile(&mut acc, a, b);
@@ -410,7 +463,8 @@ mod tests {
 
     /// B packed once ([`pack_b_blocks`], in two calls, as a runner might split it, and from
     /// B's transpose too) gives [`gemm_acc`]'s bits: a short last k-block, a last panel of 6
-    /// columns, a narrow B, a transposed A and a nonzero C to add to.
+    /// columns, a narrow B, a transposed A and a nonzero C to add to; [`gemm_set_packed`] over
+    /// that nonzero C gives `gemm_acc`'s bits into a zeroed C.
     #[test]
     fn gemm_on_prepacked_b_matches_gemm_bitwise() {
         let mut state = 0x2545_f491_4f6c_dd1du64;
@@ -427,6 +481,8 @@ mod tests {
         {
             let mut want = c0;
             gemm_acc(&mut want, n, &a, a_row, a_col, &b, n, m, n, k);
+            let mut fresh = [0.0f32; 9 * 40];
+            gemm_acc(&mut fresh, n, &a, a_row, a_col, &b, n, m, n, k);
             let mut b_t = [0.0f32; 150 * 40];
             transpose(&b[..k * n], &mut b_t[..k * n], k, n);
             for (src, strides) in [(&b, [n, 1]), (&b_t, [1, k])] {
@@ -439,6 +495,10 @@ mod tests {
                 gemm_acc_packed(&mut got, n, &a, a_row, a_col, &packed, m, n, k);
                 let what = (m, n, k, strides);
                 assert_eq!(got.map(f32::to_bits), want.map(f32::to_bits), "{what:?}");
+                let mut set = c0;
+                gemm_set_packed(&mut set, n, &a, a_row, a_col, &packed, m, n, k);
+                let mut same = set[..m * n].iter().zip(&fresh[..m * n]);
+                assert!(same.all(|(x, y)| x.to_bits() == y.to_bits()), "{what:?}");
             }
         }
     }

@@ -616,7 +616,6 @@ fn run_block<T: Real>(
     }
     let Some(partial) = partial else { return stats };
     let [d_nlm_t, dq, dk] = carve_mut(partial, lay.partial_parts());
-    dm.fill(T::ZERO);
     unembed_backward(dlogits, nlm_packed, dm, [n, d, m, voc]);
     relu_backward(mh, dm);
     let mut tg = TokenGrads { dq, dk };

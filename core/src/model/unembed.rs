@@ -4,7 +4,7 @@
 //! [d_vocab, d_mlp], formed once per step. `[n, d, m, v]` is (examples, d_model, d_mlp, d_vocab).
 #[cfg(doc)]
 use super::linalg::pack_b_blocks;
-use super::linalg::{gemm_acc, gemm_acc_packed};
+use super::linalg::{gemm_acc, gemm_acc_packed, gemm_set_packed};
 use crate::Real;
 
 /// `l[row][z] = Σ_c x[row][c]·W_U[c][z]` for the token-table rows `rows` ([len, d_vocab],
@@ -43,7 +43,8 @@ pub fn unembed_forward<T: Real>(
     gemm_acc_packed(logits, v, m, mm, 1, nlm_t_packed, n, v, mm);
 }
 
-/// `dm[e][i] = Σ_z dlogits[e][z]·neuron_logit_map[z][i]` into a zeroed dm: [n, d_mlp].
+/// `dm[e][i] = Σ_z dlogits[e][z]·neuron_logit_map[z][i]`, each sum from zero, into dm:
+/// [n, d_mlp] (its old values are not read).
 /// nlm_packed: the map [d_vocab, d_mlp] as [`pack_b_blocks`] packs it.
 pub fn unembed_backward<T: Real>(
     dlogits: &[T],
@@ -51,7 +52,7 @@ pub fn unembed_backward<T: Real>(
     dm: &mut [T],
     [n, _d, m, v]: [usize; 4],
 ) {
-    gemm_acc_packed(dm, m, dlogits, v, 1, nlm_packed, n, m, v);
+    gemm_set_packed(dm, m, dlogits, v, 1, nlm_packed, n, m, v);
 }
 
 /// `d_nlm_t[i][z] += Σ_e m[e][i]·dlogits[e][z]`, e ascending: the gradient of the neuron-logit
