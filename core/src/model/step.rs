@@ -35,7 +35,7 @@ use super::loss::cross_entropy;
 use super::mlp::{
     mlp_tokens_backward, mlp_tokens_forward, mlp_tokens_weight_grads, relu, relu_backward,
 };
-use super::token_sums::{Kept, token_sums, token_touches, touches_len};
+use super::token_sums::{Kept, row_cost, token_sums, token_touches, touches_len};
 use super::unembed::{
     mlp_out_weight_grads_t, neuron_logit_map_forward, neuron_logit_map_grad, unembed_backward,
     unembed_forward, unembed_tokens_backward, unembed_tokens_forward, unembed_weight_grads,
@@ -505,6 +505,50 @@ fn run_rows<T: Real, R: BlockRunner<T>, const N: usize>(
     runner.run_pieces(&mut pieces, &work);
 }
 
+/// [`run_rows`] for outputs whose rows cost `cost(r) · cols` each, cut into about
+/// [`BALANCED`] pieces of about equal cost.
+fn run_balanced<T: Real, R: BlockRunner<T>, const N: usize>(
+    runner: &mut R,
+    outs: [&mut [T]; N],
+    cols: [usize; N],
+    cost: &dyn Fn(usize) -> usize,
+    compute: &(dyn Fn(usize, Range<usize>, &mut [T]) + Sync),
+) {
+    let rows: [usize; N] = core::array::from_fn(|i| outs[i].len() / cols[i]);
+    let total: usize = (0..N)
+        .map(|i| (0..rows[i]).map(cost).sum::<usize>() * cols[i])
+        .sum();
+    let target = total.div_ceil(BALANCED).max(1);
+    let mut pieces: heapless::Vec<&mut [T], MAX_PIECES> = heapless::Vec::new();
+    let mut owner: heapless::Vec<(usize, usize), MAX_PIECES> = heapless::Vec::new();
+    for (i, mut out) in outs.into_iter().enumerate() {
+        let mut r0 = 0;
+        while r0 < rows[i] {
+            let (mut r1, mut sum) = (r0, 0);
+            while r1 < rows[i] && sum < target {
+                sum += cost(r1) * cols[i];
+                r1 += 1;
+            }
+            let (piece, rest) = core::mem::take(&mut out).split_at_mut((r1 - r0) * cols[i]);
+            // Every piece but an output's last costs at least `target`, so there are at most
+            // BALANCED + N pieces, within the capacity asserted below.
+            let _ = owner.push((i, r0));
+            let _ = pieces.push(piece);
+            (out, r0) = (rest, r1);
+        }
+    }
+    const { assert!(BALANCED + N <= MAX_PIECES) };
+    let work = |task: usize, piece: &mut [T]| {
+        let (i, r0) = owner[task];
+        piece.fill(T::ZERO);
+        compute(i, r0..r0 + piece.len() / cols[i], piece);
+    };
+    runner.run_pieces(&mut pieces, &work);
+}
+
+/// Pieces of [`run_balanced`].
+const BALANCED: usize = 32;
+
 /// Capacity of [`run_rows`]'s piece list: [`SPLIT`] pieces of up to five outputs.
 const MAX_PIECES: usize = 5 * SPLIT;
 
@@ -718,12 +762,8 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
         let compute = |i: usize, rows: Range<usize>, out: &mut [T]| {
             token_sums(cfg, &layout, kept, touches, i == 0, rows, out)
         };
-        run_rows(
-            Some(&mut *runner),
-            [g, lg],
-            [cfg.d_mlp, cfg.d_vocab],
-            &compute,
-        );
+        let cost = |r: usize| row_cost(cfg, touches, r);
+        run_balanced(runner, [g, lg], [cfg.d_mlp, cfg.d_vocab], &cost, &compute);
     }
     let (d, m, voc, nx) = (cfg.d_model, cfg.d_mlp, cfg.d_vocab, lay.n_x());
     let w = Weights::split(cfg, params);

@@ -190,6 +190,19 @@ pub fn token_sums<T: Real>(
     }
 }
 
+/// Work of row r of a token table's sums (touches to add, plus one for the row's own pass),
+/// for cutting the rows into pieces of about equal work.
+pub fn row_cost(cfg: &ModelConfig, touches: &[u32], r: usize) -> usize {
+    let voc = cfg.d_vocab;
+    let n = (touches.len() - 2 * (voc + 1)) / 4;
+    let (all, seconds) = touches.split_at(voc + 1 + 3 * n);
+    1 + if r < voc {
+        touch_list(seconds, voc, r).len()
+    } else {
+        touch_list(all, voc, (r - voc) / cfg.n_heads).len()
+    }
+}
+
 /// Token t's touches in one index `[starts: d_vocab + 1][touches]`.
 fn touch_list(index: &[u32], d_vocab: usize, t: usize) -> &[u32] {
     let (starts, list) = index.split_at(d_vocab + 1);
