@@ -35,7 +35,7 @@ use super::loss::cross_entropy;
 use super::mlp::{
     mlp_tokens_backward, mlp_tokens_forward, mlp_tokens_weight_grads, relu, relu_backward,
 };
-use super::token_sums::{Kept, row_cost, token_sums, token_touches, touches_len};
+use super::token_sums::{Kept, token_sums, token_touches, token_unit, touches_len};
 use super::unembed::{
     mlp_out_weight_grads_t, neuron_logit_map_forward, neuron_logit_map_grad, unembed_backward,
     unembed_forward, unembed_tokens_backward, unembed_tokens_forward, unembed_weight_grads,
@@ -505,36 +505,45 @@ fn run_rows<T: Real, R: BlockRunner<T>, const N: usize>(
     runner.run_pieces(&mut pieces, &work);
 }
 
-/// [`run_rows`] for outputs whose rows cost `cost(r) · cols` each, cut into about
-/// [`BALANCED`] pieces of about equal cost.
+/// [`run_rows`] cut into about [`BALANCED`] pieces of about equal cost, each a run of whole
+/// units: `unit(r) = (rows, cost)` is the unit that starts at row r, its cost per column.
 fn run_balanced<T: Real, R: BlockRunner<T>, const N: usize>(
     runner: &mut R,
     outs: [&mut [T]; N],
     cols: [usize; N],
-    cost: &dyn Fn(usize) -> usize,
+    unit: &dyn Fn(usize) -> (usize, usize),
     compute: &(dyn Fn(usize, Range<usize>, &mut [T]) + Sync),
 ) {
     let rows: [usize; N] = core::array::from_fn(|i| outs[i].len() / cols[i]);
+    let units = |i: usize| {
+        let mut r = 0;
+        core::iter::from_fn(move || {
+            (r < rows[i]).then(|| {
+                let (len, cost) = unit(r);
+                r += len.clamp(1, rows[i] - r);
+                (r, cost * cols[i])
+            })
+        })
+    };
     let total: usize = (0..N)
-        .map(|i| (0..rows[i]).map(cost).sum::<usize>() * cols[i])
+        .map(|i| units(i).map(|(_, c)| c).sum::<usize>())
         .sum();
     let target = total.div_ceil(BALANCED).max(1);
     let mut pieces: heapless::Vec<&mut [T], MAX_PIECES> = heapless::Vec::new();
     let mut owner: heapless::Vec<(usize, usize), MAX_PIECES> = heapless::Vec::new();
     for (i, mut out) in outs.into_iter().enumerate() {
-        let mut r0 = 0;
-        while r0 < rows[i] {
-            let (mut r1, mut sum) = (r0, 0);
-            while r1 < rows[i] && sum < target {
-                sum += cost(r1) * cols[i];
-                r1 += 1;
+        let (mut r0, mut sum) = (0, 0);
+        for (r1, cost) in units(i) {
+            sum += cost;
+            if sum < target && r1 < rows[i] {
+                continue;
             }
             let (piece, rest) = core::mem::take(&mut out).split_at_mut((r1 - r0) * cols[i]);
             // Every piece but an output's last costs at least `target`, so there are at most
             // BALANCED + N pieces, within the capacity asserted below.
             let _ = owner.push((i, r0));
             let _ = pieces.push(piece);
-            (out, r0) = (rest, r1);
+            (out, r0, sum) = (rest, r1, 0);
         }
     }
     const { assert!(BALANCED + N <= MAX_PIECES) };
@@ -762,8 +771,8 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
         let compute = |i: usize, rows: Range<usize>, out: &mut [T]| {
             token_sums(cfg, &layout, kept, touches, i == 0, rows, out)
         };
-        let cost = |r: usize| row_cost(cfg, touches, r);
-        run_balanced(runner, [g, lg], [cfg.d_mlp, cfg.d_vocab], &cost, &compute);
+        let unit = |r: usize| token_unit(cfg, touches, r);
+        run_balanced(runner, [g, lg], [cfg.d_mlp, cfg.d_vocab], &unit, &compute);
     }
     let (d, m, voc, nx) = (cfg.d_model, cfg.d_mlp, cfg.d_vocab, lay.n_x());
     let w = Weights::split(cfg, params);

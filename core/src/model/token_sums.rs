@@ -190,17 +190,21 @@ pub fn token_sums<T: Real>(
     }
 }
 
-/// Work of row r of a token table's sums (touches to add, plus one for the row's own pass),
-/// for cutting the rows into pieces of about equal work.
-pub fn row_cost(cfg: &ModelConfig, touches: &[u32], r: usize) -> usize {
+/// The rows of a token table's sums that are best computed together, from row r on, and their
+/// work: an e row alone, or the o rows of r's token from r to the token's last head, which
+/// read each touch's grad once; the work is the touches to add (plus one per row).
+pub fn token_unit(cfg: &ModelConfig, touches: &[u32], r: usize) -> (usize, usize) {
     let voc = cfg.d_vocab;
     let n = (touches.len() - 2 * (voc + 1)) / 4;
     let (all, seconds) = touches.split_at(voc + 1 + 3 * n);
-    1 + if r < voc {
-        touch_list(seconds, voc, r).len()
-    } else {
-        touch_list(all, voc, (r - voc) / cfg.n_heads).len()
+    if r < voc {
+        return (1, 1 + touch_list(seconds, voc, r).len());
     }
+    let rows = cfg.n_heads - (r - voc) % cfg.n_heads;
+    (
+        rows,
+        rows * (1 + touch_list(all, voc, (r - voc) / cfg.n_heads).len()),
+    )
 }
 
 /// Token t's touches in one index `[starts: d_vocab + 1][touches]`.
