@@ -153,7 +153,8 @@ pub fn attention_tokens_heads_inner<T: Real>(
 /// A linear map f of the residual at position 2, for each example of a chunk:
 /// `f(r) = f(e[t2]) + Σ_h Σ_j a[h][j] f(o[tj][h])` (h, then j ascending), read from the token
 /// table `[f(e); f(o)]` ([d_vocab·(1 + n_heads), width]). With f = W_in it gives the MLP's
-/// pre-activation, with f = W_U^T the logits' residual part. a: [n, n_heads, 3];
+/// pre-activation, with f = W_U^T the logits' residual part. With `relu`, each sum is stored
+/// as `ReLU(sum)` (`!(x > 0)`, NaN included, gives 0). a: [n, n_heads, 3];
 /// out: [n, width].
 pub fn attention_mix<T: Real>(
     cfg: &ModelConfig,
@@ -162,6 +163,7 @@ pub fn attention_mix<T: Real>(
     table: &[T],
     out: &mut [T],
     width: usize,
+    relu: bool,
 ) {
     let h3 = cfg.n_heads * 3;
     for (i, ex) in examples.iter().enumerate() {
@@ -175,16 +177,22 @@ pub fn attention_mix<T: Real>(
                 let r = o_row(cfg, ex.tokens[hj % 3], hj / 3);
                 (Some(a_i[hj]), row(r))
             });
-            add_terms(o, terms);
+            add_terms(o, terms, relu);
         }
     }
 }
 
 /// `y += Σ terms`, one term after another, where `(Some(a), x)` adds `a·x[c]` and `(None, x)`
-/// adds `x[c]` to each `y[c]`. A full column block of y stays in registers meanwhile, so a row
-/// that many terms update is read and written once; the same operations either way.
+/// adds `x[c]` to each `y[c]`, then with `relu` `y = ReLU(y)`. A full column block of y stays in
+/// registers meanwhile, so a row that many terms update is read and written once; the same
+/// operations either way.
 #[inline(always)]
-fn add_terms<'a, T: Real>(y: &mut [T], terms: impl Iterator<Item = (Option<T>, &'a [T])>) {
+fn add_terms<'a, T: Real>(
+    y: &mut [T],
+    terms: impl Iterator<Item = (Option<T>, &'a [T])>,
+    relu: bool,
+) {
+    let clamp = |x: T| if x > T::ZERO { x } else { T::ZERO };
     if let Ok(y) = <&mut [T; CB]>::try_from(&mut *y) {
         let mut r = *y;
         for (a, x) in terms {
@@ -202,6 +210,9 @@ fn add_terms<'a, T: Real>(y: &mut [T], terms: impl Iterator<Item = (Option<T>, &
                 }
             }
         }
+        if relu {
+            r = r.map(clamp);
+        }
         *y = r;
         return;
     }
@@ -210,6 +221,9 @@ fn add_terms<'a, T: Real>(y: &mut [T], terms: impl Iterator<Item = (Option<T>, &
             Some(a) => axpy(y, a, x),
             None => add_assign(y, x),
         }
+    }
+    if relu {
+        y.iter_mut().for_each(|v| *v = clamp(*v));
     }
 }
 

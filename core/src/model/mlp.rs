@@ -19,15 +19,7 @@ pub fn mlp_tokens_forward<T: Real>(
     gemm_acc(p, m, &x[rows.start * d..], d, 1, w_in_t, m, n, m, d);
 }
 
-/// `m = ReLU(m)` in place; `!(x > 0)` also zeroes NaN.
-pub fn relu<T: Real>(m: &mut [T]) {
-    // A select and a plain store (not a conditional store, which becomes a slow masked store).
-    for xi in m {
-        *xi = if *xi > T::ZERO { *xi } else { T::ZERO };
-    }
-}
-
-/// `dm ⊙= [m > 0]`, the backward of [`relu`] given its output m.
+/// `dm ⊙= [m > 0]`, the backward of the ReLU given its output m (stored by `attention_mix`).
 pub fn relu_backward<T: Real>(m: &[T], dm: &mut [T]) {
     for (g, &mi) in dm.iter_mut().zip(m) {
         *g = if mi > T::ZERO { *g } else { T::ZERO };

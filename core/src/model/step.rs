@@ -32,9 +32,7 @@ use super::linalg::{
     transpose_rows,
 };
 use super::loss::cross_entropy;
-use super::mlp::{
-    mlp_tokens_backward, mlp_tokens_forward, mlp_tokens_weight_grads, relu, relu_backward,
-};
+use super::mlp::{mlp_tokens_backward, mlp_tokens_forward, mlp_tokens_weight_grads, relu_backward};
 use super::token_sums::{Kept, token_sums, token_touches, token_unit, touches_len};
 use super::unembed::{
     mlp_out_weight_grads_t, neuron_logit_map_forward, neuron_logit_map_grad, unembed_backward,
@@ -650,9 +648,8 @@ fn run_block<T: Real>(
     for (i, ex) in examples.iter().enumerate() {
         attention_forward(cfg, ex.tokens, q, k, &mut a[i * h3..(i + 1) * h3]);
     }
-    attention_mix(cfg, examples, a, p, mh, m);
-    attention_mix(cfg, examples, a, l, logits, voc);
-    relu(mh);
+    attention_mix(cfg, examples, a, p, mh, m, true);
+    attention_mix(cfg, examples, a, l, logits, voc, false);
     unembed_forward(mh, nlm_t_packed, logits, [n, d, m, voc]);
     for (i, ex) in examples.iter().enumerate() {
         let li = i * voc..(i + 1) * voc;
