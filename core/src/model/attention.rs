@@ -9,7 +9,7 @@
 //! backward's dots with the head-output tables read a per-token copy with the heads innermost
 //! ([`attention_tokens_heads_inner`]), so that a token's n_heads sums run as SIMD lanes.
 use super::config::ModelConfig;
-use super::linalg::{add_assign, axpy, gemm_acc};
+use super::linalg::{axpy, gemm_acc};
 use crate::Real;
 use crate::data::Example;
 use core::ops::Range;
@@ -170,44 +170,34 @@ pub fn attention_mix<T: Real>(
         for c0 in (0..width).step_by(CB) {
             let cols = c0..(c0 + CB).min(width);
             let row = |r: usize| &table[r * width + cols.start..r * width + cols.end];
-            let o = &mut out[i * width + cols.start..i * width + cols.end];
-            o.copy_from_slice(row(ex.tokens[2] as usize));
             let a_i = &a[i * h3..(i + 1) * h3];
-            let terms = (0..h3).map(|hj| {
-                let r = o_row(cfg, ex.tokens[hj % 3], hj / 3);
-                (Some(a_i[hj]), row(r))
-            });
-            add_terms(o, terms, relu);
+            let terms = (0..h3).map(|hj| (a_i[hj], row(o_row(cfg, ex.tokens[hj % 3], hj / 3))));
+            let y = &mut out[i * width + cols.start..i * width + cols.end];
+            mix_block(y, row(ex.tokens[2] as usize), terms, relu);
         }
     }
 }
 
-/// `y += Σ terms`, one term after another, where `(Some(a), x)` adds `a·x[c]` and `(None, x)`
-/// adds `x[c]` to each `y[c]`, then with `relu` `y = ReLU(y)`. A full column block of y stays in
-/// registers meanwhile, so a row that many terms update is read and written once; the same
-/// operations either way.
+/// `y = first + Σ a·x` over `terms`, one term after another, then with `relu` `y = ReLU(y)`.
+/// A full column block of y stays in registers meanwhile, so it is written once; a narrower
+/// one takes the same operations in memory.
 #[inline(always)]
-fn add_terms<'a, T: Real>(
+fn mix_block<'a, T: Real>(
     y: &mut [T],
-    terms: impl Iterator<Item = (Option<T>, &'a [T])>,
+    first: &[T],
+    terms: impl Iterator<Item = (T, &'a [T])>,
     relu: bool,
 ) {
     let clamp = |x: T| if x > T::ZERO { x } else { T::ZERO };
-    if let Ok(y) = <&mut [T; CB]>::try_from(&mut *y) {
-        let mut r = *y;
+    if let (Ok(y), Ok(first)) = (
+        <&mut [T; CB]>::try_from(&mut *y),
+        <&[T; CB]>::try_from(first),
+    ) {
+        let mut r = *first;
         for (a, x) in terms {
             let x: &[T; CB] = x.try_into().expect("CB columns");
-            match a {
-                Some(a) => {
-                    for c in 0..CB {
-                        r[c] += a * x[c];
-                    }
-                }
-                None => {
-                    for c in 0..CB {
-                        r[c] += x[c];
-                    }
-                }
+            for c in 0..CB {
+                r[c] += a * x[c];
             }
         }
         if relu {
@@ -216,11 +206,9 @@ fn add_terms<'a, T: Real>(
         *y = r;
         return;
     }
+    y.copy_from_slice(first);
     for (a, x) in terms {
-        match a {
-            Some(a) => axpy(y, a, x),
-            None => add_assign(y, x),
-        }
+        axpy(y, a, x);
     }
     if relu {
         y.iter_mut().for_each(|v| *v = clamp(*v));
