@@ -20,8 +20,9 @@ use crate::Real;
 use crate::data::Example;
 use core::ops::Range;
 
-/// Columns per block: a token's head rows keep `HB` × `CB` partial sums (4 KiB of f32, in L1)
-/// while its touches stream past, each touch reading `CB` consecutive values of its grad row.
+/// Columns per block: a token's head rows keep `HB` × `CB` partial sums (8 KiB of f32, in L1)
+/// while its touches stream past, each touch reading `CB` consecutive values of its grad row
+/// (the whole row at the default d_mlp of 512).
 const CB: usize = 512;
 
 /// Head rows of one token summed together, so that a touch's grad is read once for all of them.
