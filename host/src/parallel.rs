@@ -2,81 +2,92 @@
 use modgrok_core::Real;
 use modgrok_core::adamw::{AdamWConfig, AdamWUpdate, trained_ranges};
 use modgrok_core::model::{
-    BlockRunner, BlockStats, BlockWork, ModelConfig, N_TENSORS, PieceWork, StepLayout,
+    BlockRunner, BlockStats, BlockWork, GROUPS, ModelConfig, N_TENSORS, PieceWork, StepLayout,
 };
 use rayon::prelude::*;
+use std::sync::Mutex;
 
-/// Runs the blocks of a step in waves of `threads` blocks: a wave's blocks run in parallel, each
-/// on its own activation and partial-gradient buffers, then their results are handed to
-/// `combine` in block order. The result is bit-identical to core's [`Serial`] runner
-/// (`modgrok_core::model::Serial`) for every thread count.
+/// Runs the blocks of a step on the pool, every block into its own partial-gradient buffer and
+/// each worker thread on its own activations, so a thread that finishes a block takes the next
+/// one; then it hands the partials to `combine` in block order. The result is bit-identical to
+/// core's [`Serial`] runner (`modgrok_core::model::Serial`) for every thread count.
 pub struct Parallel {
     pool: rayon::ThreadPool,
-    bufs: Vec<(Vec<f32>, Vec<f32>, BlockStats)>,
+    /// One per worker thread.
+    acts: Vec<Mutex<Vec<f32>>>,
+    /// One per block of a batch ([`GROUPS`]), with the block's sums.
+    partials: Vec<(Vec<f32>, BlockStats)>,
 }
 
 impl Parallel {
-    /// Buffers for `threads` blocks in flight; `threads` ≥ 1.
+    /// Buffers for `threads` threads and [`GROUPS`] blocks; `threads` ≥ 1.
     pub fn new(layout: &StepLayout, threads: usize) -> Result<Self, rayon::ThreadPoolBuildError> {
         let threads = threads.max(1);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()?;
-        let bufs = (0..threads)
-            .map(|_| {
-                (
-                    vec![0.0; layout.acts_len()],
-                    vec![0.0; layout.partial_len()],
-                    BlockStats::default(),
-                )
-            })
+        let acts = (0..threads)
+            .map(|_| Mutex::new(vec![0.0; layout.acts_len()]))
             .collect();
-        Ok(Parallel { pool, bufs })
+        let partials = (0..GROUPS)
+            .map(|_| (vec![0.0; layout.partial_len()], BlockStats::default()))
+            .collect();
+        Ok(Parallel {
+            pool,
+            acts,
+            partials,
+        })
     }
 
     pub fn threads(&self) -> usize {
-        self.bufs.len()
+        self.acts.len()
     }
 }
 
-/// Elements of the accumulator per parallel piece of a wave's combine.
+/// Elements of the accumulator per parallel piece of the combine.
 const COMBINE_CHUNK: usize = 1 << 14;
 
 impl Parallel {
-    /// Runs blocks `first..first + in_wave` on the pool, each into its own buffers and its
-    /// region (`per` long) of `kept`.
-    fn wave(
+    /// Runs blocks `first..first + count` (count ≤ [`GROUPS`]) on the pool at once, block
+    /// `first + i` into partial i and its region (`per` long) of `kept`.
+    fn run_set(
         &mut self,
         first: usize,
-        in_wave: usize,
+        count: usize,
         work: &BlockWork<'_, f32>,
         kept: &mut [f32],
         per: usize,
     ) {
-        let bufs = &mut self.bufs[..in_wave];
-        let kept = &mut kept[first * per..(first + in_wave) * per];
+        let (acts, parts) = (&self.acts, &mut self.partials[..count]);
+        let run = |i: usize, (partial, stats): &mut (Vec<f32>, BlockStats), kept: &mut [f32]| {
+            let t = rayon::current_thread_index().unwrap_or(0) % acts.len();
+            // Only this worker thread locks its buffer; a poisoned lock still holds a buffer.
+            let mut acts = acts[t].lock().unwrap_or_else(|e| e.into_inner());
+            *stats = work(first + i, &mut acts, partial, kept);
+        };
+        let kept = &mut kept[first * per..(first + count) * per];
         self.pool.install(|| {
             if per == 0 {
-                bufs.par_iter_mut()
+                parts
+                    .par_iter_mut()
+                    .with_max_len(1)
                     .enumerate()
-                    .for_each(|(i, (acts, partial, stats))| {
-                        *stats = work(first + i, acts, partial, &mut []);
-                    });
+                    .for_each(|(i, p)| run(i, p, &mut []));
             } else {
-                bufs.par_iter_mut()
+                parts
+                    .par_iter_mut()
                     .zip(kept.par_chunks_mut(per))
+                    .with_max_len(1)
                     .enumerate()
-                    .for_each(|(i, ((acts, partial, stats), kept))| {
-                        *stats = work(first + i, acts, partial, kept);
-                    });
+                    .for_each(|(i, (p, kept))| run(i, p, kept));
             }
         });
     }
 }
 
 impl BlockRunner<f32> for Parallel {
-    /// The wave's partials are added into `acc` in pieces of [`COMBINE_CHUNK`] elements on the
-    /// pool; each element still receives the partials in block order.
+    /// The partials are added into `acc` in pieces of [`COMBINE_CHUNK`] elements on the pool;
+    /// each element still receives them in block order.
     fn run_blocks_summed(
         &mut self,
         n_blocks: usize,
@@ -87,18 +98,17 @@ impl BlockRunner<f32> for Parallel {
     ) where
         f32: Real,
     {
-        let wave = self.bufs.len();
         let per = kept.len() / n_blocks.max(1);
-        for first in (0..n_blocks).step_by(wave) {
-            let in_wave = wave.min(n_blocks - first);
-            self.wave(first, in_wave, work, kept, per);
-            let bufs = &self.bufs[..in_wave];
+        for first in (0..n_blocks).step_by(GROUPS) {
+            let count = GROUPS.min(n_blocks - first);
+            self.run_set(first, count, work, kept, per);
+            let parts = &self.partials[..count];
             self.pool.install(|| {
                 acc.par_chunks_mut(COMBINE_CHUNK)
                     .enumerate()
                     .for_each(|(c, piece)| {
                         let at = c * COMBINE_CHUNK;
-                        for (_, partial, _) in bufs {
+                        for (partial, _) in parts {
                             let len = piece.len();
                             for (a, &p) in piece.iter_mut().zip(&partial[at..at + len]) {
                                 *a += p;
@@ -106,7 +116,7 @@ impl BlockRunner<f32> for Parallel {
                         }
                     });
             });
-            for (_, _, s) in bufs {
+            for (_, s) in parts {
                 stats(s);
             }
         }
@@ -129,12 +139,11 @@ impl BlockRunner<f32> for Parallel {
         kept: &mut [f32],
         combine: &mut dyn FnMut(&[f32], &BlockStats),
     ) {
-        let wave = self.bufs.len();
         let per = kept.len() / n_blocks.max(1);
-        for first in (0..n_blocks).step_by(wave) {
-            let in_wave = wave.min(n_blocks - first);
-            self.wave(first, in_wave, work, kept, per);
-            for (_, partial, stats) in &self.bufs[..in_wave] {
+        for first in (0..n_blocks).step_by(GROUPS) {
+            let count = GROUPS.min(n_blocks - first);
+            self.run_set(first, count, work, kept, per);
+            for (partial, stats) in &self.partials[..count] {
                 combine(partial, stats);
             }
         }
