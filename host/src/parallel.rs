@@ -10,7 +10,7 @@ use std::sync::Mutex;
 /// Runs the blocks of a step on the pool, every block into its own partial-gradient buffer and
 /// each worker thread on its own activations, so a thread that finishes a block takes the next
 /// one; then it hands the partials to `combine` in block order. The result is bit-identical to
-/// core's [`Serial`] runner (`modgrok_core::model::Serial`) for every thread count.
+/// core's `Serial` runner (`modgrok_core::model::Serial`) for every thread count.
 pub struct Parallel {
     pool: rayon::ThreadPool,
     /// One per worker thread.

@@ -148,7 +148,7 @@ impl StepLayout {
     }
 
     /// Length of what the batch pass keeps of n examples for the token tables' sums: one
-    /// [`Kept`] region per group.
+    /// `Kept` region per group.
     pub fn kept_len(&self, n: usize) -> usize {
         let (size, count) = groups(n);
         count * Kept::new(&self.cfg, size).group_len()
