@@ -483,24 +483,13 @@ fn run_rows<T: Real, R: BlockRunner<T>, const N: usize>(
     };
     const { assert!(N * SPLIT <= MAX_PIECES) };
     let per: [usize; N] = core::array::from_fn(|i| rows[i].div_ceil(SPLIT).max(1));
-    let mut pieces: heapless::Vec<&mut [T], MAX_PIECES> = heapless::Vec::new();
-    let mut owner: heapless::Vec<(usize, usize), MAX_PIECES> = heapless::Vec::new();
-    for (i, out) in outs.into_iter().enumerate() {
-        for (c, piece) in out[..rows[i] * cols[i]]
-            .chunks_mut(per[i] * cols[i])
-            .enumerate()
-        {
-            // At most SPLIT pieces per output: the capacity asserted above always suffices.
-            let _ = owner.push((i, c * per[i]));
-            let _ = pieces.push(piece);
-        }
-    }
-    let work = |task: usize, piece: &mut [T]| {
-        let (i, r0) = owner[task];
-        piece.fill(T::ZERO);
-        compute(i, r0..r0 + piece.len() / cols[i], piece);
-    };
-    runner.run_pieces(&mut pieces, &work);
+    run_cut(
+        runner,
+        outs,
+        cols,
+        &|i, r0| (r0 + per[i]).min(rows[i]),
+        compute,
+    );
 }
 
 /// [`run_rows`] cut into about [`BALANCED`] pieces of about equal cost, each a run of whole
@@ -513,8 +502,8 @@ fn run_balanced<T: Real, R: BlockRunner<T>, const N: usize>(
     compute: &(dyn Fn(usize, Range<usize>, &mut [T]) + Sync),
 ) {
     let rows: [usize; N] = core::array::from_fn(|i| outs[i].len() / cols[i]);
-    let units = |i: usize| {
-        let mut r = 0;
+    let units = |i: usize, from: usize| {
+        let mut r = from;
         core::iter::from_fn(move || {
             (r < rows[i]).then(|| {
                 let (len, cost) = unit(r);
@@ -524,27 +513,47 @@ fn run_balanced<T: Real, R: BlockRunner<T>, const N: usize>(
         })
     };
     let total: usize = (0..N)
-        .map(|i| units(i).map(|(_, c)| c).sum::<usize>())
+        .map(|i| units(i, 0).map(|(_, c)| c).sum::<usize>())
         .sum();
     let target = total.div_ceil(BALANCED).max(1);
+    // Every piece but an output's last costs at least `target`, so there are at most
+    // BALANCED + N pieces.
+    const { assert!(BALANCED + N <= MAX_PIECES) };
+    let end = |i: usize, r0: usize| {
+        let mut sum = 0;
+        units(i, r0)
+            .find(|&(_, cost)| {
+                sum += cost;
+                sum >= target
+            })
+            .map_or(rows[i], |(r1, _)| r1)
+    };
+    run_cut(runner, outs, cols, &end, compute);
+}
+
+/// Cuts each output `outs[i]` into row pieces, the piece from row r0 ending at `end(i, r0)`
+/// (> r0), and has the runner fill each: zeroed, then `compute(i, rows, piece)` in place. The
+/// callers bound the number of pieces by [`MAX_PIECES`].
+fn run_cut<T: Real, R: BlockRunner<T>, const N: usize>(
+    runner: &mut R,
+    outs: [&mut [T]; N],
+    cols: [usize; N],
+    end: &dyn Fn(usize, usize) -> usize,
+    compute: &(dyn Fn(usize, Range<usize>, &mut [T]) + Sync),
+) {
     let mut pieces: heapless::Vec<&mut [T], MAX_PIECES> = heapless::Vec::new();
     let mut owner: heapless::Vec<(usize, usize), MAX_PIECES> = heapless::Vec::new();
     for (i, mut out) in outs.into_iter().enumerate() {
-        let (mut r0, mut sum) = (0, 0);
-        for (r1, cost) in units(i) {
-            sum += cost;
-            if sum < target && r1 < rows[i] {
-                continue;
-            }
+        let (rows, mut r0) = (out.len() / cols[i], 0);
+        while r0 < rows {
+            let r1 = end(i, r0);
             let (piece, rest) = core::mem::take(&mut out).split_at_mut((r1 - r0) * cols[i]);
-            // Every piece but an output's last costs at least `target`, so there are at most
-            // BALANCED + N pieces, within the capacity asserted below.
+            // Within the capacity the callers assert.
             let _ = owner.push((i, r0));
             let _ = pieces.push(piece);
-            (out, r0, sum) = (rest, r1, 0);
+            (out, r0) = (rest, r1);
         }
     }
-    const { assert!(BALANCED + N <= MAX_PIECES) };
     let work = |task: usize, piece: &mut [T]| {
         let (i, r0) = owner[task];
         piece.fill(T::ZERO);
@@ -556,7 +565,8 @@ fn run_balanced<T: Real, R: BlockRunner<T>, const N: usize>(
 /// Pieces of [`run_balanced`].
 const BALANCED: usize = 32;
 
-/// Capacity of [`run_rows`]'s piece list: [`SPLIT`] pieces of up to five outputs.
+/// Capacity of [`run_cut`]'s piece list: [`SPLIT`] pieces of up to five outputs ([`run_rows`]),
+/// or [`BALANCED`] and one per output ([`run_balanced`]).
 const MAX_PIECES: usize = 5 * SPLIT;
 
 fn check_len(got: usize, need: usize) -> Result<(), Error> {
