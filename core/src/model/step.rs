@@ -463,6 +463,9 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
     Ok(())
 }
 
+/// Rows `rows` of output i written into its zeroed piece: `(i, rows, piece)`.
+type RowWork<'a, T> = dyn Fn(usize, Range<usize>, &mut [T]) + Sync + 'a;
+
 /// Fills `outs[i]` (rows of `cols[i]` values) with `compute(i, rows, out)`, which writes the
 /// given rows into a zeroed `out`. With a runner, each output is cut into [`SPLIT`] row chunks
 /// that the runner may compute at once, each in place; without, each output is one call. Every
@@ -471,7 +474,7 @@ fn run_rows<T: Real, R: BlockRunner<T>, const N: usize>(
     runner: Option<&mut R>,
     outs: [&mut [T]; N],
     cols: [usize; N],
-    compute: &(dyn Fn(usize, Range<usize>, &mut [T]) + Sync),
+    compute: &RowWork<'_, T>,
 ) {
     let rows: [usize; N] = core::array::from_fn(|i| outs[i].len() / cols[i]);
     let Some(runner) = runner else {
@@ -499,7 +502,7 @@ fn run_balanced<T: Real, R: BlockRunner<T>, const N: usize>(
     outs: [&mut [T]; N],
     cols: [usize; N],
     unit: &dyn Fn(usize) -> (usize, usize),
-    compute: &(dyn Fn(usize, Range<usize>, &mut [T]) + Sync),
+    compute: &RowWork<'_, T>,
 ) {
     let rows: [usize; N] = core::array::from_fn(|i| outs[i].len() / cols[i]);
     let units = |i: usize, from: usize| {
@@ -539,7 +542,7 @@ fn run_cut<T: Real, R: BlockRunner<T>, const N: usize>(
     outs: [&mut [T]; N],
     cols: [usize; N],
     end: &dyn Fn(usize, usize) -> usize,
-    compute: &(dyn Fn(usize, Range<usize>, &mut [T]) + Sync),
+    compute: &RowWork<'_, T>,
 ) {
     let mut pieces: heapless::Vec<&mut [T], MAX_PIECES> = heapless::Vec::new();
     let mut owner: heapless::Vec<(usize, usize), MAX_PIECES> = heapless::Vec::new();
