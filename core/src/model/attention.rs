@@ -508,13 +508,7 @@ mod tests {
             d_mlp: 8,
         };
         let width = CB + 9;
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 40) as f32 / (1u64 << 24) as f32) - 0.5
-        };
+        let mut next = crate::model::linalg::test_values(0x9e37_79b9_7f4a_7c15);
         let tt: [f32; 7 * (CB + 9) * 4] = core::array::from_fn(|_| next());
         let grad: [f32; 5 * (CB + 9)] = core::array::from_fn(|_| next());
         let examples: [Example; 5] = core::array::from_fn(|i| Example {

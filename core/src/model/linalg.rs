@@ -457,6 +457,17 @@ pub fn transpose_rows<T: Real>(
     }
 }
 
+/// Test inputs: xorshift64 values in [−0.5, 0.5), the same on every platform.
+#[cfg(test)]
+pub(crate) fn test_values(mut state: u64) -> impl FnMut() -> f32 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -467,13 +478,7 @@ mod tests {
     /// that nonzero C gives `gemm_acc`'s bits into a zeroed C.
     #[test]
     fn gemm_on_prepacked_b_matches_gemm_bitwise() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-        };
+        let mut next = test_values(0x2545_f491_4f6c_dd1d);
         let a: [f32; 150 * 9] = core::array::from_fn(|_| next());
         let b: [f32; 150 * 40] = core::array::from_fn(|_| next());
         let c0: [f32; 9 * 40] = core::array::from_fn(|_| next());

@@ -158,8 +158,7 @@ pub fn token_sums<T: Real>(
 ) {
     let (voc, h_n) = (cfg.d_vocab, cfg.n_heads);
     let width = if mlp { cfg.d_mlp } else { voc };
-    let n_all = (touches.len() - 2 * (voc + 1)) / 4;
-    let (all, seconds) = touches.split_at(voc + 1 + 3 * n_all);
+    let [all, seconds] = touch_indexes(touches, voc);
     let mut r = rows.start;
     while r < rows.end {
         let at = (r - rows.start) * width;
@@ -196,8 +195,7 @@ pub fn token_sums<T: Real>(
 /// read each touch's grad once; the work is the touches to add (plus one per row).
 pub fn token_unit(cfg: &ModelConfig, touches: &[u32], r: usize) -> (usize, usize) {
     let voc = cfg.d_vocab;
-    let n = (touches.len() - 2 * (voc + 1)) / 4;
-    let (all, seconds) = touches.split_at(voc + 1 + 3 * n);
+    let [all, seconds] = touch_indexes(touches, voc);
     if r < voc {
         return (1, 1 + touch_list(seconds, voc, r).len());
     }
@@ -206,6 +204,13 @@ pub fn token_unit(cfg: &ModelConfig, touches: &[u32], r: usize) -> (usize, usize
         rows,
         rows * (1 + touch_list(all, voc, (r - voc) / cfg.n_heads).len()),
     )
+}
+
+/// The two indexes of a [`token_touches`] buffer: all touches, and the uses at position 2.
+fn touch_indexes(touches: &[u32], d_vocab: usize) -> [&[u32]; 2] {
+    let n = (touches.len() - 2 * (d_vocab + 1)) / 4;
+    let (all, seconds) = touches.split_at(d_vocab + 1 + 3 * n);
+    [all, seconds]
 }
 
 /// Token t's touches in one index `[starts: d_vocab + 1][touches]`.
@@ -289,13 +294,7 @@ mod tests {
             d_head: 2,
             d_mlp: CB + 37,
         };
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-        };
+        let mut next = crate::model::linalg::test_values(0x2545_f491_4f6c_dd1d);
         let examples: Vec<Example> = (0..11)
             .map(|e| Example {
                 tokens: [(e * 5 % 4) as u16, 5, (e * 3 % 4) as u16],
