@@ -11,6 +11,7 @@
 pub mod adamw;
 pub mod data;
 mod error;
+mod exp;
 pub mod fourier;
 pub mod model;
 pub mod quant;

@@ -1,6 +1,7 @@
 //! Cross-entropy over all d_vocab classes, in f64 from f32 logits
 //! (the reference's `cross_entropy_high_precision`, SPEC §4).
 use crate::Real;
+use crate::exp::exp_each;
 
 /// Loss of one example and whether its argmax (first maximum) is the label:
 /// `loss = log Σ_z exp(l_z − max) + max − l_label`, all in f64.
@@ -22,16 +23,24 @@ pub fn cross_entropy<T: Real>(
     }
     let mx64 = mx.to_f64();
     // exp(l_z − max) is kept for the softmax when the vocabulary fits the stack buffer, so each
-    // logit costs one exp; larger vocabularies recompute it, to the same bits.
+    // logit costs one exp, several at a time (`exp_each`, libm's bits); larger vocabularies
+    // recompute it, to the same bits.
     let mut ex = [0.0f64; EXP_BUF];
-    let keep = dlogits.is_some() && logits.len() <= EXP_BUF;
+    let keep = logits.len() <= EXP_BUF;
     let mut sum = 0.0f64;
-    for (z, &l) in logits.iter().enumerate() {
-        let e = libm::exp(l.to_f64() - mx64);
-        if keep {
-            ex[z] = e;
+    if keep {
+        let ex = &mut ex[..logits.len()];
+        for (e, &l) in ex.iter_mut().zip(logits) {
+            *e = l.to_f64() - mx64;
         }
-        sum += e;
+        exp_each(ex);
+        for &e in ex.iter() {
+            sum += e;
+        }
+    } else {
+        for &l in logits {
+            sum += libm::exp(l.to_f64() - mx64);
+        }
     }
     let log_sum = libm::log(sum);
     let loss = log_sum + mx64 - logits[label].to_f64();
