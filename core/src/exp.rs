@@ -69,18 +69,19 @@ fn exp_in_range(x: f64) -> f64 {
 mod tests {
     use super::*;
 
-    /// Every branch and boundary of libm's exp, and a million xorshift arguments over
-    /// [−800, 800] and over all bit patterns: the bits must equal `libm::exp`'s (NaN for NaN).
+    /// Every branch and boundary of libm's exp, and a million xorshift arguments: uniform over
+    /// (−708, 708) and log-uniform in magnitude from 2⁻⁶⁰ to 2⁹ (slices the vectorised path takes
+    /// whole), then any bit pattern at all (which sends most slices to `libm::exp`). The bits
+    /// must equal `libm::exp`'s (NaN for NaN).
     #[test]
     fn exp_each_is_libm_exp_bitwise() {
-        let mut xs = [0.0f64; 4096];
-        let edges = [
+        let in_range = [
             0.0,
-            -0.0,
             1e-300,
             f64::MIN_POSITIVE,
             f64::from_bits(0x3e30_0000_0000_0000),
             f64::from_bits(0x3e30_0000_0000_0001),
+            f64::from_bits(0x3e30_0001_0000_0000),
             f64::from_bits(0x3fd6_2e42_0000_0000),
             f64::from_bits(0x3fd6_2e42_ffff_ffff),
             f64::from_bits(0x3fd6_2e43_0000_0000),
@@ -88,7 +89,12 @@ mod tests {
             f64::from_bits(0x3ff0_a2b2_0000_0000),
             0.5 * core::f64::consts::LN_2,
             1.5 * core::f64::consts::LN_2,
+            2.5 * core::f64::consts::LN_2,
             708.39,
+            f64::from_bits(0x4086_232a_ffff_ffff),
+        ];
+        let out_of_range = [
+            f64::from_bits(0x4086_232b_0000_0000),
             708.396_418_532_264,
             709.78,
             710.0,
@@ -99,14 +105,17 @@ mod tests {
             f64::INFINITY,
             f64::NAN,
         ];
-        let mut n = 0;
-        for &e in &edges {
-            for s in [e, -e, e * (1.0 + f64::EPSILON), -e * (1.0 - f64::EPSILON)] {
-                xs[n] = s;
-                n += 1;
+        for edges in [&in_range[..], &out_of_range[..]] {
+            let mut xs = [0.0f64; 4 * 16];
+            let mut n = 0;
+            for &e in edges {
+                for s in [e, -e, e * (1.0 + f64::EPSILON), -e * (1.0 - f64::EPSILON)] {
+                    xs[n] = s;
+                    n += 1;
+                }
             }
+            check(&mut xs[..n]);
         }
-        check(&mut xs[..n]);
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = || {
             state ^= state << 13;
@@ -114,13 +123,16 @@ mod tests {
             state ^= state << 17;
             state
         };
+        let mut xs = [0.0f64; 4096];
         for round in 0..256 {
             for x in xs.iter_mut() {
                 let bits = next();
-                *x = if round % 2 == 0 {
-                    (bits >> 11) as f64 / (1u64 << 53) as f64 * 1600.0 - 800.0
-                } else {
-                    f64::from_bits(bits)
+                let unit = (bits >> 11) as f64 / (1u64 << 53) as f64;
+                let sign = if bits & 1 == 1 { -1.0 } else { 1.0 };
+                *x = match round % 3 {
+                    0 => (unit * 2.0 - 1.0) * 708.0,
+                    1 => sign * libm::exp2(unit * 69.0 - 60.0),
+                    _ => f64::from_bits(bits),
                 };
             }
             // An odd length leaves a remainder past the last group of lanes.
