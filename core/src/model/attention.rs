@@ -166,17 +166,34 @@ pub fn attention_mix<T: Real>(
     relu: bool,
 ) {
     let h3 = cfg.n_heads * 3;
+    let mut at = [0usize; MIX_TERMS];
     for (i, ex) in examples.iter().enumerate() {
+        let a_i = &a[i * h3..(i + 1) * h3];
+        let o_at = |hj: usize| o_row(cfg, ex.tokens[hj % 3], hj / 3) * width;
+        if h3 <= MIX_TERMS {
+            for (hj, at) in at[..h3].iter_mut().enumerate() {
+                *at = o_at(hj);
+            }
+        }
         for c0 in (0..width).step_by(CB) {
             let cols = c0..(c0 + CB).min(width);
-            let row = |r: usize| &table[r * width + cols.start..r * width + cols.end];
-            let a_i = &a[i * h3..(i + 1) * h3];
-            let terms = (0..h3).map(|hj| (a_i[hj], row(o_row(cfg, ex.tokens[hj % 3], hj / 3))));
-            let y = &mut out[i * width + cols.start..i * width + cols.end];
-            mix_block(y, row(ex.tokens[2] as usize), terms, relu);
+            let first = &table[ex.tokens[2] as usize * width..][cols.clone()];
+            let y = &mut out[i * width..][cols.clone()];
+            if h3 <= MIX_TERMS {
+                let terms = a_i.iter().zip(&at[..h3]);
+                let terms = terms.map(|(&w, &r)| (w, &table[r + cols.start..r + cols.end]));
+                mix_block(y, first, terms, relu);
+            } else {
+                let terms = (0..h3).map(|hj| (a_i[hj], &table[o_at(hj)..][cols.clone()]));
+                mix_block(y, first, terms, relu);
+            }
         }
     }
 }
+
+/// Terms of a mix (3 per head) whose table offsets [`attention_mix`] works out once per
+/// example rather than once per column block: up to 8 heads.
+const MIX_TERMS: usize = 24;
 
 /// `y = first + Σ a·x` over `terms`, one term after another, then with `relu` `y = ReLU(y)`.
 /// A full column block of y stays in registers meanwhile, so it is written once; a narrower
