@@ -365,7 +365,8 @@ mod tests {
             d_mlp: CB + 37,
         };
         let mut next = crate::model::linalg::test_values(0x2545_f491_4f6c_dd1d);
-        let op_or = |e: usize, every: usize, t: usize| if e % every == 0 { 5 } else { t as u16 };
+        let op_or =
+            |e: usize, every: usize, t: usize| if e.is_multiple_of(every) { 5 } else { t as u16 };
         let examples: Vec<Example> = (0..29)
             .map(|e| Example {
                 tokens: [op_or(e, 3, e * 5 % 4), 5, op_or(e, 4, e * 3 % 4)],
