@@ -54,15 +54,55 @@ pub fn gemm_acc<T: Real>(
     n: usize,
     k_dim: usize,
 ) {
+    gemm_plain(c, ldc, a, a_row, a_col, b, ldb, [m, n, k_dim], false);
+}
+
+/// `C = A·B`: the bits of [`gemm_acc`] into a zeroed C (each sum starts from the same zero),
+/// without reading or zeroing C first.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+pub fn gemm_set<T: Real>(
+    c: &mut [T],
+    ldc: usize,
+    a: &[T],
+    a_row: usize,
+    a_col: usize,
+    b: &[T],
+    ldb: usize,
+    m: usize,
+    n: usize,
+    k_dim: usize,
+) {
+    if k_dim == 0 && n > 0 {
+        for row in c.chunks_mut(ldc).take(m) {
+            row[..n].fill(T::ZERO);
+        }
+    }
+    gemm_plain(c, ldc, a, a_row, a_col, b, ldb, [m, n, k_dim], true);
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn gemm_plain<T: Real>(
+    c: &mut [T],
+    ldc: usize,
+    a: &[T],
+    a_row: usize,
+    a_col: usize,
+    b: &[T],
+    ldb: usize,
+    [m, n, k_dim]: [usize; 3],
+    fresh: bool,
+) {
     if m == 0 || n == 0 || k_dim == 0 {
         return;
     }
     let b = BSource::Plain { b, ldb };
     // The pack buffer is zeroed on every call, so a narrow B gets a smaller one.
     if n <= 2 * NR {
-        gemm_panels::<T, { 2 * KC }>(c, ldc, a, a_row, a_col, b, m, n, k_dim, false);
+        gemm_panels::<T, { 2 * KC }>(c, ldc, a, a_row, a_col, b, m, n, k_dim, fresh);
     } else {
-        gemm_panels::<T, { NC / NR * KC }>(c, ldc, a, a_row, a_col, b, m, n, k_dim, false);
+        gemm_panels::<T, { NC / NR * KC }>(c, ldc, a, a_row, a_col, b, m, n, k_dim, fresh);
     }
 }
 
@@ -474,8 +514,8 @@ mod tests {
 
     /// B packed once ([`pack_b_blocks`], in two calls, as a runner might split it, and from
     /// B's transpose too) gives [`gemm_acc`]'s bits: a short last k-block, a last panel of 6
-    /// columns, a narrow B, a transposed A and a nonzero C to add to; [`gemm_set_packed`] over
-    /// that nonzero C gives `gemm_acc`'s bits into a zeroed C.
+    /// columns, a narrow B, a transposed A and a nonzero C to add to; [`gemm_set`] and
+    /// [`gemm_set_packed`] over that nonzero C give `gemm_acc`'s bits into a zeroed C.
     #[test]
     fn gemm_on_prepacked_b_matches_gemm_bitwise() {
         let mut next = test_values(0x2545_f491_4f6c_dd1d);
@@ -488,6 +528,13 @@ mod tests {
             gemm_acc(&mut want, n, &a, a_row, a_col, &b, n, m, n, k);
             let mut fresh = [0.0f32; 9 * 40];
             gemm_acc(&mut fresh, n, &a, a_row, a_col, &b, n, m, n, k);
+            let mut set = c0;
+            gemm_set(&mut set, n, &a, a_row, a_col, &b, n, m, n, k);
+            let mut same = set[..m * n].iter().zip(&fresh[..m * n]);
+            assert!(
+                same.all(|(x, y)| x.to_bits() == y.to_bits()),
+                "gemm_set {m} {n} {k}"
+            );
             let mut b_t = [0.0f32; 150 * 40];
             transpose(&b[..k * n], &mut b_t[..k * n], k, n);
             for (src, strides) in [(&b, [n, 1]), (&b_t, [1, k])] {

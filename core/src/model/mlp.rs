@@ -3,11 +3,11 @@
 //! `W_in r = p[t2] + Σ_h Σ_j a[h][j] p[tj, h]` with the per-token table `p = [W_in e; W_in o]`:
 //! the [d_mlp × d_model] product runs once per token and step instead of once per example.
 //! `m = ReLU(W_in r)` then feeds the logits through the neuron-logit map (see `unembed`).
-use super::linalg::gemm_acc;
+use super::linalg::gemm_set;
 use crate::Real;
 
 /// `p[row][i] = Σ_c x[row][c]·W_in[i][c]` for rows `rows` of the token table x = [e; o]
-/// ([n_rows, d_model]); w_in_t: `W_in^T` [d_model, d_mlp]; p: the rows' [len, d_mlp], zeroed.
+/// ([n_rows, d_model]); w_in_t: `W_in^T` [d_model, d_mlp]; p: the rows' [len, d_mlp], written.
 pub fn mlp_tokens_forward<T: Real>(
     x: &[T],
     w_in_t: &[T],
@@ -16,7 +16,7 @@ pub fn mlp_tokens_forward<T: Real>(
     [d, m]: [usize; 2],
 ) {
     let n = rows.len();
-    gemm_acc(p, m, &x[rows.start * d..], d, 1, w_in_t, m, n, m, d);
+    gemm_set(p, m, &x[rows.start * d..], d, 1, w_in_t, m, n, m, d);
 }
 
 /// `dm ⊙= [m > 0]`, the backward of the ReLU given its output m (stored by `attention_mix`).
@@ -28,7 +28,7 @@ pub fn relu_backward<T: Real>(m: &[T], dm: &mut [T]) {
 
 /// From the per-token sums `g[row] = Σ dm_pre` over the uses of table row `row`:
 /// `dW_in[i][c] = Σ_row g[row][i]·x[row][c]` for the rows `rows` of dW_in ([len, d_model],
-/// zeroed), row of the token table ascending. g: [n_x, d_mlp], x: [n_x, d_model].
+/// written), row of the token table ascending. g: [n_x, d_mlp], x: [n_x, d_model].
 pub fn mlp_tokens_weight_grads<T: Real>(
     g: &[T],
     x: &[T],
@@ -36,10 +36,10 @@ pub fn mlp_tokens_weight_grads<T: Real>(
     rows: core::ops::Range<usize>,
     [n_x, d, m]: [usize; 3],
 ) {
-    gemm_acc(d_w_in, d, &g[rows.start..], 1, m, x, d, rows.len(), d, n_x);
+    gemm_set(d_w_in, d, &g[rows.start..], 1, m, x, d, rows.len(), d, n_x);
 }
 
-/// `dx[row] = W_in^T g[row]` ([len, d_model], zeroed) for the token-table rows `rows`:
+/// `dx[row] = W_in^T g[row]` ([len, d_model], written) for the token-table rows `rows`:
 /// the MLP's share of the gradient of e and o. g: [n_x, d_mlp], w_in: [d_mlp, d_model].
 pub fn mlp_tokens_backward<T: Real>(
     g: &[T],
@@ -48,5 +48,5 @@ pub fn mlp_tokens_backward<T: Real>(
     rows: core::ops::Range<usize>,
     [d, m]: [usize; 2],
 ) {
-    gemm_acc(dx, d, &g[rows.start * m..], m, 1, w_in, d, rows.len(), d, m);
+    gemm_set(dx, d, &g[rows.start * m..], m, 1, w_in, d, rows.len(), d, m);
 }

@@ -414,6 +414,7 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
             runner.as_deref_mut(),
             [&mut *q, &mut *k, &mut *v],
             [hd; 3],
+            [true; 3],
             &qkv,
         );
     }
@@ -427,6 +428,7 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
             runner.as_deref_mut(),
             [o, &mut *w_in_t],
             [cfg.n_heads * d, m],
+            [true, false],
             &heads,
         );
     }
@@ -440,6 +442,7 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
         runner.as_deref_mut(),
         [&mut *p, &mut *l, &mut *nlm],
         [m, voc, m],
+        [false; 3],
         &compute,
     );
     let (p, l, nlm): (&[T], &[T], &[T]) = (p, l, nlm);
@@ -458,28 +461,35 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
             packed_block_len(voc),
             packed_block_len(m),
         ],
+        [false; 4],
         &copies,
     );
     Ok(())
 }
 
-/// Rows `rows` of output i written into its zeroed piece: `(i, rows, piece)`.
+/// Rows `rows` of output i written into its piece: `(i, rows, piece)`. The piece is zeroed
+/// first where the caller says the work adds into it (`zeroed[i]`); otherwise the work writes
+/// every element itself.
 type RowWork<'a, T> = dyn Fn(usize, Range<usize>, &mut [T]) + Sync + 'a;
 
 /// Fills `outs[i]` (rows of `cols[i]` values) with `compute(i, rows, out)`, which writes the
-/// given rows into a zeroed `out`. With a runner, each output is cut into [`SPLIT`] row chunks
-/// that the runner may compute at once, each in place; without, each output is one call. Every
-/// element is the same sum either way, so the bits do not depend on the cut.
+/// given rows into `out`, zeroed first where `zeroed[i]`. With a runner, each output is cut
+/// into [`SPLIT`] row chunks that the runner may compute at once, each in place; without, each
+/// output is one call. Every element is the same sum either way, so the bits do not depend on
+/// the cut.
 fn run_rows<T: Real, R: BlockRunner<T>, const N: usize>(
     runner: Option<&mut R>,
     outs: [&mut [T]; N],
     cols: [usize; N],
+    zeroed: [bool; N],
     compute: &RowWork<'_, T>,
 ) {
     let rows: [usize; N] = core::array::from_fn(|i| outs[i].len() / cols[i]);
     let Some(runner) = runner else {
         for (i, out) in outs.into_iter().enumerate() {
-            out.fill(T::ZERO);
+            if zeroed[i] {
+                out.fill(T::ZERO);
+            }
             compute(i, 0..rows[i], out);
         }
         return;
@@ -490,6 +500,7 @@ fn run_rows<T: Real, R: BlockRunner<T>, const N: usize>(
         runner,
         outs,
         cols,
+        zeroed,
         &|i, r0| (r0 + per[i]).min(rows[i]),
         compute,
     );
@@ -501,6 +512,7 @@ fn run_balanced<T: Real, R: BlockRunner<T>, const N: usize>(
     runner: &mut R,
     outs: [&mut [T]; N],
     cols: [usize; N],
+    zeroed: [bool; N],
     unit: &dyn Fn(usize) -> (usize, usize),
     compute: &RowWork<'_, T>,
 ) {
@@ -531,16 +543,18 @@ fn run_balanced<T: Real, R: BlockRunner<T>, const N: usize>(
             })
             .map_or(rows[i], |(r1, _)| r1)
     };
-    run_cut(runner, outs, cols, &end, compute);
+    run_cut(runner, outs, cols, zeroed, &end, compute);
 }
 
 /// Cuts each output `outs[i]` into row pieces, the piece from row r0 ending at `end(i, r0)`
-/// (> r0), and has the runner fill each: zeroed, then `compute(i, rows, piece)` in place. The
-/// callers bound the number of pieces by [`MAX_PIECES`].
+/// (> r0), and has the runner fill each: zeroed where `zeroed[i]`, then
+/// `compute(i, rows, piece)` in place. The callers bound the number of pieces by
+/// [`MAX_PIECES`].
 fn run_cut<T: Real, R: BlockRunner<T>, const N: usize>(
     runner: &mut R,
     outs: [&mut [T]; N],
     cols: [usize; N],
+    zeroed: [bool; N],
     end: &dyn Fn(usize, usize) -> usize,
     compute: &RowWork<'_, T>,
 ) {
@@ -559,7 +573,9 @@ fn run_cut<T: Real, R: BlockRunner<T>, const N: usize>(
     }
     let work = |task: usize, piece: &mut [T]| {
         let (i, r0) = owner[task];
-        piece.fill(T::ZERO);
+        if zeroed[i] {
+            piece.fill(T::ZERO);
+        }
         compute(i, r0..r0 + piece.len() / cols[i], piece);
     };
     runner.run_pieces(&mut pieces, &work);
@@ -782,7 +798,8 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
             token_sums(cfg, &layout, kept, touches, i == 0, rows, out)
         };
         let unit = |r: usize| token_unit(cfg, touches, r);
-        run_balanced(runner, [g, lg], [cfg.d_mlp, cfg.d_vocab], &unit, &compute);
+        let (outs, cols) = ([g, lg], [cfg.d_mlp, cfg.d_vocab]);
+        run_balanced(runner, outs, cols, [true; 2], &unit, &compute);
     }
     let (d, m, voc, nx) = (cfg.d_model, cfg.d_mlp, cfg.d_vocab, lay.n_x());
     let w = Weights::split(cfg, params);
@@ -827,6 +844,7 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
             Some(&mut *runner),
             [&mut *gr.w_in, &mut *dx, &mut *gr.w_u, &mut *d_w_out_t],
             [d, d, voc, d],
+            [false; 4],
             &compute,
         );
     }
@@ -852,6 +870,7 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
                 &mut *gr.w_out,
             ],
             [hd, hd, d, d, m],
+            [true, true, true, true, false],
             &first,
         );
     }
@@ -865,6 +884,7 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
             Some(&mut *runner),
             [&mut *gr.w_v, &mut *de],
             [d, d],
+            [true; 2],
             &second,
         );
     }

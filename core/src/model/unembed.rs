@@ -4,11 +4,11 @@
 //! [d_vocab, d_mlp], formed once per step. `[n, d, m, v]` is (examples, d_model, d_mlp, d_vocab).
 #[cfg(doc)]
 use super::linalg::pack_b_blocks;
-use super::linalg::{gemm_acc, gemm_acc_packed, gemm_set_packed};
+use super::linalg::{gemm_acc, gemm_acc_packed, gemm_set, gemm_set_packed};
 use crate::Real;
 
 /// `l[row][z] = Σ_c x[row][c]·W_U[c][z]` for the token-table rows `rows` ([len, d_vocab],
-/// zeroed); x: [n_x, d_model], w_u: [d_model, d_vocab].
+/// written); x: [n_x, d_model], w_u: [d_model, d_vocab].
 pub fn unembed_tokens_forward<T: Real>(
     x: &[T],
     w_u: &[T],
@@ -16,11 +16,11 @@ pub fn unembed_tokens_forward<T: Real>(
     rows: core::ops::Range<usize>,
     [d, v]: [usize; 2],
 ) {
-    gemm_acc(l, v, &x[rows.start * d..], d, 1, w_u, v, rows.len(), v, d);
+    gemm_set(l, v, &x[rows.start * d..], d, 1, w_u, v, rows.len(), v, d);
 }
 
 /// `neuron_logit_map[z][i] = Σ_c W_U[c][z]·W_out[c][i]` for the rows z in `rows` ([len, d_mlp],
-/// zeroed). w_u: [d_model, d_vocab], w_out: [d_model, d_mlp].
+/// written). w_u: [d_model, d_vocab], w_out: [d_model, d_mlp].
 pub fn neuron_logit_map_forward<T: Real>(
     w_u: &[T],
     w_out: &[T],
@@ -28,7 +28,7 @@ pub fn neuron_logit_map_forward<T: Real>(
     rows: core::ops::Range<usize>,
     [d, m, v]: [usize; 3],
 ) {
-    gemm_acc(nlm, m, &w_u[rows.start..], 1, v, w_out, m, rows.len(), m, d);
+    gemm_set(nlm, m, &w_u[rows.start..], 1, v, w_out, m, rows.len(), m, d);
 }
 
 /// `logits[e][z] += Σ_i m[e][i]·neuron_logit_map[z][i]`, i ascending, added to the attention
@@ -66,7 +66,7 @@ pub fn neuron_logit_map_grad<T: Real>(
     gemm_acc(d_nlm_t, v, m, 1, mm, dlogits, v, mm, v, n);
 }
 
-/// For the rows `rows` of dW_U ([len, d_vocab], zeroed):
+/// For the rows `rows` of dW_U ([len, d_vocab], written):
 /// `dW_U[c][z] = Σ_row x[row][c]·lg[row][z]` (the token table's share, row ascending) then
 /// `+ Σ_i W_out[c][i]·d_nlm_t[i][z]` (the neuron-logit map's share, i ascending).
 /// x: [n_x, d_model], lg: [n_x, d_vocab], w_out: [d_model, d_mlp], d_nlm_t: [d_mlp, d_vocab].
@@ -81,7 +81,7 @@ pub fn unembed_weight_grads<T: Real>(
     [n_x, d, m, v]: [usize; 4],
 ) {
     let n = rows.len();
-    gemm_acc(d_w_u, v, &x[rows.start..], 1, d, lg, v, n, v, n_x);
+    gemm_set(d_w_u, v, &x[rows.start..], 1, d, lg, v, n, v, n_x);
     gemm_acc(
         d_w_u,
         v,
@@ -97,7 +97,7 @@ pub fn unembed_weight_grads<T: Real>(
 }
 
 /// `dW_out^T[i][c] = Σ_z d_nlm_t[i][z]·W_U^T[z][c]` for the rows i in `rows` ([len, d_model],
-/// zeroed); w_u_t: [d_vocab, d_model].
+/// written); w_u_t: [d_vocab, d_model].
 pub fn mlp_out_weight_grads_t<T: Real>(
     d_nlm_t: &[T],
     w_u_t: &[T],
@@ -105,7 +105,7 @@ pub fn mlp_out_weight_grads_t<T: Real>(
     rows: core::ops::Range<usize>,
     [d, v]: [usize; 2],
 ) {
-    gemm_acc(
+    gemm_set(
         d_w_out_t,
         d,
         &d_nlm_t[rows.start * v..],
