@@ -539,4 +539,51 @@ mod tests {
         da_sums_any(&cfg, &examples, &tt, &grad, width, &mut scalar);
         assert_eq!(lanes.map(f32::to_bits), scalar.map(f32::to_bits));
     }
+
+    /// [`attention_mix`] against its sum written out, `f(e[t2]) + Σ_h Σ_j a[h][j]·f(o[tj][h])`
+    /// element by element, with and without the ReLU: bitwise, for 4 heads (offsets worked out
+    /// once per example) and 9 (more terms than [`MIX_TERMS`]), over a full column block and a
+    /// partial one.
+    #[test]
+    fn attention_mix_matches_its_sums_written_out_bitwise() {
+        const W: usize = CB + 9;
+        let mut next = crate::model::linalg::test_values(0x2545_f491_4f6c_dd1d);
+        let table: [f32; 5 * 10 * W] = core::array::from_fn(|_| next());
+        let a: [f32; 3 * 27] = core::array::from_fn(|_| next());
+        let examples: [Example; 3] = core::array::from_fn(|i| Example {
+            tokens: [(i * 2 % 5) as u16, 4, (i * 3 % 5) as u16],
+            label: 0,
+            task: 0,
+        });
+        for n_heads in [4, 9] {
+            let cfg = ModelConfig {
+                d_vocab: 5,
+                d_model: n_heads,
+                n_heads,
+                d_head: 1,
+                d_mlp: W,
+            };
+            let h3 = n_heads * 3;
+            for relu in [false, true] {
+                let mut got = [0.0f32; 3 * W];
+                attention_mix(&cfg, &examples, &a[..3 * h3], &table, &mut got, W, relu);
+                for (i, ex) in examples.iter().enumerate() {
+                    for c in 0..W {
+                        let mut y = table[ex.tokens[2] as usize * W + c];
+                        for h in 0..n_heads {
+                            for j in 0..3 {
+                                let r = o_row(&cfg, ex.tokens[j], h);
+                                y += a[i * h3 + h * 3 + j] * table[r * W + c];
+                            }
+                        }
+                        if relu {
+                            y = if y > 0.0 { y } else { 0.0 };
+                        }
+                        let what = (n_heads, relu, i, c);
+                        assert_eq!(got[i * W + c].to_bits(), y.to_bits(), "{what:?}");
+                    }
+                }
+            }
+        }
+    }
 }
