@@ -73,11 +73,6 @@ pub fn gemm_set<T: Real>(
     n: usize,
     k_dim: usize,
 ) {
-    if k_dim == 0 && n > 0 {
-        for row in c.chunks_mut(ldc).take(m) {
-            row[..n].fill(T::ZERO);
-        }
-    }
     gemm_plain(c, ldc, a, a_row, a_col, b, ldb, [m, n, k_dim], true);
 }
 
@@ -94,7 +89,7 @@ fn gemm_plain<T: Real>(
     [m, n, k_dim]: [usize; 3],
     fresh: bool,
 ) {
-    if m == 0 || n == 0 || k_dim == 0 {
+    if no_products(c, ldc, [m, n, k_dim], fresh) {
         return;
     }
     let b = BSource::Plain { b, ldb };
@@ -139,11 +134,6 @@ pub fn gemm_set_packed<T: Real>(
     n: usize,
     k_dim: usize,
 ) {
-    if k_dim == 0 && n > 0 {
-        for row in c.chunks_mut(ldc).take(m) {
-            row[..n].fill(T::ZERO);
-        }
-    }
     gemm_packed(c, ldc, a, a_row, a_col, b_packed, [m, n, k_dim], true);
 }
 
@@ -159,7 +149,7 @@ fn gemm_packed<T: Real>(
     [m, n, k_dim]: [usize; 3],
     fresh: bool,
 ) {
-    if m == 0 || n == 0 || k_dim == 0 {
+    if no_products(c, ldc, [m, n, k_dim], fresh) {
         return;
     }
     let panels = b_packed[..packed_len(k_dim, n)].as_chunks::<NR>().0;
@@ -175,6 +165,17 @@ fn gemm_packed<T: Real>(
         k_dim,
         fresh,
     );
+}
+
+/// Whether C gets no products (`k_dim`, m or n is 0). A C that should start from zero
+/// (`fresh`) with no k to sum over is zeroed here: the empty sum.
+fn no_products<T: Real>(c: &mut [T], ldc: usize, [m, n, k_dim]: [usize; 3], fresh: bool) -> bool {
+    if fresh && k_dim == 0 && n > 0 {
+        for row in c.chunks_mut(ldc).take(m) {
+            row[..n].fill(T::ZERO);
+        }
+    }
+    m == 0 || n == 0 || k_dim == 0
 }
 
 /// Where [`gemm_panels`] gets its panels of B: packed per block from B itself, or read from a
@@ -511,6 +512,27 @@ pub(crate) fn test_values(mut state: u64) -> impl FnMut() -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// With no k to sum over, [`gemm_set`] and [`gemm_set_packed`] write the empty sum (zero)
+    /// into C's m × n and leave the rest; the accumulating forms leave C as it is.
+    #[test]
+    fn gemm_with_no_k_writes_the_empty_sum() {
+        let (a, b) = ([1.0f32; 4], [1.0f32; 4]);
+        let mut set = [2.0f32; 3 * 5];
+        gemm_set(&mut set, 5, &a, 1, 1, &b, 4, 2, 4, 0);
+        let mut set_packed = [2.0f32; 3 * 5];
+        gemm_set_packed(&mut set_packed, 5, &a, 1, 1, &b, 2, 4, 0);
+        for c in [set, set_packed] {
+            for (i, &x) in c.iter().enumerate() {
+                let inside = i / 5 < 2 && i % 5 < 4;
+                assert_eq!(x, if inside { 0.0 } else { 2.0 }, "element {i}");
+            }
+        }
+        let mut acc = [2.0f32; 3 * 5];
+        gemm_acc(&mut acc, 5, &a, 1, 1, &b, 4, 2, 4, 0);
+        gemm_acc_packed(&mut acc, 5, &a, 1, 1, &b, 2, 4, 0);
+        assert_eq!(acc, [2.0f32; 3 * 5]);
+    }
 
     /// B packed once ([`pack_b_blocks`], in two calls, as a runner might split it, and from
     /// B's transpose too) gives [`gemm_acc`]'s bits: a short last k-block, a last panel of 6
