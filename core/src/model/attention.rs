@@ -155,14 +155,15 @@ pub fn attention_tokens_heads_inner<T: Real>(
 /// table `[f(e); f(o)]` ([d_vocab·(1 + n_heads), width]). With f = W_in it gives the MLP's
 /// pre-activation, with f = W_U^T the logits' residual part. With `relu`, each sum is stored
 /// as `ReLU(sum)` (`!(x > 0)`, NaN included, gives 0). a: [n, n_heads, 3];
-/// out: [n, width].
+/// out: [n, width], rows `ld` apart.
+#[allow(clippy::too_many_arguments)]
 pub fn attention_mix<T: Real>(
     cfg: &ModelConfig,
     examples: &[Example],
     a: &[T],
     table: &[T],
     out: &mut [T],
-    width: usize,
+    [width, ld]: [usize; 2],
     relu: bool,
 ) {
     let h3 = cfg.n_heads * 3;
@@ -178,7 +179,7 @@ pub fn attention_mix<T: Real>(
         for c0 in (0..width).step_by(CB) {
             let cols = c0..(c0 + CB).min(width);
             let first = &table[ex.tokens[2] as usize * width..][cols.clone()];
-            let y = &mut out[i * width..][cols.clone()];
+            let y = &mut out[i * ld..][cols.clone()];
             if h3 <= MIX_TERMS {
                 let terms = a_i.iter().zip(&at[..h3]);
                 let terms = terms.map(|(&w, &r)| (w, &table[r + cols.start..r + cols.end]));
@@ -566,7 +567,15 @@ mod tests {
             let h3 = n_heads * 3;
             for relu in [false, true] {
                 let mut got = [0.0f32; 3 * W];
-                attention_mix(&cfg, &examples, &a[..3 * h3], &table, &mut got, W, relu);
+                attention_mix(
+                    &cfg,
+                    &examples,
+                    &a[..3 * h3],
+                    &table,
+                    &mut got,
+                    [W, W],
+                    relu,
+                );
                 for (i, ex) in examples.iter().enumerate() {
                     for c in 0..W {
                         let mut y = table[ex.tokens[2] as usize * W + c];

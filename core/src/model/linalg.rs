@@ -93,11 +93,12 @@ fn gemm_plain<T: Real>(
         return;
     }
     let b = BSource::Plain { b, ldb };
+    let a = ASource::InPlace { a, a_row, a_col };
     // The pack buffer is zeroed on every call, so a narrow B gets a smaller one.
     if n <= 2 * NR {
-        gemm_panels::<T, { 2 * KC }>(c, ldc, a, a_row, a_col, b, m, n, k_dim, fresh);
+        gemm_panels::<T, { 2 * KC }>(c, ldc, a, b, m, n, k_dim, fresh);
     } else {
-        gemm_panels::<T, { NC / NR * KC }>(c, ldc, a, a_row, a_col, b, m, n, k_dim, fresh);
+        gemm_panels::<T, { NC / NR * KC }>(c, ldc, a, b, m, n, k_dim, fresh);
     }
 }
 
@@ -156,9 +157,7 @@ fn gemm_packed<T: Real>(
     gemm_panels::<T, 1>(
         c,
         ldc,
-        a,
-        a_row,
-        a_col,
+        ASource::InPlace { a, a_row, a_col },
         BSource::Packed(panels),
         m,
         n,
@@ -176,6 +175,90 @@ fn no_products<T: Real>(c: &mut [T], ldc: usize, [m, n, k_dim]: [usize; 3], fres
         }
     }
     m == 0 || n == 0 || k_dim == 0
+}
+
+/// `C[i][j] += Σ_k A(i, k)·B[k][j]` ([`gemm_acc`]'s sums and bits) with A already packed by
+/// [`pack_a_blocks`] (`m` rows, `k_dim` columns); B: [k_dim, ldb], C: [m, ldc].
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+pub fn gemm_acc_packed_a<T: Real>(
+    c: &mut [T],
+    ldc: usize,
+    a_packed: &[T],
+    b: &[T],
+    ldb: usize,
+    m: usize,
+    n: usize,
+    k_dim: usize,
+) {
+    if no_products(c, ldc, [m, n, k_dim], false) {
+        return;
+    }
+    let strips = a_packed[..packed_a_len(m, k_dim)].as_chunks::<MR>().0;
+    let b = BSource::Plain { b, ldb };
+    gemm_panels::<T, { NC / NR * KC }>(c, ldc, ASource::Packed(strips), b, m, n, k_dim, false);
+}
+
+/// Length of an A of `m` rows and `k_dim` columns packed by [`pack_a_blocks`].
+pub fn packed_a_len(m: usize, k_dim: usize) -> usize {
+    k_dim.div_ceil(KC) * m.div_ceil(MR) * KC * MR
+}
+
+/// A (m × k_dim, `A(i, k) = a[i·a_row + k·a_col]`) packed as [`gemm_acc`] packs it, all at
+/// once: for each block of [`KC`] k's, each strip of [`MR`] rows as KC columns of MR values
+/// (k-major; the rows of a last, short strip past m are zero). With `a_row = 1` (A is the
+/// transpose of a row-major matrix) A is read row by row of that matrix.
+pub fn pack_a_blocks<T: Real>(
+    a: &[T],
+    [a_row, a_col]: [usize; 2],
+    m: usize,
+    k_dim: usize,
+    out: &mut [T],
+) {
+    let out = &mut out[..packed_a_len(m, k_dim)].as_chunks_mut::<MR>().0;
+    let strips = m.div_ceil(MR);
+    for (kb, block) in out.chunks_exact_mut(strips * KC).enumerate() {
+        let (k0, kc) = (kb * KC, (k_dim - kb * KC).min(KC));
+        if a_row != 1 {
+            for (s, strip) in block.chunks_exact_mut(KC).enumerate() {
+                let rows = (m - s * MR).min(MR);
+                strip[..kc].fill([T::ZERO; MR]);
+                pack_a(
+                    &mut strip[..kc],
+                    &a[s * MR * a_row + k0 * a_col..],
+                    a_row,
+                    a_col,
+                    rows,
+                );
+            }
+            continue;
+        }
+        for k in 0..kc {
+            let row = &a[(k0 + k) * a_col..][..m];
+            let (full, rest) = row.as_chunks::<MR>();
+            for (s, &x) in full.iter().enumerate() {
+                block[s * KC + k] = x;
+            }
+            if !rest.is_empty() {
+                let d = &mut block[full.len() * KC + k];
+                *d = [T::ZERO; MR];
+                d[..rest.len()].copy_from_slice(rest);
+            }
+        }
+    }
+}
+
+/// Where [`gemm_panels`] gets the strips of A: read in place (`A(i, k) = a[i·a_row +
+/// k·a_col]`), copied per block when they are not contiguous, or read from an A packed
+/// beforehand.
+#[derive(Clone, Copy)]
+enum ASource<'a, T> {
+    InPlace {
+        a: &'a [T],
+        a_row: usize,
+        a_col: usize,
+    },
+    Packed(&'a [[T; MR]]),
 }
 
 /// Where [`gemm_panels`] gets its panels of B: packed per block from B itself, or read from a
@@ -240,9 +323,7 @@ pub fn pack_b_blocks<T: Real>(
 fn gemm_panels<T: Real, const P: usize>(
     c: &mut [T],
     ldc: usize,
-    a: &[T],
-    a_row: usize,
-    a_col: usize,
+    a: ASource<'_, T>,
     b: BSource<'_, T>,
     m: usize,
     n: usize,
@@ -277,8 +358,16 @@ fn gemm_panels<T: Real, const P: usize>(
             let c = &mut c[j0..];
             for i0 in (0..m).step_by(MR) {
                 let rows = (m - i0).min(MR);
-                let a = &a[i0 * a_row + k0 * a_col..];
                 let c = &mut c[i0 * ldc..];
+                let (a, a_row, a_col) = match a {
+                    ASource::InPlace { a, a_row, a_col } => (a, a_row, a_col),
+                    ASource::Packed(strips) => {
+                        let at = (k0 / KC * m.div_ceil(MR) + i0 / MR) * KC;
+                        strip_packed(c, ldc, nc, &strips[at..at + kc], rows, b_pack, fresh);
+                        continue;
+                    }
+                };
+                let a = &a[i0 * a_row + k0 * a_col..];
                 if a_col == 1 && kc == KC {
                     match rows {
                         MR => strip_rows::<T, MR>(c, ldc, nc, a, a_row, b_pack, fresh),
@@ -291,16 +380,29 @@ fn gemm_panels<T: Real, const P: usize>(
                 }
                 let a_pack = &mut a_pack[..kc];
                 pack_a(a_pack, a, a_row, a_col, rows);
-                let a_pack = &*a_pack;
-                match rows {
-                    MR => strip::<T, MR, _>(c, ldc, nc, a_pack.iter().map(first), b_pack, fresh),
-                    4 => strip::<T, 4, _>(c, ldc, nc, a_pack.iter().map(first), b_pack, fresh),
-                    3 => strip::<T, 3, _>(c, ldc, nc, a_pack.iter().map(first), b_pack, fresh),
-                    2 => strip::<T, 2, _>(c, ldc, nc, a_pack.iter().map(first), b_pack, fresh),
-                    _ => strip::<T, 1, _>(c, ldc, nc, a_pack.iter().map(first), b_pack, fresh),
-                }
+                strip_packed(c, ldc, nc, a_pack, rows, b_pack, fresh);
             }
         }
+    }
+}
+
+/// [`strip`] for the first `rows` rows of a packed strip of A.
+#[inline(always)]
+fn strip_packed<T: Real>(
+    c: &mut [T],
+    ldc: usize,
+    nc: usize,
+    a: &[[T; MR]],
+    rows: usize,
+    b: &[[T; NR]],
+    fresh: bool,
+) {
+    match rows {
+        MR => strip::<T, MR, _>(c, ldc, nc, a.iter().map(first), b, fresh),
+        4 => strip::<T, 4, _>(c, ldc, nc, a.iter().map(first), b, fresh),
+        3 => strip::<T, 3, _>(c, ldc, nc, a.iter().map(first), b, fresh),
+        2 => strip::<T, 2, _>(c, ldc, nc, a.iter().map(first), b, fresh),
+        _ => strip::<T, 1, _>(c, ldc, nc, a.iter().map(first), b, fresh),
     }
 }
 
@@ -532,6 +634,28 @@ mod tests {
         gemm_acc(&mut acc, 5, &a, 1, 1, &b, 4, 2, 4, 0);
         gemm_acc_packed(&mut acc, 5, &a, 1, 1, &b, 2, 4, 0);
         assert_eq!(acc, [2.0f32; 3 * 5]);
+    }
+
+    /// A packed once ([`pack_a_blocks`]), read in place row-major and as a transpose, gives
+    /// [`gemm_acc`]'s bits: strips of 5, 4 and 2 rows, a short last k-block, a C to add to.
+    #[test]
+    fn gemm_on_prepacked_a_matches_gemm_bitwise() {
+        let mut next = test_values(0x9e37_79b9_7f4a_7c15);
+        let a: [f32; 150 * 9] = core::array::from_fn(|_| next());
+        let b: [f32; 150 * 40] = core::array::from_fn(|_| next());
+        let c0: [f32; 9 * 40] = core::array::from_fn(|_| next());
+        for (m, n, k) in [(9, 38, 150), (7, 40, 64), (10, 6, 70)] {
+            for (a_row, a_col) in [(k, 1), (1, m)] {
+                let mut want = c0;
+                gemm_acc(&mut want, n, &a, a_row, a_col, &b, n, m, n, k);
+                let mut packed = [f32::NAN; 3 * 2 * KC * MR];
+                pack_a_blocks(&a, [a_row, a_col], m, k, &mut packed);
+                let mut got = c0;
+                gemm_acc_packed_a(&mut got, n, &packed, &b, n, m, n, k);
+                let what = (m, n, k, a_row, a_col);
+                assert_eq!(got.map(f32::to_bits), want.map(f32::to_bits), "{what:?}");
+            }
+        }
     }
 
     /// B packed once ([`pack_b_blocks`], in two calls, as a runner might split it, and from

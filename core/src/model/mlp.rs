@@ -20,9 +20,12 @@ pub fn mlp_tokens_forward<T: Real>(
 }
 
 /// `dm ⊙= [m > 0]`, the backward of the ReLU given its output m (stored by `attention_mix`).
-pub fn relu_backward<T: Real>(m: &[T], dm: &mut [T]) {
-    for (g, &mi) in dm.iter_mut().zip(m) {
-        *g = if mi > T::ZERO { *g } else { T::ZERO };
+/// dm: [n, width]; m: the same shape with rows `ld` apart.
+pub fn relu_backward<T: Real>(m: &[T], ld: usize, dm: &mut [T], width: usize) {
+    for (dm, m) in dm.chunks_exact_mut(width).zip(m.chunks(ld)) {
+        for (g, &mi) in dm.iter_mut().zip(&m[..width]) {
+            *g = if mi > T::ZERO { *g } else { T::ZERO };
+        }
     }
 }
 

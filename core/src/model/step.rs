@@ -28,8 +28,8 @@ use super::attention::{
 use super::config::{ModelConfig, N_TENSORS, Weights, WeightsMut};
 use super::embed::{embed_backward, embed_forward};
 use super::linalg::{
-    add_assign, carve, carve_mut, pack_b_blocks, packed_block_len, packed_len, transpose,
-    transpose_rows,
+    add_assign, carve, carve_mut, pack_a_blocks, pack_b_blocks, packed_a_len, packed_block_len,
+    packed_len, transpose, transpose_rows,
 };
 use super::loss::cross_entropy;
 use super::mlp::{mlp_tokens_backward, mlp_tokens_forward, mlp_tokens_weight_grads, relu_backward};
@@ -111,18 +111,20 @@ impl StepLayout {
         ]
     }
 
-    /// a [B, H, 3], m [B, M], logits [B, V], dlogits [B, V], dm_pre [B, M], da [B, H, 3].
-    fn acts_parts(&self) -> [usize; 6] {
+    /// a [B, H, 3], m [B, M], logits [B, V], dlogits [B, V], dm_pre [B, M], da [B, H, 3],
+    /// m^T packed as the neuron-logit map's gradient reads it.
+    fn acts_parts(&self) -> [usize; 7] {
         let c = &self.cfg;
         let (v, m) = (c.d_vocab, c.d_mlp);
         let b = BLOCK;
         [
             b * c.n_heads * 3,
-            b * m,
+            b * mh_ld(m),
             b * v,
             b * v,
             b * m,
             b * c.n_heads * 3,
+            packed_a_len(m, b),
         ]
     }
 
@@ -185,6 +187,13 @@ impl StepLayout {
             + self.acts_len()
             + self.kept_len(n_train)
     }
+}
+
+/// Row stride of a chunk's MLP activations m for d_mlp `m`: padded, so that a d_mlp of a large
+/// power of two does not put the rows of a chunk in a few L1 sets for the GEMM that reads
+/// them 5 at a time (`unembed_forward`).
+fn mh_ld(m: usize) -> usize {
+    m + 16
 }
 
 /// The groups of `n` examples: `(group size, number of groups)`.
@@ -660,14 +669,14 @@ fn run_block<T: Real>(
         l_t,
         p_t,
     ] = carve(cache, lay.cache_parts());
-    let [a_own, mh, logits, dl_own, dm_own, da] = carve_mut(acts, lay.acts_parts());
+    let [a_own, mh, logits, dl_own, dm_own, da, mh_t] = carve_mut(acts, lay.acts_parts());
     let (partial, [dlogits, dm, a]) = match back {
         Some(Backward { partial, kept }) => (Some(partial), kept),
         None => (None, [dl_own, dm_own, a_own]),
     };
     let (a, mh, logits, dlogits, dm) = (
         &mut a[..n * h3],
-        &mut mh[..n * m],
+        &mut mh[..n * mh_ld(m)],
         &mut logits[..n * voc],
         &mut dlogits[..n * voc],
         &mut dm[..n * m],
@@ -677,9 +686,10 @@ fn run_block<T: Real>(
     for (i, ex) in examples.iter().enumerate() {
         attention_forward(cfg, ex.tokens, q, k, &mut a[i * h3..(i + 1) * h3]);
     }
-    attention_mix(cfg, examples, a, p, mh, m, true);
-    attention_mix(cfg, examples, a, l, logits, voc, false);
-    unembed_forward(mh, nlm_t_packed, logits, [n, d, m, voc]);
+    let ld = mh_ld(m);
+    attention_mix(cfg, examples, a, p, mh, [m, ld], true);
+    attention_mix(cfg, examples, a, l, logits, [voc, voc], false);
+    unembed_forward(mh, ld, nlm_t_packed, logits, [n, d, m, voc]);
     for (i, ex) in examples.iter().enumerate() {
         let li = i * voc..(i + 1) * voc;
         let task = ex.task as usize;
@@ -696,10 +706,11 @@ fn run_block<T: Real>(
     let Some(partial) = partial else { return stats };
     let [d_nlm_t, dq, dk] = carve_mut(partial, lay.partial_parts());
     unembed_backward(dlogits, nlm_packed, dm, [n, d, m, voc]);
-    relu_backward(mh, dm);
+    relu_backward(mh, ld, dm, m);
     let mut tg = TokenGrads { dq, dk };
     attention_backward(cfg, examples, q, k, [l_t, p_t], a, dlogits, dm, da, &mut tg);
-    neuron_logit_map_grad(mh, dlogits, d_nlm_t, [n, d, m, voc]);
+    pack_a_blocks(mh, [1, ld], m, n, mh_t);
+    neuron_logit_map_grad(mh_t, dlogits, d_nlm_t, [n, d, m, voc]);
     stats
 }
 

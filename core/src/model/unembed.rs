@@ -2,9 +2,9 @@
 //! `W_U^T r + (W_U^T W_out) m`. `W_U^T r` comes from the per-token table `l = [W_U^T e; W_U^T o]`
 //! mixed by attention like `p` in `mlp`, and `W_U^T W_out` is the paper's neuron-logit map
 //! [d_vocab, d_mlp], formed once per step. `[n, d, m, v]` is (examples, d_model, d_mlp, d_vocab).
+use super::linalg::{gemm_acc, gemm_acc_packed, gemm_acc_packed_a, gemm_set, gemm_set_packed};
 #[cfg(doc)]
-use super::linalg::pack_b_blocks;
-use super::linalg::{gemm_acc, gemm_acc_packed, gemm_set, gemm_set_packed};
+use super::linalg::{pack_a_blocks, pack_b_blocks};
 use crate::Real;
 
 /// `l[row][z] = Σ_c x[row][c]·W_U[c][z]` for the token-table rows `rows` ([len, d_vocab],
@@ -32,15 +32,16 @@ pub fn neuron_logit_map_forward<T: Real>(
 }
 
 /// `logits[e][z] += Σ_i m[e][i]·neuron_logit_map[z][i]`, i ascending, added to the attention
-/// part already in `logits`. m: [n, d_mlp]; nlm_t_packed: the map's transpose [d_mlp, d_vocab]
-/// as [`pack_b_blocks`] packs it.
+/// part already in `logits`. m: [n, d_mlp], rows `ld` apart; nlm_t_packed: the map's transpose
+/// [d_mlp, d_vocab] as [`pack_b_blocks`] packs it.
 pub fn unembed_forward<T: Real>(
     m: &[T],
+    ld: usize,
     nlm_t_packed: &[T],
     logits: &mut [T],
     [n, _d, mm, v]: [usize; 4],
 ) {
-    gemm_acc_packed(logits, v, m, mm, 1, nlm_t_packed, n, v, mm);
+    gemm_acc_packed(logits, v, m, ld, 1, nlm_t_packed, n, v, mm);
 }
 
 /// `dm[e][i] = Σ_z dlogits[e][z]·neuron_logit_map[z][i]`, each sum from zero, into dm:
@@ -56,14 +57,15 @@ pub fn unembed_backward<T: Real>(
 }
 
 /// `d_nlm_t[i][z] += Σ_e m[e][i]·dlogits[e][z]`, e ascending: the gradient of the neuron-logit
-/// map (transposed, [d_mlp, d_vocab]) over a block of n examples.
+/// map (transposed, [d_mlp, d_vocab]) over a block of n examples. m_t_packed: m^T [d_mlp, n]
+/// as [`pack_a_blocks`] packs it.
 pub fn neuron_logit_map_grad<T: Real>(
-    m: &[T],
+    m_t_packed: &[T],
     dlogits: &[T],
     d_nlm_t: &mut [T],
     [n, _d, mm, v]: [usize; 4],
 ) {
-    gemm_acc(d_nlm_t, v, m, 1, mm, dlogits, v, mm, v, n);
+    gemm_acc_packed_a(d_nlm_t, v, m_t_packed, dlogits, v, mm, v, n);
 }
 
 /// For the rows `rows` of dW_U ([len, d_vocab], written):
