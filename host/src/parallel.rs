@@ -122,6 +122,12 @@ impl BlockRunner<f32> for Parallel {
         }
     }
 
+    /// Two row chunks per thread: each output still spreads over every thread, and the
+    /// chunks stay large enough for the GEMMs to run near their speed.
+    fn split(&self) -> usize {
+        2 * self.threads()
+    }
+
     /// All pieces on the pool at once, in place.
     fn run_pieces(&mut self, pieces: &mut [&mut [f32]], work: &PieceWork<'_, f32>) {
         self.pool.install(|| {

@@ -2,14 +2,15 @@
 //!
 //! With no positional embedding, `q`, `k`, `v` and the head output `o = W_O[:, h] v` depend only
 //! on the token, so they are computed once per vocabulary token per step
-//! ([`attention_tokens_qkv`], [`attention_tokens_o`]), and their gradients are accumulated per
-//! token over the batch and turned into weight gradients once (`attention_tokens_dv`,
-//! `attention_w_*_grad`, `attention_tokens_de`). The token-level kernels work on a range of rows
+//! ([`attention_tokens_qkv`]). A linear map `W_X` of o is read through the head-output map
+//! `W_X W_O` ([`head_map_t`], [`attention_tokens_o_table`]), d_head wide rather than d_model, and
+//! the gradients are accumulated per token over the batch and turned into weight gradients once
+//! (`head_map_grad_t`, `attention_tokens_dv`, `attention_w_*_grad*`, `attention_tokens_de`). The token-level kernels work on a range of rows
 //! so that a runner may split them; every element is the same sum whatever the split. The
 //! backward's dots with the head-output tables read a per-token copy with the heads innermost
 //! ([`attention_tokens_heads_inner`]), so that a token's n_heads sums run as SIMD lanes.
 use super::config::ModelConfig;
-use super::linalg::{axpy, gemm_acc};
+use super::linalg::{axpy, gemm_acc, gemm_set};
 use crate::Real;
 use crate::data::Example;
 use core::ops::Range;
@@ -39,30 +40,92 @@ pub fn attention_tokens_qkv<T: Real>(
     );
 }
 
-/// Rows `rows` (tokens) of the head outputs `o[t][h] = W_O[:, h·d_head..] v[t][h]`.
-/// v: [d_vocab, n_heads, d_head]; w_o_t: `W_O^T` [n_heads·d_head, d_model];
-/// out: the rows' [len, n_heads, d_model], zeroed.
-pub fn attention_tokens_o<T: Real>(
-    cfg: &ModelConfig,
-    v: &[T],
+/// Rows `rows` (of n_heads·d_head) of a head-output map's transpose `(W_X W_O)^T`, the map
+/// that takes a head's value vector straight to `W_X` of its output `o = W_O[:, h] v`:
+/// `out[j][i] = Σ_c W_O[c][j]·W_X^T[c][i]`, c ascending. w_o_t: `W_O^T` [n_heads·d_head,
+/// d_model]; w_x_t: `W_X^T` [d_model, width] (`W_in^T` for the MLP's table, `W_U` itself for the
+/// logits'); out: [len, width], written.
+pub fn head_map_t<T: Real>(
     w_o_t: &[T],
+    w_x_t: &[T],
     out: &mut [T],
     rows: Range<usize>,
+    [d, width]: [usize; 2],
 ) {
-    let (d, h_n, dh) = (cfg.d_model, cfg.n_heads, cfg.d_head);
+    let n = rows.len();
+    gemm_set(
+        out,
+        width,
+        &w_o_t[rows.start * d..],
+        d,
+        1,
+        w_x_t,
+        width,
+        n,
+        width,
+        d,
+    );
+}
+
+/// Rows `rows` (tokens) of the o part of a token table, `f(o[t][h]) = (W_X W_O[:, h]) v[t][h]`:
+/// `out[t][h][i] = Σ_k v[t][h][k]·map_t[h·d_head + k][i]`, k ascending. v: [d_vocab, n_heads,
+/// d_head]; map_t: [`head_map_t`]'s [n_heads·d_head, width]; out: [len, n_heads, width],
+/// written.
+pub fn attention_tokens_o_table<T: Real>(
+    cfg: &ModelConfig,
+    v: &[T],
+    map_t: &[T],
+    out: &mut [T],
+    rows: Range<usize>,
+    width: usize,
+) {
+    let (h_n, dh) = (cfg.n_heads, cfg.d_head);
     let hd = h_n * dh;
     for h in 0..h_n {
-        gemm_acc(
-            &mut out[h * d..],
-            h_n * d,
+        gemm_set(
+            &mut out[h * width..],
+            h_n * width,
             &v[rows.start * hd + h * dh..],
             hd,
             1,
-            &w_o_t[h * dh * d..],
-            d,
+            &map_t[h * dh * width..],
+            width,
             rows.len(),
-            d,
+            width,
             dh,
+        );
+    }
+}
+
+/// Rows `rows` (of n_heads·d_head) of a head-output map's gradient, transposed:
+/// `out[h·d_head + k][i] = Σ_t v[t][h][k]·g_o[t][h][i]`, t ascending, from the o part of a token
+/// table's sums g_o [d_vocab, n_heads, width]. out: [len, width], written.
+pub fn head_map_grad_t<T: Real>(
+    cfg: &ModelConfig,
+    v: &[T],
+    g_o: &[T],
+    out: &mut [T],
+    rows: Range<usize>,
+    width: usize,
+) {
+    let (h_n, dh, voc) = (cfg.n_heads, cfg.d_head, cfg.d_vocab);
+    let hd = h_n * dh;
+    for h in 0..h_n {
+        let (r0, r1) = (rows.start.max(h * dh), rows.end.min((h + 1) * dh));
+        if r0 >= r1 {
+            continue;
+        }
+        gemm_set(
+            &mut out[(r0 - rows.start) * width..],
+            width,
+            &v[r0..],
+            1,
+            hd,
+            &g_o[h * width..],
+            h_n * width,
+            r1 - r0,
+            width,
+            voc,
         );
     }
 }
@@ -413,58 +476,65 @@ pub fn attention_backward<T: Real>(
     }
 }
 
-/// Rows `rows` (tokens) of `dv[t][h] = W_O[:, h]^T d_o[t][h]`. d_o: [d_vocab, n_heads,
-/// d_model]; w_o: [d_model, n_heads·d_head]; out: [len, n_heads, d_head], zeroed.
+/// Rows `rows` (tokens) of `dv[t][h][k] = Σ_i g_o[t][h][i]·map[i][h·d_head + k]` over the
+/// MLP's table (i < d_mlp), then the same over the logits' table (i < d_vocab), each i
+/// ascending: the value vectors' gradient through the head-output maps. g_o: the o parts of the
+/// token tables' sums [d_vocab, n_heads, width]; maps: `W_in W_O` [d_mlp, n_heads·d_head] and
+/// `W_U^T W_O` [d_vocab, n_heads·d_head]; out: [len, n_heads·d_head], written.
 pub fn attention_tokens_dv<T: Real>(
     cfg: &ModelConfig,
-    d_o: &[T],
-    w_o: &[T],
+    g_o: [&[T]; 2],
+    maps: [&[T]; 2],
     out: &mut [T],
     rows: Range<usize>,
+    widths: [usize; 2],
 ) {
-    let (d, h_n, dh) = (cfg.d_model, cfg.n_heads, cfg.d_head);
+    let (h_n, dh) = (cfg.n_heads, cfg.d_head);
     let hd = h_n * dh;
     for h in 0..h_n {
-        gemm_acc(
-            &mut out[h * dh..],
-            hd,
-            &d_o[rows.start * h_n * d + h * d..],
-            h_n * d,
-            1,
-            &w_o[h * dh..],
-            hd,
-            rows.len(),
-            dh,
-            d,
-        );
+        for (i, ((g, map), width)) in g_o.into_iter().zip(maps).zip(widths).enumerate() {
+            let gemm = if i == 0 { gemm_set } else { gemm_acc };
+            gemm(
+                &mut out[h * dh..],
+                hd,
+                &g[(rows.start * h_n + h) * width..],
+                h_n * width,
+                1,
+                &map[h * dh..],
+                hd,
+                rows.len(),
+                dh,
+                width,
+            );
+        }
     }
 }
 
-/// Rows `rows` (of d_model) of `dW_O[:, h] = Σ_t d_o[t][h] ⊗ v[t][h]`, t ascending.
-/// out: [len, n_heads·d_head], zeroed.
-pub fn attention_w_o_grad<T: Real>(
-    cfg: &ModelConfig,
-    d_o: &[T],
-    v: &[T],
+/// Rows `rows` (of n_heads·d_head) of `dW_O^T[j][c] = Σ_i dmap_t[j][i]·W_X[i][c]` over the
+/// MLP's map (W_in, i < d_mlp), then the same over the logits' (W_U^T, i < d_vocab).
+/// dmap_t: [`head_map_grad_t`]'s outputs; w: `W_in` [d_mlp, d_model] and `W_U^T` [d_vocab,
+/// d_model]; out: [len, d_model], written.
+pub fn attention_w_o_grad_t<T: Real>(
+    dmap_t: [&[T]; 2],
+    w: [&[T]; 2],
     out: &mut [T],
     rows: Range<usize>,
+    [d, m, voc]: [usize; 3],
 ) {
-    let (d, h_n, dh, voc) = (cfg.d_model, cfg.n_heads, cfg.d_head, cfg.d_vocab);
-    let hd = h_n * dh;
-    for h in 0..h_n {
-        gemm_acc(
-            &mut out[h * dh..],
-            hd,
-            &d_o[h * d + rows.start..],
-            1,
-            h_n * d,
-            &v[h * dh..],
-            hd,
-            rows.len(),
-            dh,
-            voc,
-        );
-    }
+    let n = rows.len();
+    gemm_set(out, d, &dmap_t[0][rows.start * m..], m, 1, w[0], d, n, d, m);
+    gemm_acc(
+        out,
+        d,
+        &dmap_t[1][rows.start * voc..],
+        voc,
+        1,
+        w[1],
+        d,
+        n,
+        d,
+        voc,
+    );
 }
 
 /// Rows `rows` (of n_heads·d_head) of `dW_Q[h] = Σ_t dq[t][h] ⊗ e_t`, t ascending (the same for

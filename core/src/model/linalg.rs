@@ -585,7 +585,8 @@ pub fn transpose<T: Real>(src: &[T], dst: &mut [T], rows: usize, cols: usize) {
     transpose_rows(src, dst, rows, cols, 0..cols);
 }
 
-/// Rows `out_rows` of [`transpose`]'s dst: `dst[j − start][i] = src[i][j]` for j in out_rows.
+/// Rows `out_rows` of [`transpose`]'s dst: `dst[j − start][i] = src[i][j]` for j in out_rows,
+/// eight dst rows at a time so that src is read a row at a time rather than a column.
 pub fn transpose_rows<T: Real>(
     src: &[T],
     dst: &mut [T],
@@ -593,9 +594,14 @@ pub fn transpose_rows<T: Real>(
     cols: usize,
     out_rows: Range<usize>,
 ) {
-    for (d, j) in dst.chunks_exact_mut(rows).zip(out_rows) {
-        for (i, x) in d.iter_mut().enumerate() {
-            *x = src[i * cols + j];
+    const TB: usize = 8;
+    let dst = &mut dst[..out_rows.len() * rows];
+    for (j0, d) in out_rows.step_by(TB).zip(dst.chunks_mut(TB * rows)) {
+        let w = d.len() / rows;
+        for i in 0..rows {
+            for (jj, &x) in src[i * cols + j0..][..w].iter().enumerate() {
+                d[jj * rows + i] = x;
+            }
         }
     }
 }
@@ -634,6 +640,27 @@ mod tests {
         gemm_acc(&mut acc, 5, &a, 1, 1, &b, 4, 2, 4, 0);
         gemm_acc_packed(&mut acc, 5, &a, 1, 1, &b, 2, 4, 0);
         assert_eq!(acc, [2.0f32; 3 * 5]);
+    }
+
+    /// [`transpose_rows`] over any range of dst rows (eight at a time, and a last run of fewer)
+    /// writes exactly `dst[j − start][i] = src[i][j]` and nothing past its rows.
+    #[test]
+    fn transpose_rows_writes_the_transpose_of_its_rows() {
+        let (rows, cols) = (13, 21);
+        let src: [f32; 13 * 21] = core::array::from_fn(|i| i as f32);
+        for range in [0..21, 3..14, 5..6, 20..21] {
+            let mut dst = [-1.0f32; 22 * 13];
+            transpose_rows(&src, &mut dst, rows, cols, range.clone());
+            for (r, x) in dst.iter().enumerate() {
+                let (j, i) = (range.start + r / rows, r % rows);
+                let want = if j < range.end {
+                    src[i * cols + j]
+                } else {
+                    -1.0
+                };
+                assert_eq!(*x, want, "{range:?} dst row {} col {i}", r / rows);
+            }
+        }
     }
 
     /// A packed once ([`pack_a_blocks`]), read in place row-major and as a transpose, gives

@@ -1,11 +1,13 @@
 //! The full-batch training step (SPEC §3, §4, §6), split into phases so that any backend can run
 //! the work its own way and still reproduce core bit for bit:
 //!
-//! 1. [`prepare`]: per-token tables, once per step. `x = [e; o]` holds the embedding `e[t]` and
-//!    the head outputs `o[t][h] = W_O[:, h] v[t][h]`; since the residual at position 2 is
-//!    `r = e[t2] + Σ a·o`, every linear map of r is a mix of the same map of x's rows, so the
-//!    tables `p = W_in x` and `l = W_U^T x` and the neuron-logit map `W_U^T W_out` replace the
-//!    per-example products with `W_in`, `W_out` and `W_U` (about half the FLOPs of the step).
+//! 1. [`prepare`]: per-token tables, once per step. With the embedding `e[t]` and the head
+//!    outputs `o[t][h] = W_O[:, h] v[t][h]`, the residual at position 2 is `r = e[t2] + Σ a·o`,
+//!    so every linear map `W_X` of r is a mix of the same map of e's and o's rows: the tables
+//!    `p = [W_in e; W_in o]` and `l = [W_U^T e; W_U^T o]` and the neuron-logit map
+//!    `W_U^T W_out` replace the per-example products with `W_in`, `W_out` and `W_U` (about half
+//!    the FLOPs of the step). The o rows are `(W_X W_O[:, h]) v[t][h]`, through the head-output
+//!    maps `W_in W_O` and `W_U^T W_O`, so o itself is never formed.
 //! 2. The examples in [`GROUPS`] groups of consecutive examples: forward, loss and backward of
 //!    each group (in chunks of [`BLOCK`]) into a zeroed partial (the neuron-logit map's and q's
 //!    and k's gradient sums); each example's dlogits, dm_pre and attention weights are kept in
@@ -14,16 +16,16 @@
 //! 3. The partials are added into one accumulator in group order `((0 + p₀) + p₁) + …`; the token
 //!    tables' gradient sums, which have the same group order, run token by token over the kept
 //!    values (`token_sums`), so that each of their rows is written once.
-//! 4. The per-token sums become weight gradients by GEMMs over the token tables ([`gradients`]
-//!    does 2–4).
+//! 4. The per-token sums become weight gradients by GEMMs over the token tables and the
+//!    head-output maps ([`gradients`] does 2–4).
 //! 5. [`adamw_step`](crate::adamw::adamw_step).
 //!
 //! The once-per-step GEMMs of 1 and 4 may be cut into row chunks run anywhere ([`prepare_with`],
 //! [`gradients`]): each output element is one sum in a fixed order, whatever the cut.
 use super::attention::{
     TokenGrads, attention_backward, attention_forward, attention_mix, attention_tokens_de,
-    attention_tokens_dv, attention_tokens_heads_inner, attention_tokens_o, attention_tokens_qkv,
-    attention_w_o_grad, attention_w_qkv_grad,
+    attention_tokens_dv, attention_tokens_heads_inner, attention_tokens_o_table,
+    attention_tokens_qkv, attention_w_o_grad_t, attention_w_qkv_grad, head_map_grad_t, head_map_t,
 };
 use super::config::{ModelConfig, N_TENSORS, Weights, WeightsMut};
 use super::embed::{embed_backward, embed_forward};
@@ -32,7 +34,7 @@ use super::linalg::{
     packed_len, transpose, transpose_rows,
 };
 use super::loss::cross_entropy;
-use super::mlp::{mlp_tokens_backward, mlp_tokens_forward, mlp_tokens_weight_grads, relu_backward};
+use super::mlp::{mlp_tokens_backward, mlp_tokens_forward, mlp_weight_grads_t, relu_backward};
 use super::token_sums::{Kept, token_sums, token_touches, token_unit, touches_len};
 use super::unembed::{
     mlp_out_weight_grads_t, neuron_logit_map_forward, neuron_logit_map_grad, unembed_backward,
@@ -51,7 +53,7 @@ pub const BLOCK: usize = 64;
 /// count only, never of the thread count.
 pub const GROUPS: usize = 8;
 
-/// Row chunks per once-per-step GEMM output, for parallel runners.
+/// Most row chunks per once-per-step GEMM output ([`BlockRunner::split`]).
 const SPLIT: usize = 8;
 
 /// Buffer sizes of the step for one model config.
@@ -71,13 +73,15 @@ impl StepLayout {
         self.cfg.d_vocab * (1 + self.cfg.n_heads)
     }
 
-    /// x [n_x, D], q, k, v [V, H, d_head], W_in^T [D, M], W_U^T [V, D], p [n_x, M],
+    /// e [V, D], q, k, v [V, H, d_head], W_in^T [D, M], W_U^T [V, D], p [n_x, M],
     /// l [n_x, V], neuron_logit_map [V, M], and its transpose and itself packed as the
     /// per-example products read them as B (`gemm_acc_packed`), dv [V, H, d_head],
-    /// W_Q^T, W_K^T, W_V^T [D, H·d_head], W_O^T [H·d_head, D], dx [n_x, D], dW_out^T [M, D],
-    /// de [V, D], the o parts of l and p with the heads innermost, l_t [V, V, H] and
-    /// p_t [V, M, H].
-    fn cache_parts(&self) -> [usize; 21] {
+    /// W_Q^T, W_K^T, W_V^T [D, H·d_head], W_O^T [H·d_head, D], de through the residual [V, D],
+    /// dW_out^T [M, D], de [V, D], the o parts of l and p with the heads innermost, l_t [V, V, H]
+    /// and p_t [V, M, H], the head-output maps (W_in W_O)^T [H·d_head, M], W_in W_O [M, H·d_head],
+    /// (W_U^T W_O)^T [H·d_head, V], W_U^T W_O [V, H·d_head], the maps' gradients transposed
+    /// [H·d_head, M] and [H·d_head, V], dW_in^T [D, M] and dW_O^T [H·d_head, D].
+    fn cache_parts(&self) -> [usize; 29] {
         let c = &self.cfg;
         let (v, d, hd, m, nx) = (
             c.d_vocab,
@@ -87,7 +91,7 @@ impl StepLayout {
             self.n_x(),
         );
         [
-            nx * d,
+            v * d,
             v * hd,
             v * hd,
             v * hd,
@@ -103,11 +107,19 @@ impl StepLayout {
             d * hd,
             d * hd,
             hd * d,
-            nx * d,
+            v * d,
             m * d,
             v * d,
             nx * v - v * v,
             nx * m - v * m,
+            hd * m,
+            m * hd,
+            hd * v,
+            v * hd,
+            hd * m,
+            hd * v,
+            d * m,
+            hd * d,
         ]
     }
 
@@ -298,6 +310,12 @@ pub trait BlockRunner<T> {
         combine: &mut dyn FnMut(&[T], &BlockStats),
     );
 
+    /// Row chunks per output of a once-per-step kernel, at most [`SPLIT`]: more lets more
+    /// threads share one output, fewer leaves each chunk a larger product. Never changes a bit.
+    fn split(&self) -> usize {
+        1
+    }
+
     /// `work(i, pieces[i])` for every i, in any order and anywhere: the pieces are disjoint and
     /// each is written by its own call only.
     fn run_pieces(&mut self, pieces: &mut [&mut [T]], work: &PieceWork<'_, T>) {
@@ -380,7 +398,7 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
     check_len(cache.len(), lay.cache_len())?;
     let w = Weights::split(cfg, params);
     let [
-        x,
+        e,
         q,
         k,
         v,
@@ -396,9 +414,16 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
         w_k_t,
         w_v_t,
         w_o_t,
-        ..,
+        _de_in,
+        _d_w_out_t,
+        _de,
         l_t,
         p_t,
+        w_in_o_t,
+        w_in_o,
+        w_u_o_t,
+        w_u_o,
+        ..,
     ] = carve_mut(cache, lay.cache_parts());
     let (d, m, voc, hd) = (
         cfg.d_model,
@@ -406,7 +431,6 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
         cfg.d_vocab,
         cfg.n_heads * cfg.d_head,
     );
-    let (e, o) = x.split_at_mut(voc * d);
     embed_forward(w.w_e, e, d, voc);
     transpose(w.w_q, w_q_t, hd, d);
     transpose(w.w_k, w_k_t, hd, d);
@@ -416,44 +440,53 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
     let mut runner = runner;
     {
         let (e, w_qkv_t): (&[T], [&[T]; 3]) = (e, [w_q_t, w_k_t, w_v_t]);
-        let qkv = |i: usize, rows: Range<usize>, out: &mut [T]| {
-            attention_tokens_qkv(cfg, e, w_qkv_t[i], out, rows)
-        };
-        run_rows(
-            runner.as_deref_mut(),
-            [&mut *q, &mut *k, &mut *v],
-            [hd; 3],
-            [true; 3],
-            &qkv,
-        );
-    }
-    {
-        let (v, w_o_t): (&[T], &[T]) = (v, w_o_t);
-        let heads = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
-            0 => attention_tokens_o(cfg, v, w_o_t, out, rows),
+        let first = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
+            0..3 => attention_tokens_qkv(cfg, e, w_qkv_t[i], out, rows),
             _ => transpose_rows(w.w_in, out, m, d, rows),
         };
         run_rows(
             runner.as_deref_mut(),
-            [o, &mut *w_in_t],
-            [cfg.n_heads * d, m],
-            [true, false],
-            &heads,
+            [&mut *q, &mut *k, &mut *v, &mut *w_in_t],
+            [hd, hd, hd, m],
+            [true, true, true, false],
+            &first,
         );
     }
-    let (x, w_in_t): (&[T], &[T]) = (x, w_in_t);
-    let compute = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
-        0 => mlp_tokens_forward(x, w_in_t, out, rows, [d, m]),
-        1 => unembed_tokens_forward(x, w.w_u, out, rows, [d, voc]),
-        _ => neuron_logit_map_forward(w.w_u, w.w_out, out, rows, [d, m, voc]),
-    };
-    run_rows(
-        runner.as_deref_mut(),
-        [&mut *p, &mut *l, &mut *nlm],
-        [m, voc, m],
-        [false; 3],
-        &compute,
-    );
+    let (p_e, p_o) = p.split_at_mut(voc * m);
+    let (l_e, l_o) = l.split_at_mut(voc * voc);
+    {
+        let (e, w_in_t, w_o_t): (&[T], &[T], &[T]) = (e, w_in_t, w_o_t);
+        let maps = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
+            0 => head_map_t(w_o_t, w_in_t, out, rows, [d, m]),
+            1 => head_map_t(w_o_t, w.w_u, out, rows, [d, voc]),
+            2 => mlp_tokens_forward(e, w_in_t, out, rows, [d, m]),
+            3 => unembed_tokens_forward(e, w.w_u, out, rows, [d, voc]),
+            _ => neuron_logit_map_forward(w.w_u, w.w_out, out, rows, [d, m, voc]),
+        };
+        run_rows(
+            runner.as_deref_mut(),
+            [&mut *w_in_o_t, &mut *w_u_o_t, p_e, l_e, &mut *nlm],
+            [m, voc, m, voc, m],
+            [false; 5],
+            &maps,
+        );
+    }
+    {
+        let (v, w_in_o_t, w_u_o_t): (&[T], &[T], &[T]) = (v, w_in_o_t, w_u_o_t);
+        let o_tables = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
+            0 => attention_tokens_o_table(cfg, v, w_in_o_t, out, rows, m),
+            1 => attention_tokens_o_table(cfg, v, w_u_o_t, out, rows, voc),
+            2 => transpose_rows(w_in_o_t, out, hd, m, rows),
+            _ => transpose_rows(w_u_o_t, out, hd, voc, rows),
+        };
+        run_rows(
+            runner.as_deref_mut(),
+            [p_o, l_o, w_in_o, w_u_o],
+            [cfg.n_heads * m, cfg.n_heads * voc, hd, hd],
+            [false; 4],
+            &o_tables,
+        );
+    }
     let (p, l, nlm): (&[T], &[T], &[T]) = (p, l, nlm);
     let copies = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
         0 => attention_tokens_heads_inner(cfg, l, out, voc, rows),
@@ -483,7 +516,8 @@ type RowWork<'a, T> = dyn Fn(usize, Range<usize>, &mut [T]) + Sync + 'a;
 
 /// Fills `outs[i]` (rows of `cols[i]` values) with `compute(i, rows, out)`, which writes the
 /// given rows into `out`, zeroed first where `zeroed[i]`. With a runner, each output is cut
-/// into [`SPLIT`] row chunks that the runner may compute at once, each in place; without, each
+/// into the runner's [`split`](BlockRunner::split) of row chunks that it may compute at once,
+/// each in place; without, each
 /// output is one call. Every element is the same sum either way, so the bits do not depend on
 /// the cut.
 fn run_rows<T: Real, R: BlockRunner<T>, const N: usize>(
@@ -504,7 +538,8 @@ fn run_rows<T: Real, R: BlockRunner<T>, const N: usize>(
         return;
     };
     const { assert!(N * SPLIT <= MAX_PIECES) };
-    let per: [usize; N] = core::array::from_fn(|i| rows[i].div_ceil(SPLIT).max(1));
+    let split = runner.split().clamp(1, SPLIT);
+    let per: [usize; N] = core::array::from_fn(|i| rows[i].div_ceil(split).max(1));
     run_cut(
         runner,
         outs,
@@ -593,9 +628,9 @@ fn run_cut<T: Real, R: BlockRunner<T>, const N: usize>(
 /// Pieces of [`run_balanced`].
 const BALANCED: usize = 32;
 
-/// Capacity of [`run_cut`]'s piece list: [`SPLIT`] pieces of up to five outputs ([`run_rows`]),
-/// or [`BALANCED`] and one per output ([`run_balanced`]).
-const MAX_PIECES: usize = 5 * SPLIT;
+/// Capacity of [`run_cut`]'s piece list: [`SPLIT`] pieces of up to seven outputs
+/// ([`run_rows`]), or [`BALANCED`] and one per output ([`run_balanced`]).
+const MAX_PIECES: usize = 7 * SPLIT;
 
 fn check_len(got: usize, need: usize) -> Result<(), Error> {
     if got < need {
@@ -654,7 +689,7 @@ fn run_block<T: Real>(
     let (d, m, voc, h3) = (cfg.d_model, cfg.d_mlp, cfg.d_vocab, cfg.n_heads * 3);
     let n = examples.len();
     let [
-        _x,
+        _e,
         q,
         k,
         _v,
@@ -665,9 +700,17 @@ fn run_block<T: Real>(
         _nlm,
         nlm_t_packed,
         nlm_packed,
-        ..,
+        _dv,
+        _w_q_t,
+        _w_k_t,
+        _w_v_t,
+        _w_o_t,
+        _de_in,
+        _d_w_out_t,
+        _de,
         l_t,
         p_t,
+        ..,
     ] = carve(cache, lay.cache_parts());
     let [a_own, mh, logits, dl_own, dm_own, da, mh_t] = carve_mut(acts, lay.acts_parts());
     let (partial, [dlogits, dm, a]) = match back {
@@ -812,10 +855,11 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
         let (outs, cols) = ([g, lg], [cfg.d_mlp, cfg.d_vocab]);
         run_balanced(runner, outs, cols, [true; 2], &unit, &compute);
     }
-    let (d, m, voc, nx) = (cfg.d_model, cfg.d_mlp, cfg.d_vocab, lay.n_x());
+    let (d, m, voc) = (cfg.d_model, cfg.d_mlp, cfg.d_vocab);
+    let hd = cfg.n_heads * cfg.d_head;
     let w = Weights::split(cfg, params);
     let [
-        x,
+        e,
         _q,
         _k,
         v,
@@ -831,72 +875,107 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
         _,
         _,
         _,
-        dx,
+        de_in,
         d_w_out_t,
         de,
         _,
         _,
+        _,
+        w_in_o,
+        _,
+        w_u_o,
+        d_w_in_o_t,
+        d_w_u_o_t,
+        d_w_in_t,
+        d_w_o_t,
     ] = carve_mut(cache, lay.cache_parts());
     let [g_acc, lg_acc, d_nlm_t, dq, dk] = carve_mut(acc, lay.acc_parts());
     let gr = WeightsMut::split(cfg, grads);
+    let (e, v, w_u_t): (&[T], &[T], &[T]) = (e, v, w_u_t);
+    let (w_in_o, w_u_o): (&[T], &[T]) = (w_in_o, w_u_o);
+    let (g_e, g_o) = g_acc.split_at(voc * m);
+    let (lg_e, lg_o) = lg_acc.split_at(voc * voc);
+    let (d_nlm_t, dq, dk): (&[T], &[T], &[T]) = (d_nlm_t, dq, dk);
     {
-        let (x, w_u_t, g_acc, lg_acc, d_nlm_t): (&[T], &[T], &[T], &[T], &[T]) =
-            (x, w_u_t, g_acc, lg_acc, d_nlm_t);
-        let compute = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
-            0 => mlp_tokens_weight_grads(g_acc, x, out, rows, [nx, d, m]),
-            1 => {
-                mlp_tokens_backward(g_acc, w.w_in, out, rows.clone(), [d, m]);
-                unembed_tokens_backward(lg_acc, w_u_t, out, rows, [d, voc]);
+        let first = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
+            0 => head_map_grad_t(cfg, v, g_o, out, rows, m),
+            1 => head_map_grad_t(cfg, v, lg_o, out, rows, voc),
+            2 => {
+                mlp_tokens_backward(g_e, w.w_in, out, rows.clone(), [d, m]);
+                unembed_tokens_backward(lg_e, w_u_t, out, rows, [d, voc]);
             }
-            2 => unembed_weight_grads(x, lg_acc, w.w_out, d_nlm_t, out, rows, [nx, d, m, voc]),
-            _ => mlp_out_weight_grads_t(d_nlm_t, w_u_t, out, rows, [d, voc]),
+            3 => mlp_out_weight_grads_t(d_nlm_t, w_u_t, out, rows, [d, voc]),
+            _ => attention_tokens_dv(cfg, [g_o, lg_o], [w_in_o, w_u_o], out, rows, [m, voc]),
         };
         run_rows(
             Some(&mut *runner),
-            [&mut *gr.w_in, &mut *dx, &mut *gr.w_u, &mut *d_w_out_t],
-            [d, d, voc, d],
-            [false; 4],
-            &compute,
+            [
+                &mut *d_w_in_o_t,
+                &mut *d_w_u_o_t,
+                &mut *de_in,
+                &mut *d_w_out_t,
+                &mut *dv,
+            ],
+            [m, voc, d, d, hd],
+            [false; 5],
+            &first,
         );
     }
-    let hd = cfg.n_heads * cfg.d_head;
-    let d_w_out_t: &[T] = d_w_out_t;
-    let (e, v, dq, dk): (&[T], &[T], &[T], &[T]) = (&x[..voc * d], v, dq, dk);
-    let (de_in, d_o): (&[T], &[T]) = dx.split_at(voc * d);
+    let (d_w_in_o_t, d_w_u_o_t, d_w_out_t, dv): (&[T], &[T], &[T], &[T]) =
+        (d_w_in_o_t, d_w_u_o_t, d_w_out_t, dv);
     {
-        let first = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
-            0 => attention_tokens_dv(cfg, d_o, w.w_o, out, rows),
-            1 => attention_w_o_grad(cfg, d_o, v, out, rows),
-            2 => attention_w_qkv_grad(cfg, dq, e, out, rows),
-            3 => attention_w_qkv_grad(cfg, dk, e, out, rows),
+        let second = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
+            0 => mlp_weight_grads_t(e, g_e, w.w_o, d_w_in_o_t, out, rows, [voc, d, hd, m]),
+            1 => attention_w_o_grad_t(
+                [d_w_in_o_t, d_w_u_o_t],
+                [w.w_in, w_u_t],
+                out,
+                rows,
+                [d, m, voc],
+            ),
+            2 => unembed_weight_grads(
+                e,
+                lg_e,
+                [w.w_out, d_nlm_t],
+                [w.w_o, d_w_u_o_t],
+                out,
+                rows,
+                [d, m, voc, hd],
+            ),
+            3 => attention_w_qkv_grad(cfg, dq, e, out, rows),
+            4 => attention_w_qkv_grad(cfg, dk, e, out, rows),
+            5 => attention_w_qkv_grad(cfg, dv, e, out, rows),
             _ => transpose_rows(d_w_out_t, out, m, d, rows),
         };
         run_rows(
             Some(&mut *runner),
             [
-                &mut *dv,
-                &mut *gr.w_o,
+                &mut *d_w_in_t,
+                &mut *d_w_o_t,
+                &mut *gr.w_u,
                 &mut *gr.w_q,
                 &mut *gr.w_k,
+                &mut *gr.w_v,
                 &mut *gr.w_out,
             ],
-            [hd, hd, d, d, m],
-            [true, true, true, true, false],
-            &first,
+            [m, d, voc, d, d, d, m],
+            [false, false, false, true, true, true, false],
+            &second,
         );
     }
     {
-        let dv: &[T] = dv;
-        let second = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
-            0 => attention_w_qkv_grad(cfg, dv, e, out, rows),
-            _ => attention_tokens_de(cfg, de_in, [w.w_q, w.w_k, w.w_v], [dq, dk, dv], out, rows),
+        let (de_in, d_w_in_t, d_w_o_t): (&[T], &[T], &[T]) = (de_in, d_w_in_t, d_w_o_t);
+        let third = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
+            0 => attention_tokens_de(cfg, de_in, [w.w_q, w.w_k, w.w_v], [dq, dk, dv], out, rows),
+            1 => transpose_rows(d_w_in_t, out, d, m, rows),
+            _ => transpose_rows(d_w_o_t, out, hd, d, rows),
         };
         run_rows(
             Some(&mut *runner),
-            [&mut *gr.w_v, &mut *de],
-            [d, d],
-            [true; 2],
-            &second,
+            [&mut *de, &mut *gr.w_in, &mut *gr.w_o],
+            [d, d, hd],
+            [false; 3],
+            &third,
         );
     }
     embed_backward(de, gr.w_e, d, voc);

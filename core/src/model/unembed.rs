@@ -7,16 +7,17 @@ use super::linalg::{gemm_acc, gemm_acc_packed, gemm_acc_packed_a, gemm_set, gemm
 use super::linalg::{pack_a_blocks, pack_b_blocks};
 use crate::Real;
 
-/// `l[row][z] = Σ_c x[row][c]·W_U[c][z]` for the token-table rows `rows` ([len, d_vocab],
-/// written); x: [n_x, d_model], w_u: [d_model, d_vocab].
+/// `l[t][z] = Σ_c e[t][c]·W_U[c][z]` for the tokens `rows` ([len, d_vocab], written): the e part
+/// of the logits' token table (its o part comes through the head-output map `W_U^T W_O`).
+/// e: [d_vocab, d_model], w_u: [d_model, d_vocab].
 pub fn unembed_tokens_forward<T: Real>(
-    x: &[T],
+    e: &[T],
     w_u: &[T],
     l: &mut [T],
     rows: core::ops::Range<usize>,
     [d, v]: [usize; 2],
 ) {
-    gemm_set(l, v, &x[rows.start * d..], d, 1, w_u, v, rows.len(), v, d);
+    gemm_set(l, v, &e[rows.start * d..], d, 1, w_u, v, rows.len(), v, d);
 }
 
 /// `neuron_logit_map[z][i] = Σ_c W_U[c][z]·W_out[c][i]` for the rows z in `rows` ([len, d_mlp],
@@ -69,21 +70,23 @@ pub fn neuron_logit_map_grad<T: Real>(
 }
 
 /// For the rows `rows` of dW_U ([len, d_vocab], written):
-/// `dW_U[c][z] = Σ_row x[row][c]·lg[row][z]` (the token table's share, row ascending) then
-/// `+ Σ_i W_out[c][i]·d_nlm_t[i][z]` (the neuron-logit map's share, i ascending).
-/// x: [n_x, d_model], lg: [n_x, d_vocab], w_out: [d_model, d_mlp], d_nlm_t: [d_mlp, d_vocab].
+/// `dW_U[c][z] = Σ_t e[t][c]·lg_e[t][z]` (the e rows of the token table, t ascending), then
+/// `+ Σ_i W_out[c][i]·d_nlm_t[i][z]` (the neuron-logit map's share, i ascending), then
+/// `+ Σ_j W_O[c][j]·dmap_t[j][z]` (the head-output map `W_U^T W_O`'s share, j ascending).
+/// e: [d_vocab, d_model], lg_e: [d_vocab, d_vocab], w_out: [d_model, d_mlp], d_nlm_t: [d_mlp,
+/// d_vocab], w_o: [d_model, n_heads·d_head], dmap_t: [n_heads·d_head, d_vocab].
 #[allow(clippy::too_many_arguments)]
 pub fn unembed_weight_grads<T: Real>(
-    x: &[T],
-    lg: &[T],
-    w_out: &[T],
-    d_nlm_t: &[T],
+    e: &[T],
+    lg_e: &[T],
+    [w_out, d_nlm_t]: [&[T]; 2],
+    [w_o, dmap_t]: [&[T]; 2],
     d_w_u: &mut [T],
     rows: core::ops::Range<usize>,
-    [n_x, d, m, v]: [usize; 4],
+    [d, m, v, hd]: [usize; 4],
 ) {
     let n = rows.len();
-    gemm_set(d_w_u, v, &x[rows.start..], 1, d, lg, v, n, v, n_x);
+    gemm_set(d_w_u, v, &e[rows.start..], 1, d, lg_e, v, n, v, v);
     gemm_acc(
         d_w_u,
         v,
@@ -95,6 +98,18 @@ pub fn unembed_weight_grads<T: Real>(
         n,
         v,
         m,
+    );
+    gemm_acc(
+        d_w_u,
+        v,
+        &w_o[rows.start * hd..],
+        hd,
+        1,
+        dmap_t,
+        v,
+        n,
+        v,
+        hd,
     );
 }
 
@@ -121,19 +136,19 @@ pub fn mlp_out_weight_grads_t<T: Real>(
     );
 }
 
-/// `dx[row][c] += Σ_z lg[row][z]·W_U^T[z][c]` for the token-table rows `rows`: the logits'
-/// share of the gradient of e and o, added after the MLP's.
+/// `de[t][c] += Σ_z lg_e[t][z]·W_U^T[z][c]` for the tokens `rows`: the logits' share of the
+/// embedding's gradient through the residual, added after the MLP's.
 pub fn unembed_tokens_backward<T: Real>(
-    lg: &[T],
+    lg_e: &[T],
     w_u_t: &[T],
-    dx: &mut [T],
+    de: &mut [T],
     rows: core::ops::Range<usize>,
     [d, v]: [usize; 2],
 ) {
     gemm_acc(
-        dx,
+        de,
         d,
-        &lg[rows.start * v..],
+        &lg_e[rows.start * v..],
         v,
         1,
         w_u_t,
