@@ -117,53 +117,52 @@ pub fn gemm_acc_packed<T: Real>(
     n: usize,
     k_dim: usize,
 ) {
-    gemm_packed(c, ldc, a, a_row, a_col, b_packed, [m, n, k_dim], false);
+    if no_products(c, ldc, [m, n, k_dim], false) {
+        return;
+    }
+    let panels = b_packed[..packed_len(k_dim, n)].as_chunks::<NR>().0;
+    let (a, b) = (
+        ASource::InPlace { a, a_row, a_col },
+        BSource::Packed(panels),
+    );
+    let store = Store {
+        fresh: false,
+        mask: None,
+    };
+    gemm_stored::<T, 1>(c, ldc, a, b, [m, n, k_dim], store);
 }
 
-/// `C = A·B` with B packed as for [`gemm_acc_packed`]: the bits of [`gemm_acc_packed`] into a
-/// zeroed C (each sum starts from the same zero), without reading or zeroing C first.
+/// `C = [M > 0] ⊙ A·B` (M: [m, n], rows `ld_mask` apart) with B packed as for
+/// [`gemm_acc_packed`]: the sums of [`gemm_acc_packed`] into a zeroed C, each stored where M's
+/// element is positive and zero elsewhere (NaN in M included), C neither read nor zeroed first;
+/// the backward of a ReLU whose output is M, fused into the product.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-pub fn gemm_set_packed<T: Real>(
+pub fn gemm_set_packed_masked<T: Real>(
     c: &mut [T],
     ldc: usize,
     a: &[T],
     a_row: usize,
     a_col: usize,
     b_packed: &[T],
+    (mask, ld_mask): (&[T], usize),
     m: usize,
     n: usize,
     k_dim: usize,
 ) {
-    gemm_packed(c, ldc, a, a_row, a_col, b_packed, [m, n, k_dim], true);
-}
-
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn gemm_packed<T: Real>(
-    c: &mut [T],
-    ldc: usize,
-    a: &[T],
-    a_row: usize,
-    a_col: usize,
-    b_packed: &[T],
-    [m, n, k_dim]: [usize; 3],
-    fresh: bool,
-) {
-    if no_products(c, ldc, [m, n, k_dim], fresh) {
+    if no_products(c, ldc, [m, n, k_dim], true) {
         return;
     }
     let panels = b_packed[..packed_len(k_dim, n)].as_chunks::<NR>().0;
-    gemm_panels::<T, 1>(
-        c,
-        ldc,
+    let (a, b) = (
         ASource::InPlace { a, a_row, a_col },
         BSource::Packed(panels),
-        m,
-        n,
-        k_dim,
-        fresh,
     );
+    let store = Store {
+        fresh: true,
+        mask: Some((mask, ld_mask)),
+    };
+    gemm_stored::<T, 1>(c, ldc, a, b, [m, n, k_dim], store);
 }
 
 /// Whether C gets no products (`k_dim`, m or n is 0). A C that should start from zero
@@ -330,6 +329,52 @@ fn gemm_panels<T: Real, const P: usize>(
     k_dim: usize,
     fresh: bool,
 ) {
+    gemm_stored::<T, P>(c, ldc, a, b, [m, n, k_dim], Store { fresh, mask: None });
+}
+
+/// How a tile of C is begun and stored: with `fresh` its sums start from zero instead of C's
+/// values; with `mask = (M, ld)`, the last k-block stores `[M(i, j) > 0] ⊙ sum`, zero where
+/// `M(i, j) = M[i·ld + j]` is not positive (NaN included), for C's rows and columns i, j.
+#[derive(Clone, Copy)]
+struct Store<'a, T> {
+    fresh: bool,
+    mask: Option<(&'a [T], usize)>,
+}
+
+impl<T: Real> Store<'_, T> {
+    /// This store for the part of C from row i, column j on.
+    #[inline(always)]
+    fn at(self, i: usize, j: usize) -> Self {
+        Store {
+            fresh: self.fresh,
+            mask: self.mask.map(|(m, ld)| (&m[i * ld + j..], ld)),
+        }
+    }
+
+    /// Row r's first `w` sums of a tile into `c`.
+    #[inline(always)]
+    fn put(&self, c: &mut [T], r: usize, sums: &[T]) {
+        match self.mask {
+            None => c.copy_from_slice(sums),
+            Some((m, ld)) => {
+                for ((c, &x), &mk) in c.iter_mut().zip(sums).zip(&m[r * ld..r * ld + sums.len()]) {
+                    *c = if mk > T::ZERO { x } else { T::ZERO };
+                }
+            }
+        }
+    }
+}
+
+/// [`gemm_panels`] with a [`Store`].
+#[inline(always)]
+fn gemm_stored<T: Real, const P: usize>(
+    c: &mut [T],
+    ldc: usize,
+    a: ASource<'_, T>,
+    b: BSource<'_, T>,
+    [m, n, k_dim]: [usize; 3],
+    store: Store<'_, T>,
+) {
     let mut b_buf = [[T::ZERO; NR]; P];
     let mut a_pack = [[T::ZERO; MR]; KC];
     let nc_max = match b {
@@ -338,7 +383,10 @@ fn gemm_panels<T: Real, const P: usize>(
     };
     for k0 in (0..k_dim).step_by(KC) {
         let kc = (k_dim - k0).min(KC);
-        let fresh = fresh && k0 == 0;
+        let block = Store {
+            fresh: store.fresh && k0 == 0,
+            mask: store.mask.filter(|_| k0 + kc == k_dim),
+        };
         for j0 in (0..n).step_by(nc_max) {
             let nc = (n - j0).min(nc_max);
             let b_pack: &[[T; NR]] = match b {
@@ -359,6 +407,7 @@ fn gemm_panels<T: Real, const P: usize>(
             for i0 in (0..m).step_by(MR) {
                 let rows = (m - i0).min(MR);
                 let c = &mut c[i0 * ldc..];
+                let fresh = block.at(i0, j0);
                 let (a, a_row, a_col) = match a {
                     ASource::InPlace { a, a_row, a_col } => (a, a_row, a_col),
                     ASource::Packed(strips) => {
@@ -395,7 +444,7 @@ fn strip_packed<T: Real>(
     a: &[[T; MR]],
     rows: usize,
     b: &[[T; NR]],
-    fresh: bool,
+    fresh: Store<'_, T>,
 ) {
     match rows {
         MR => strip::<T, MR, _>(c, ldc, nc, a.iter().map(first), b, fresh),
@@ -421,7 +470,7 @@ fn strip_rows<T: Real, const R: usize>(
     a: &[T],
     a_row: usize,
     b: &[[T; NR]],
-    fresh: bool,
+    fresh: Store<'_, T>,
 ) {
     let rows: [&[T; KC]; R] =
         core::array::from_fn(|r| a[r * a_row..r * a_row + KC].try_into().expect("KC k's"));
@@ -500,18 +549,19 @@ fn strip<T: Real, const R: usize, I: Iterator<Item = [T; R]> + Clone>(
     nc: usize,
     a: I,
     b: &[[T; NR]],
-    fresh: bool,
+    fresh: Store<'_, T>,
 ) {
     for (p, panel) in b.chunks_exact(KC).enumerate() {
         let (c, w, a) = (&mut c[p * NR..], nc - p * NR, a.clone());
+        let fresh = fresh.at(0, p * NR);
         if w >= NR {
             let mut acc = [[T::ZERO; NR]; R];
-            for (r, acc_r) in acc.iter_mut().enumerate().filter(|_| !fresh) {
+            for (r, acc_r) in acc.iter_mut().enumerate().filter(|_| !fresh.fresh) {
                 *acc_r = c[r * ldc..r * ldc + NR].try_into().expect("NR columns");
             }
             tile(&mut acc, a, panel);
             for (r, acc_r) in acc.iter().enumerate() {
-                c[r * ldc..r * ldc + NR].copy_from_slice(acc_r);
+                fresh.put(&mut c[r * ldc..r * ldc + NR], r, acc_r);
             }
         } else if w <= NR / 2 {
             narrow_tile::<T, R, { NR / 2 }, I>(c, ldc, w, a, panel, fresh);
@@ -530,15 +580,15 @@ fn narrow_tile<T: Real, const R: usize, const W: usize, I: Iterator<Item = [T; R
     w: usize,
     a: I,
     b: &[[T; NR]],
-    fresh: bool,
+    fresh: Store<'_, T>,
 ) {
     let mut acc = [[T::ZERO; W]; R];
-    for (r, acc_r) in acc.iter_mut().enumerate().filter(|_| !fresh) {
+    for (r, acc_r) in acc.iter_mut().enumerate().filter(|_| !fresh.fresh) {
         acc_r[..w].copy_from_slice(&c[r * ldc..r * ldc + w]);
     }
     tile(&mut acc, a, b);
     for (r, acc_r) in acc.iter().enumerate() {
-        c[r * ldc..r * ldc + w].copy_from_slice(&acc_r[..w]);
+        fresh.put(&mut c[r * ldc..r * ldc + w], r, &acc_r[..w]);
     }
 }
 
@@ -621,15 +671,15 @@ pub(crate) fn test_values(mut state: u64) -> impl FnMut() -> f32 {
 mod tests {
     use super::*;
 
-    /// With no k to sum over, [`gemm_set`] and [`gemm_set_packed`] write the empty sum (zero)
-    /// into C's m × n and leave the rest; the accumulating forms leave C as it is.
+    /// With no k to sum over, [`gemm_set`] and [`gemm_set_packed_masked`] write the empty sum
+    /// (zero) into C's m × n and leave the rest; the accumulating forms leave C as it is.
     #[test]
     fn gemm_with_no_k_writes_the_empty_sum() {
         let (a, b) = ([1.0f32; 4], [1.0f32; 4]);
         let mut set = [2.0f32; 3 * 5];
         gemm_set(&mut set, 5, &a, 1, 1, &b, 4, 2, 4, 0);
         let mut set_packed = [2.0f32; 3 * 5];
-        gemm_set_packed(&mut set_packed, 5, &a, 1, 1, &b, 2, 4, 0);
+        gemm_set_packed_masked(&mut set_packed, 5, &a, 1, 1, &b, (&[1.0; 8], 4), 2, 4, 0);
         for c in [set, set_packed] {
             for (i, &x) in c.iter().enumerate() {
                 let inside = i / 5 < 2 && i % 5 < 4;
@@ -687,8 +737,9 @@ mod tests {
 
     /// B packed once ([`pack_b_blocks`], in two calls, as a runner might split it, and from
     /// B's transpose too) gives [`gemm_acc`]'s bits: a short last k-block, a last panel of 6
-    /// columns, a narrow B, a transposed A and a nonzero C to add to; [`gemm_set`] and
-    /// [`gemm_set_packed`] over that nonzero C give `gemm_acc`'s bits into a zeroed C.
+    /// columns, a narrow B, a transposed A and a nonzero C to add to; [`gemm_set`] over that
+    /// nonzero C gives `gemm_acc`'s bits into a zeroed C, and [`gemm_set_packed_masked`] those
+    /// bits where its mask is positive and +0 where it is 0, −0, negative or NaN.
     #[test]
     fn gemm_on_prepacked_b_matches_gemm_bitwise() {
         let mut next = test_values(0x2545_f491_4f6c_dd1d);
@@ -720,10 +771,26 @@ mod tests {
                 gemm_acc_packed(&mut got, n, &a, a_row, a_col, &packed, m, n, k);
                 let what = (m, n, k, strides);
                 assert_eq!(got.map(f32::to_bits), want.map(f32::to_bits), "{what:?}");
+                let mask: [f32; 9 * 41] =
+                    core::array::from_fn(|i| [1.5, 0.0, -0.0, -2.0, f32::NAN, 1e-30][i % 6]);
                 let mut set = c0;
-                gemm_set_packed(&mut set, n, &a, a_row, a_col, &packed, m, n, k);
-                let mut same = set[..m * n].iter().zip(&fresh[..m * n]);
-                assert!(same.all(|(x, y)| x.to_bits() == y.to_bits()), "{what:?}");
+                gemm_set_packed_masked(
+                    &mut set,
+                    n,
+                    &a,
+                    a_row,
+                    a_col,
+                    &packed,
+                    (&mask, n + 1),
+                    m,
+                    n,
+                    k,
+                );
+                for i in 0..m * n {
+                    let kept = mask[i / n * (n + 1) + i % n] > 0.0;
+                    let want = if kept { fresh[i] } else { 0.0 };
+                    assert_eq!(set[i].to_bits(), want.to_bits(), "{what:?} {i}");
+                }
             }
         }
     }

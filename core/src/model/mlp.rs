@@ -21,16 +21,6 @@ pub fn mlp_tokens_forward<T: Real>(
     gemm_set(p, m, &e[rows.start * d..], d, 1, w_in_t, m, n, m, d);
 }
 
-/// `dm ⊙= [m > 0]`, the backward of the ReLU given its output m (stored by `attention_mix`).
-/// dm: [n, width]; m: the same shape with rows `ld` apart.
-pub fn relu_backward<T: Real>(m: &[T], ld: usize, dm: &mut [T], width: usize) {
-    for (dm, m) in dm.chunks_exact_mut(width).zip(m.chunks(ld)) {
-        for (g, &mi) in dm.iter_mut().zip(&m[..width]) {
-            *g = if mi > T::ZERO { *g } else { T::ZERO };
-        }
-    }
-}
-
 /// From the per-token sums `g[row] = Σ dm_pre` over the uses of each token-table row, for the
 /// rows `rows` (of d_model) of `dW_in^T` ([len, d_mlp], written):
 /// `dW_in^T[c][i] = Σ_t e[t][c]·g_e[t][i]` (the e rows, t ascending) then

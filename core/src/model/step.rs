@@ -34,7 +34,7 @@ use super::linalg::{
     packed_len, transpose, transpose_rows,
 };
 use super::loss::cross_entropy;
-use super::mlp::{mlp_tokens_backward, mlp_tokens_forward, mlp_weight_grads_t, relu_backward};
+use super::mlp::{mlp_tokens_backward, mlp_tokens_forward, mlp_weight_grads_t};
 use super::token_sums::{Kept, token_sums, token_touches, token_unit, touches_len};
 use super::unembed::{
     mlp_out_weight_grads_t, neuron_logit_map_forward, neuron_logit_map_grad, unembed_backward,
@@ -748,8 +748,7 @@ fn run_block<T: Real>(
     }
     let Some(partial) = partial else { return stats };
     let [d_nlm_t, dq, dk] = carve_mut(partial, lay.partial_parts());
-    unembed_backward(dlogits, nlm_packed, dm, [n, d, m, voc]);
-    relu_backward(mh, ld, dm, m);
+    unembed_backward(dlogits, nlm_packed, (mh, ld), dm, [n, d, m, voc]);
     let mut tg = TokenGrads { dq, dk };
     attention_backward(cfg, examples, q, k, [l_t, p_t], a, dlogits, dm, da, &mut tg);
     pack_a_blocks(mh, [1, ld], m, n, mh_t);

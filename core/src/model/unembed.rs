@@ -2,7 +2,9 @@
 //! `W_U^T r + (W_U^T W_out) m`. `W_U^T r` comes from the per-token table `l = [W_U^T e; W_U^T o]`
 //! mixed by attention like `p` in `mlp`, and `W_U^T W_out` is the paper's neuron-logit map
 //! [d_vocab, d_mlp], formed once per step. `[n, d, m, v]` is (examples, d_model, d_mlp, d_vocab).
-use super::linalg::{gemm_acc, gemm_acc_packed, gemm_acc_packed_a, gemm_set, gemm_set_packed};
+use super::linalg::{
+    gemm_acc, gemm_acc_packed, gemm_acc_packed_a, gemm_set, gemm_set_packed_masked,
+};
 #[cfg(doc)]
 use super::linalg::{pack_a_blocks, pack_b_blocks};
 use crate::Real;
@@ -45,16 +47,18 @@ pub fn unembed_forward<T: Real>(
     gemm_acc_packed(logits, v, m, ld, 1, nlm_t_packed, n, v, mm);
 }
 
-/// `dm[e][i] = Σ_z dlogits[e][z]·neuron_logit_map[z][i]`, each sum from zero, into dm:
-/// [n, d_mlp] (its old values are not read).
+/// The gradient of the MLP's pre-activation, through the ReLU whose output is `mh`:
+/// `dm[e][i] = [mh[e][i] > 0]·Σ_z dlogits[e][z]·neuron_logit_map[z][i]`, each sum from zero,
+/// into dm: [n, d_mlp] (its old values are not read). mh: [n, d_mlp], rows `ld` apart;
 /// nlm_packed: the map [d_vocab, d_mlp] as [`pack_b_blocks`] packs it.
 pub fn unembed_backward<T: Real>(
     dlogits: &[T],
     nlm_packed: &[T],
+    (mh, ld): (&[T], usize),
     dm: &mut [T],
     [n, _d, m, v]: [usize; 4],
 ) {
-    gemm_set_packed(dm, m, dlogits, v, 1, nlm_packed, n, m, v);
+    gemm_set_packed_masked(dm, m, dlogits, v, 1, nlm_packed, (mh, ld), n, m, v);
 }
 
 /// `d_nlm_t[i][z] += Σ_e m[e][i]·dlogits[e][z]`, e ascending: the gradient of the neuron-logit
