@@ -39,30 +39,50 @@ pub fn exp_each(xs: &mut [f64]) {
 /// libm's `exp(x)` for `|x| < 708.39` (high word below `0x4086232b`), without branches: the
 /// argument reduction of its three ranges selected per lane, then the same polynomial, the same
 /// `1 + (x·c/(2 − c) − lo + hi)` and the same scaling by `2^k` (one product, as `scalbn` does
-/// for `k ≥ −1022`).
+/// for `k ≥ −1022`). libm's `(int)(x/ln2 ± 0.5)` is [`trunc_small`], and k reaches the exponent
+/// bits through [`MAGIC`], so no lane leaves the vector registers.
 #[inline(always)]
 fn exp_in_range(x: f64) -> f64 {
     let hx = high_word(x);
     let negative = x.to_bits() >> 63 == 1;
     let half = if negative { -0.5 } else { 0.5 };
-    let k_far = (INVLN2 * x + half) as i32;
-    let k_near = if negative { -1 } else { 1 };
-    let k = if hx >= 0x3ff0_a2b2 {
+    let k_far = trunc_small(INVLN2 * x + half);
+    let k_near = if negative { -1.0 } else { 1.0 };
+    let kf = if hx >= 0x3ff0_a2b2 {
         k_far
     } else if hx > 0x3fd6_2e42 {
         k_near
     } else {
-        0
+        0.0
     };
-    let kf = k as f64;
     let hi = x - kf * LN2HI;
     let lo = kf * LN2LO;
     let r = hi - lo;
     let rr = r * r;
     let c = r - rr * (P1 + rr * (P2 + rr * (P3 + rr * (P4 + rr * P5))));
     let y = 1. + (r * c / (2. - c) - lo + hi);
-    let scale = f64::from_bits((0x3ff_i32.wrapping_add(k) as u64) << 52);
+    let k = ((kf + MAGIC).to_bits() as i64).wrapping_sub(MAGIC.to_bits() as i64);
+    let scale = f64::from_bits((0x3ff_i64.wrapping_add(k) as u64) << 52);
     if hx > 0x3e30_0000 { y * scale } else { 1. + x }
+}
+
+/// `1.5·2⁵²`: for an integer-valued `t` with `|t| < 2⁵¹`, `t + MAGIC` is exact and holds t in
+/// its low bits; for any `|v| < 2⁵¹`, `(v + MAGIC) − MAGIC` is v rounded to an integer (ties to
+/// even).
+const MAGIC: f64 = 6_755_399_441_055_744.0;
+
+/// `v` truncated toward zero, as C's `(int)v` (here `|v| < 1100`): v rounded to an integer,
+/// then moved one toward zero where the rounding went away from it.
+#[inline(always)]
+fn trunc_small(v: f64) -> f64 {
+    let r = (v + MAGIC) - MAGIC;
+    if v >= 0.0 {
+        if r > v { r - 1.0 } else { r }
+    } else if r < v {
+        r + 1.0
+    } else {
+        r
+    }
 }
 
 #[cfg(test)]
