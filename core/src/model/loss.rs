@@ -13,6 +13,18 @@ pub fn cross_entropy<T: Real>(
     scale: f64,
     dlogits: Option<&mut [T]>,
 ) -> (f64, bool) {
+    cross_entropy_in(logits, label, scale, dlogits, &mut [0.0; EXP_BUF])
+}
+
+/// [`cross_entropy`] with its exponentials kept in `ex` (at least [`EXP_BUF`] long; a caller
+/// looping over examples zeroes it once rather than once per example). The same bits.
+pub(crate) fn cross_entropy_in<T: Real>(
+    logits: &[T],
+    label: usize,
+    scale: f64,
+    dlogits: Option<&mut [T]>,
+    ex: &mut [f64; EXP_BUF],
+) -> (f64, bool) {
     let mut mx = logits[0];
     let mut arg = 0;
     for (z, &l) in logits.iter().enumerate() {
@@ -25,7 +37,6 @@ pub fn cross_entropy<T: Real>(
     // exp(l_z − max) is kept for the softmax when the vocabulary fits the stack buffer, so each
     // logit costs one exp, several at a time (`exp_each`, libm's bits); larger vocabularies
     // recompute it, to the same bits.
-    let mut ex = [0.0f64; EXP_BUF];
     let keep = logits.len() <= EXP_BUF;
     let mut sum = 0.0f64;
     if keep {
@@ -59,4 +70,4 @@ pub fn cross_entropy<T: Real>(
 }
 
 /// Logits up to this many keep their exponentials on the stack (2 KiB).
-const EXP_BUF: usize = 256;
+pub(crate) const EXP_BUF: usize = 256;

@@ -33,7 +33,7 @@ use super::linalg::{
     add_assign, carve, carve_mut, pack_a_blocks, pack_b_blocks, packed_a_len, packed_block_len,
     packed_len, transpose, transpose_rows,
 };
-use super::loss::cross_entropy;
+use super::loss::{EXP_BUF, cross_entropy_in};
 use super::mlp::{mlp_tokens_backward, mlp_tokens_forward, mlp_weight_grads_t};
 use super::token_sums::{Kept, token_sums, token_touches, token_unit, touches_len};
 use super::unembed::{
@@ -726,6 +726,7 @@ fn run_block<T: Real>(
     );
     let backward = partial.is_some();
     let mut stats = BlockStats::default();
+    let mut exps = [0.0f64; EXP_BUF];
     for (i, ex) in examples.iter().enumerate() {
         attention_forward(cfg, ex.tokens, q, k, &mut a[i * h3..(i + 1) * h3]);
     }
@@ -741,7 +742,8 @@ fn run_block<T: Real>(
         } else {
             None
         };
-        let (loss, correct) = cross_entropy(&logits[li], ex.label as usize, scales[task], dl);
+        let label = ex.label as usize;
+        let (loss, correct) = cross_entropy_in(&logits[li], label, scales[task], dl, &mut exps);
         stats.loss_sum[task] += loss;
         stats.correct[task] += correct as u32;
         stats.count[task] += 1;
