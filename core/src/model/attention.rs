@@ -5,10 +5,11 @@
 //! ([`attention_tokens_qkv`]). A linear map `W_X` of o is read through the head-output map
 //! `W_X W_O` ([`head_map_t`], [`attention_tokens_o_table`]), d_head wide rather than d_model, and
 //! the gradients are accumulated per token over the batch and turned into weight gradients once
-//! (`head_map_grad_t`, `attention_tokens_dv`, `attention_w_*_grad*`, `attention_tokens_de`). The token-level kernels work on a range of rows
-//! so that a runner may split them; every element is the same sum whatever the split. The
-//! backward's dots with the head-output tables read a per-token copy with the heads innermost
-//! ([`attention_tokens_heads_inner`]), so that a token's n_heads sums run as SIMD lanes.
+//! (`head_map_grad_t`, `attention_tokens_dv`, `attention_w_*_grad*`, `attention_tokens_de`).
+//! The token-level kernels work on a range of rows so that a runner may split them; every
+//! element is the same sum whatever the split. The backward's dots with the head-output tables
+//! read a per-token copy with the heads innermost ([`attention_tokens_heads_inner`]), so that a
+//! token's n_heads sums run as SIMD lanes.
 use super::config::ModelConfig;
 use super::linalg::{axpy, gemm_acc, gemm_set};
 use crate::Real;

@@ -54,7 +54,8 @@ pub fn gemm_acc<T: Real>(
     n: usize,
     k_dim: usize,
 ) {
-    gemm_plain(c, ldc, a, a_row, a_col, b, ldb, [m, n, k_dim], false);
+    let a = ASource::InPlace { a, a_row, a_col };
+    gemm_plain(c, ldc, a, b, ldb, [m, n, k_dim], false);
 }
 
 /// `C = A·B`: the bits of [`gemm_acc`] into a zeroed C (each sum starts from the same zero),
@@ -73,32 +74,31 @@ pub fn gemm_set<T: Real>(
     n: usize,
     k_dim: usize,
 ) {
-    gemm_plain(c, ldc, a, a_row, a_col, b, ldb, [m, n, k_dim], true);
+    let a = ASource::InPlace { a, a_row, a_col };
+    gemm_plain(c, ldc, a, b, ldb, [m, n, k_dim], true);
 }
 
-#[allow(clippy::too_many_arguments)]
+/// [`gemm_acc`] (or, with `fresh`, [`gemm_set`]) over a plain B [k_dim, ldb] packed per block.
 #[inline(always)]
 fn gemm_plain<T: Real>(
     c: &mut [T],
     ldc: usize,
-    a: &[T],
-    a_row: usize,
-    a_col: usize,
+    a: ASource<'_, T>,
     b: &[T],
     ldb: usize,
-    [m, n, k_dim]: [usize; 3],
+    dims @ [m, n, k_dim]: [usize; 3],
     fresh: bool,
 ) {
     if no_products(c, ldc, [m, n, k_dim], fresh) {
         return;
     }
     let b = BSource::Plain { b, ldb };
-    let a = ASource::InPlace { a, a_row, a_col };
+    let store = Store { fresh, mask: None };
     // The pack buffer is zeroed on every call, so a narrow B gets a smaller one.
     if n <= 2 * NR {
-        gemm_panels::<T, { 2 * KC }>(c, ldc, a, b, m, n, k_dim, fresh);
+        gemm_panels::<T, { 2 * KC }>(c, ldc, a, b, dims, store);
     } else {
-        gemm_panels::<T, { NC / NR * KC }>(c, ldc, a, b, m, n, k_dim, fresh);
+        gemm_panels::<T, { NC / NR * KC }>(c, ldc, a, b, dims, store);
     }
 }
 
@@ -117,19 +117,11 @@ pub fn gemm_acc_packed<T: Real>(
     n: usize,
     k_dim: usize,
 ) {
-    if no_products(c, ldc, [m, n, k_dim], false) {
-        return;
-    }
-    let panels = b_packed[..packed_len(k_dim, n)].as_chunks::<NR>().0;
-    let (a, b) = (
-        ASource::InPlace { a, a_row, a_col },
-        BSource::Packed(panels),
-    );
     let store = Store {
         fresh: false,
         mask: None,
     };
-    gemm_stored::<T, 1>(c, ldc, a, b, [m, n, k_dim], store);
+    gemm_packed(c, ldc, a, [a_row, a_col], b_packed, [m, n, k_dim], store);
 }
 
 /// `C = [M > 0] ⊙ A·B` (M: [m, n], rows `ld_mask` apart) with B packed as for
@@ -150,7 +142,25 @@ pub fn gemm_set_packed_masked<T: Real>(
     n: usize,
     k_dim: usize,
 ) {
-    if no_products(c, ldc, [m, n, k_dim], true) {
+    let store = Store {
+        fresh: true,
+        mask: Some((mask, ld_mask)),
+    };
+    gemm_packed(c, ldc, a, [a_row, a_col], b_packed, [m, n, k_dim], store);
+}
+
+/// The products over a B packed by [`pack_b_blocks`], stored as `store` says.
+#[inline(always)]
+fn gemm_packed<T: Real>(
+    c: &mut [T],
+    ldc: usize,
+    a: &[T],
+    [a_row, a_col]: [usize; 2],
+    b_packed: &[T],
+    dims @ [m, n, k_dim]: [usize; 3],
+    store: Store<'_, T>,
+) {
+    if no_products(c, ldc, [m, n, k_dim], store.fresh) {
         return;
     }
     let panels = b_packed[..packed_len(k_dim, n)].as_chunks::<NR>().0;
@@ -158,11 +168,7 @@ pub fn gemm_set_packed_masked<T: Real>(
         ASource::InPlace { a, a_row, a_col },
         BSource::Packed(panels),
     );
-    let store = Store {
-        fresh: true,
-        mask: Some((mask, ld_mask)),
-    };
-    gemm_stored::<T, 1>(c, ldc, a, b, [m, n, k_dim], store);
+    gemm_panels::<T, 1>(c, ldc, a, b, dims, store);
 }
 
 /// Whether C gets no products (`k_dim`, m or n is 0). A C that should start from zero
@@ -190,12 +196,16 @@ pub fn gemm_acc_packed_a<T: Real>(
     n: usize,
     k_dim: usize,
 ) {
-    if no_products(c, ldc, [m, n, k_dim], false) {
-        return;
-    }
     let strips = a_packed[..packed_a_len(m, k_dim)].as_chunks::<MR>().0;
-    let b = BSource::Plain { b, ldb };
-    gemm_panels::<T, { NC / NR * KC }>(c, ldc, ASource::Packed(strips), b, m, n, k_dim, false);
+    gemm_plain(
+        c,
+        ldc,
+        ASource::Packed(strips),
+        b,
+        ldb,
+        [m, n, k_dim],
+        false,
+    );
 }
 
 /// Length of an A of `m` rows and `k_dim` columns packed by [`pack_a_blocks`].
@@ -315,23 +325,6 @@ pub fn pack_b_blocks<T: Real>(
     }
 }
 
-/// [`gemm_acc`] with a pack buffer of `P` rows of [`NR`] (`P / KC` panels) for a plain B; with
-/// `fresh`, the tiles of the first k-block start from zero instead of C.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn gemm_panels<T: Real, const P: usize>(
-    c: &mut [T],
-    ldc: usize,
-    a: ASource<'_, T>,
-    b: BSource<'_, T>,
-    m: usize,
-    n: usize,
-    k_dim: usize,
-    fresh: bool,
-) {
-    gemm_stored::<T, P>(c, ldc, a, b, [m, n, k_dim], Store { fresh, mask: None });
-}
-
 /// How a tile of C is begun and stored: with `fresh` its sums start from zero instead of C's
 /// values; with `mask = (M, ld)`, the last k-block stores `[M(i, j) > 0] ⊙ sum`, zero where
 /// `M(i, j) = M[i·ld + j]` is not positive (NaN included), for C's rows and columns i, j.
@@ -365,9 +358,10 @@ impl<T: Real> Store<'_, T> {
     }
 }
 
-/// [`gemm_panels`] with a [`Store`].
+/// [`gemm_acc`]'s blocking, with a pack buffer of `P` rows of [`NR`] (`P / KC` panels) for a
+/// plain B, and each tile of C begun and stored as `store` says.
 #[inline(always)]
-fn gemm_stored<T: Real, const P: usize>(
+fn gemm_panels<T: Real, const P: usize>(
     c: &mut [T],
     ldc: usize,
     a: ASource<'_, T>,
@@ -407,29 +401,29 @@ fn gemm_stored<T: Real, const P: usize>(
             for i0 in (0..m).step_by(MR) {
                 let rows = (m - i0).min(MR);
                 let c = &mut c[i0 * ldc..];
-                let fresh = block.at(i0, j0);
+                let store = block.at(i0, j0);
                 let (a, a_row, a_col) = match a {
                     ASource::InPlace { a, a_row, a_col } => (a, a_row, a_col),
                     ASource::Packed(strips) => {
                         let at = (k0 / KC * m.div_ceil(MR) + i0 / MR) * KC;
-                        strip_packed(c, ldc, nc, &strips[at..at + kc], rows, b_pack, fresh);
+                        strip_packed(c, ldc, nc, &strips[at..at + kc], rows, b_pack, store);
                         continue;
                     }
                 };
                 let a = &a[i0 * a_row + k0 * a_col..];
                 if a_col == 1 && kc == KC {
                     match rows {
-                        MR => strip_rows::<T, MR>(c, ldc, nc, a, a_row, b_pack, fresh),
-                        4 => strip_rows::<T, 4>(c, ldc, nc, a, a_row, b_pack, fresh),
-                        3 => strip_rows::<T, 3>(c, ldc, nc, a, a_row, b_pack, fresh),
-                        2 => strip_rows::<T, 2>(c, ldc, nc, a, a_row, b_pack, fresh),
-                        _ => strip_rows::<T, 1>(c, ldc, nc, a, a_row, b_pack, fresh),
+                        MR => strip_rows::<T, MR>(c, ldc, nc, a, a_row, b_pack, store),
+                        4 => strip_rows::<T, 4>(c, ldc, nc, a, a_row, b_pack, store),
+                        3 => strip_rows::<T, 3>(c, ldc, nc, a, a_row, b_pack, store),
+                        2 => strip_rows::<T, 2>(c, ldc, nc, a, a_row, b_pack, store),
+                        _ => strip_rows::<T, 1>(c, ldc, nc, a, a_row, b_pack, store),
                     }
                     continue;
                 }
                 let a_pack = &mut a_pack[..kc];
                 pack_a(a_pack, a, a_row, a_col, rows);
-                strip_packed(c, ldc, nc, a_pack, rows, b_pack, fresh);
+                strip_packed(c, ldc, nc, a_pack, rows, b_pack, store);
             }
         }
     }
@@ -444,14 +438,14 @@ fn strip_packed<T: Real>(
     a: &[[T; MR]],
     rows: usize,
     b: &[[T; NR]],
-    fresh: Store<'_, T>,
+    store: Store<'_, T>,
 ) {
     match rows {
-        MR => strip::<T, MR, _>(c, ldc, nc, a.iter().map(first), b, fresh),
-        4 => strip::<T, 4, _>(c, ldc, nc, a.iter().map(first), b, fresh),
-        3 => strip::<T, 3, _>(c, ldc, nc, a.iter().map(first), b, fresh),
-        2 => strip::<T, 2, _>(c, ldc, nc, a.iter().map(first), b, fresh),
-        _ => strip::<T, 1, _>(c, ldc, nc, a.iter().map(first), b, fresh),
+        MR => strip::<T, MR, _>(c, ldc, nc, a.iter().map(first), b, store),
+        4 => strip::<T, 4, _>(c, ldc, nc, a.iter().map(first), b, store),
+        3 => strip::<T, 3, _>(c, ldc, nc, a.iter().map(first), b, store),
+        2 => strip::<T, 2, _>(c, ldc, nc, a.iter().map(first), b, store),
+        _ => strip::<T, 1, _>(c, ldc, nc, a.iter().map(first), b, store),
     }
 }
 
@@ -470,7 +464,7 @@ fn strip_rows<T: Real, const R: usize>(
     a: &[T],
     a_row: usize,
     b: &[[T; NR]],
-    fresh: Store<'_, T>,
+    store: Store<'_, T>,
 ) {
     let rows: [&[T; KC]; R] =
         core::array::from_fn(|r| a[r * a_row..r * a_row + KC].try_into().expect("KC k's"));
@@ -480,7 +474,7 @@ fn strip_rows<T: Real, const R: usize>(
         nc,
         (0..KC).map(|k| rows.map(|row| row[k])),
         b,
-        fresh,
+        store,
     );
 }
 
@@ -541,7 +535,7 @@ fn pack_a<T: Real>(dst: &mut [[T; MR]], a: &[T], a_row: usize, a_col: usize, row
 
 /// `C[r][j] += Σ_k A(r, k)·B[k][j]` for r < R, j < nc, where `a` yields `[A(r, k); R]` for
 /// each k ascending, B is packed into panels of [`KC`] rows (`b`), and C's rows are `ldc` apart.
-/// With `fresh`, the sums start from zero and C is only written.
+/// `store` says whether the sums start from zero or from C, and how they are stored ([`Store`]).
 #[inline(always)]
 fn strip<T: Real, const R: usize, I: Iterator<Item = [T; R]> + Clone>(
     c: &mut [T],
@@ -549,24 +543,24 @@ fn strip<T: Real, const R: usize, I: Iterator<Item = [T; R]> + Clone>(
     nc: usize,
     a: I,
     b: &[[T; NR]],
-    fresh: Store<'_, T>,
+    store: Store<'_, T>,
 ) {
     for (p, panel) in b.chunks_exact(KC).enumerate() {
         let (c, w, a) = (&mut c[p * NR..], nc - p * NR, a.clone());
-        let fresh = fresh.at(0, p * NR);
+        let store = store.at(0, p * NR);
         if w >= NR {
             let mut acc = [[T::ZERO; NR]; R];
-            for (r, acc_r) in acc.iter_mut().enumerate().filter(|_| !fresh.fresh) {
+            for (r, acc_r) in acc.iter_mut().enumerate().filter(|_| !store.fresh) {
                 *acc_r = c[r * ldc..r * ldc + NR].try_into().expect("NR columns");
             }
             tile(&mut acc, a, panel);
             for (r, acc_r) in acc.iter().enumerate() {
-                fresh.put(&mut c[r * ldc..r * ldc + NR], r, acc_r);
+                store.put(&mut c[r * ldc..r * ldc + NR], r, acc_r);
             }
         } else if w <= NR / 2 {
-            narrow_tile::<T, R, { NR / 2 }, I>(c, ldc, w, a, panel, fresh);
+            narrow_tile::<T, R, { NR / 2 }, I>(c, ldc, w, a, panel, store);
         } else {
-            narrow_tile::<T, R, NR, I>(c, ldc, w, a, panel, fresh);
+            narrow_tile::<T, R, NR, I>(c, ldc, w, a, panel, store);
         }
     }
 }
@@ -580,15 +574,15 @@ fn narrow_tile<T: Real, const R: usize, const W: usize, I: Iterator<Item = [T; R
     w: usize,
     a: I,
     b: &[[T; NR]],
-    fresh: Store<'_, T>,
+    store: Store<'_, T>,
 ) {
     let mut acc = [[T::ZERO; W]; R];
-    for (r, acc_r) in acc.iter_mut().enumerate().filter(|_| !fresh.fresh) {
+    for (r, acc_r) in acc.iter_mut().enumerate().filter(|_| !store.fresh) {
         acc_r[..w].copy_from_slice(&c[r * ldc..r * ldc + w]);
     }
     tile(&mut acc, a, b);
     for (r, acc_r) in acc.iter().enumerate() {
-        fresh.put(&mut c[r * ldc..r * ldc + w], r, &acc_r[..w]);
+        store.put(&mut c[r * ldc..r * ldc + w], r, &acc_r[..w]);
     }
 }
 
