@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{RunConfig, RunSpec};
 use crate::dataset::Dataset;
 use crate::error::HostError;
+use crate::huge::HugeBuf;
 use crate::parallel::Parallel;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
@@ -69,9 +70,9 @@ pub enum Stepper {
 /// core's step with its buffers.
 pub struct CpuStep {
     runner: Parallel,
-    cache: Vec<f32>,
-    acc: Vec<f32>,
-    kept: Vec<f32>,
+    cache: HugeBuf,
+    acc: HugeBuf,
+    kept: HugeBuf,
     touches: Vec<u32>,
     grads: Vec<f32>,
 }
@@ -107,9 +108,9 @@ impl Stepper {
         })?;
         Ok(Stepper::Cpu(Box::new(CpuStep {
             runner,
-            cache: vec![0.0; lay.cache_len()],
-            acc: vec![0.0; lay.acc_len()],
-            kept: vec![0.0; lay.kept_len(data.train.len())],
+            cache: HugeBuf::zeroed(lay.cache_len()),
+            acc: HugeBuf::zeroed(lay.acc_len()),
+            kept: HugeBuf::zeroed(lay.kept_len(data.train.len())),
             touches: vec![0; lay.touches_len(data.train.len())],
             grads: vec![0.0; model.n_params()],
         })))

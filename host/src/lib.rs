@@ -14,6 +14,7 @@ pub mod error;
 pub mod export_fixed;
 pub mod fsio;
 pub mod grok;
+pub mod huge;
 pub mod label_stats;
 pub mod metrics;
 pub mod ops_cmd;
