@@ -182,9 +182,9 @@ fn no_products<T: Real>(c: &mut [T], ldc: usize, [m, n, k_dim]: [usize; 3], fres
     m == 0 || n == 0 || k_dim == 0
 }
 
-/// `C[i][j] += Σ_k A(i, k)·B[k][j]` ([`gemm_acc`]'s sums and bits) with A already packed by
+/// `C[i][j] += Σ_k A(i, k)·B[k][j]` ([`gemm_acc`]'s sums and bits; with `fresh`, into a zeroed
+/// C, [`gemm_set`]'s, C neither read nor zeroed first) with A already packed by
 /// [`pack_a_blocks`] (`m` rows, `k_dim` columns); B: [k_dim, ldb], C: [m, ldc].
-#[allow(clippy::too_many_arguments)]
 #[inline(never)]
 pub fn gemm_acc_packed_a<T: Real>(
     c: &mut [T],
@@ -192,9 +192,8 @@ pub fn gemm_acc_packed_a<T: Real>(
     a_packed: &[T],
     b: &[T],
     ldb: usize,
-    m: usize,
-    n: usize,
-    k_dim: usize,
+    [m, n, k_dim]: [usize; 3],
+    fresh: bool,
 ) {
     let strips = a_packed[..packed_a_len(m, k_dim)].as_chunks::<MR>().0;
     gemm_plain(
@@ -204,7 +203,7 @@ pub fn gemm_acc_packed_a<T: Real>(
         b,
         ldb,
         [m, n, k_dim],
-        false,
+        fresh,
     );
 }
 
@@ -708,7 +707,8 @@ mod tests {
     }
 
     /// A packed once ([`pack_a_blocks`]), read in place row-major and as a transpose, gives
-    /// [`gemm_acc`]'s bits: strips of 5, 4 and 2 rows, a short last k-block, a C to add to.
+    /// [`gemm_acc`]'s bits: strips of 5, 4 and 2 rows, a short last k-block, a C to add to, and
+    /// (`fresh`) over a nonzero C the bits of `gemm_acc` into a zeroed one.
     #[test]
     fn gemm_on_prepacked_a_matches_gemm_bitwise() {
         let mut next = test_values(0x9e37_79b9_7f4a_7c15);
@@ -722,9 +722,19 @@ mod tests {
                 let mut packed = [f32::NAN; 3 * 2 * KC * MR];
                 pack_a_blocks(&a, [a_row, a_col], m, k, &mut packed);
                 let mut got = c0;
-                gemm_acc_packed_a(&mut got, n, &packed, &b, n, m, n, k);
+                gemm_acc_packed_a(&mut got, n, &packed, &b, n, [m, n, k], false);
                 let what = (m, n, k, a_row, a_col);
                 assert_eq!(got.map(f32::to_bits), want.map(f32::to_bits), "{what:?}");
+                let mut want = c0;
+                want[..m * n].fill(0.0);
+                gemm_acc(&mut want, n, &a, a_row, a_col, &b, n, m, n, k);
+                let mut got = c0;
+                gemm_acc_packed_a(&mut got, n, &packed, &b, n, [m, n, k], true);
+                assert_eq!(
+                    got.map(f32::to_bits),
+                    want.map(f32::to_bits),
+                    "fresh {what:?}"
+                );
             }
         }
     }

@@ -676,7 +676,9 @@ struct Backward<'a, T> {
     kept: [&'a mut [T]; 3],
 }
 
-/// Forward (and with `back`, backward) of one chunk of at most [`BLOCK`] examples.
+/// Forward (and with `back`, backward) of one chunk of at most [`BLOCK`] examples; `first`
+/// says it is its group's first, whose product writes the partial's d_nlm_t (a sum from zero)
+/// rather than adding to it.
 fn run_block<T: Real>(
     lay: &StepLayout,
     cache: &[T],
@@ -684,6 +686,7 @@ fn run_block<T: Real>(
     scales: &[f64; MAX_TASKS],
     acts: &mut [T],
     back: Option<Backward<'_, T>>,
+    first: bool,
 ) -> BlockStats {
     let cfg = &lay.cfg;
     let (d, m, voc, h3) = (cfg.d_model, cfg.d_mlp, cfg.d_vocab, cfg.n_heads * 3);
@@ -754,7 +757,7 @@ fn run_block<T: Real>(
     let mut tg = TokenGrads { dq, dk };
     attention_backward(cfg, examples, q, k, [l_t, p_t], a, dlogits, dm, da, &mut tg);
     pack_a_blocks(mh, [1, ld], m, n, mh_t);
-    neuron_logit_map_grad(mh_t, dlogits, d_nlm_t, [n, d, m, voc]);
+    neuron_logit_map_grad(mh_t, dlogits, d_nlm_t, [n, d, m, voc], first);
     stats
 }
 
@@ -775,7 +778,9 @@ fn run_group<T: Real>(
     let group = &examples[gi * size..((gi + 1) * size).min(examples.len())];
     let layout = Kept::new(&lay.cfg, size);
     if let Some(p) = partial.as_deref_mut() {
-        p[..lay.partial_len()].fill(T::ZERO);
+        // The first chunk's product writes d_nlm_t itself.
+        let [d_nlm_t, rest @ ..] = lay.partial_parts();
+        p[d_nlm_t..d_nlm_t + rest.iter().sum::<usize>()].fill(T::ZERO);
     }
     let mut stats = BlockStats::default();
     for (c, chunk) in group.chunks(BLOCK).enumerate() {
@@ -783,7 +788,7 @@ fn run_group<T: Real>(
             partial,
             kept: layout.split(&mut *kept, c * BLOCK, chunk.len()),
         });
-        let s = run_block(lay, cache, chunk, scales, acts, back);
+        let s = run_block(lay, cache, chunk, scales, acts, back, c == 0);
         stats.merge(&s);
     }
     stats
@@ -1031,7 +1036,7 @@ pub fn forward_logits<T: Real>(
     let voc = cfg.d_vocab;
     let logits_at = lay.acts_parts()[..2].iter().sum::<usize>();
     for (b, chunk) in examples.chunks(BLOCK).enumerate() {
-        run_block(&lay, cache, chunk, &scales, acts, None);
+        run_block(&lay, cache, chunk, &scales, acts, None, false);
         let out = &mut logits[b * BLOCK * voc..(b * BLOCK + chunk.len()) * voc];
         out.copy_from_slice(&acts[logits_at..logits_at + chunk.len() * voc]);
     }

@@ -61,16 +61,18 @@ pub fn unembed_backward<T: Real>(
     gemm_set_packed_masked(dm, m, dlogits, v, 1, nlm_packed, (mh, ld), n, m, v);
 }
 
-/// `d_nlm_t[i][z] += Σ_e m[e][i]·dlogits[e][z]`, e ascending: the gradient of the neuron-logit
-/// map (transposed, [d_mlp, d_vocab]) over a block of n examples. m_t_packed: m^T [d_mlp, n]
-/// as [`pack_a_blocks`] packs it.
+/// `d_nlm_t[i][z] += Σ_e m[e][i]·dlogits[e][z]`, e ascending (with `fresh`, the sum from zero,
+/// d_nlm_t neither read nor zeroed first): the gradient of the neuron-logit map (transposed,
+/// [d_mlp, d_vocab]) over a block of n examples. m_t_packed: m^T [d_mlp, n] as
+/// [`pack_a_blocks`] packs it.
 pub fn neuron_logit_map_grad<T: Real>(
     m_t_packed: &[T],
     dlogits: &[T],
     d_nlm_t: &mut [T],
     [n, _d, mm, v]: [usize; 4],
+    fresh: bool,
 ) {
-    gemm_acc_packed_a(d_nlm_t, v, m_t_packed, dlogits, v, mm, v, n);
+    gemm_acc_packed_a(d_nlm_t, v, m_t_packed, dlogits, v, [mm, v, n], fresh);
 }
 
 /// For the rows `rows` of dW_U ([len, d_vocab], written):
