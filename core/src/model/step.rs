@@ -779,8 +779,7 @@ fn run_group<T: Real>(
     let layout = Kept::new(&lay.cfg, size);
     if let Some(p) = partial.as_deref_mut() {
         // The first chunk's product writes d_nlm_t itself.
-        let [d_nlm_t, rest @ ..] = lay.partial_parts();
-        p[d_nlm_t..d_nlm_t + rest.iter().sum::<usize>()].fill(T::ZERO);
+        p[lay.partial_parts()[0]..lay.partial_len()].fill(T::ZERO);
     }
     let mut stats = BlockStats::default();
     for (c, chunk) in group.chunks(BLOCK).enumerate() {
