@@ -1,4 +1,5 @@
 //! Batch blocks on rayon threads, combined in block order, so any thread count gives core's bits.
+use crate::huge::HugeBuf;
 use modgrok_core::Real;
 use modgrok_core::adamw::{AdamWConfig, AdamWUpdate, trained_ranges};
 use modgrok_core::model::{
@@ -14,9 +15,9 @@ use std::sync::Mutex;
 pub struct Parallel {
     pool: rayon::ThreadPool,
     /// One per worker thread.
-    acts: Vec<Mutex<Vec<f32>>>,
+    acts: Vec<Mutex<HugeBuf>>,
     /// One per block of a batch ([`GROUPS`]), with the block's sums.
-    partials: Vec<(Vec<f32>, BlockStats)>,
+    partials: Vec<(HugeBuf, BlockStats)>,
 }
 
 impl Parallel {
@@ -27,10 +28,10 @@ impl Parallel {
             .num_threads(threads)
             .build()?;
         let acts = (0..threads)
-            .map(|_| Mutex::new(vec![0.0; layout.acts_len()]))
+            .map(|_| Mutex::new(HugeBuf::zeroed(layout.acts_len())))
             .collect();
         let partials = (0..GROUPS)
-            .map(|_| (vec![0.0; layout.partial_len()], BlockStats::default()))
+            .map(|_| (HugeBuf::zeroed(layout.partial_len()), BlockStats::default()))
             .collect();
         Ok(Parallel {
             pool,
@@ -59,7 +60,7 @@ impl Parallel {
         per: usize,
     ) {
         let (acts, parts) = (&self.acts, &mut self.partials[..count]);
-        let run = |i: usize, (partial, stats): &mut (Vec<f32>, BlockStats), kept: &mut [f32]| {
+        let run = |i: usize, (partial, stats): &mut (HugeBuf, BlockStats), kept: &mut [f32]| {
             let t = rayon::current_thread_index().unwrap_or(0) % acts.len();
             // Only this worker thread locks its buffer; a poisoned lock still holds a buffer.
             let mut acts = acts[t].lock().unwrap_or_else(|e| e.into_inner());

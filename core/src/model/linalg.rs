@@ -368,7 +368,8 @@ fn gemm_panels<T: Real, const P: usize>(
     [m, n, k_dim]: [usize; 3],
     store: Store<'_, T>,
 ) {
-    let mut b_buf = [[T::ZERO; NR]; P];
+    let mut b_buf = Aligned([[T::ZERO; NR]; P]);
+    let b_buf = &mut b_buf.0;
     let mut a_pack = [[T::ZERO; MR]; KC];
     let nc_max = match b {
         BSource::Plain { .. } => P / KC * NR,
@@ -495,6 +496,10 @@ const KC: usize = 64;
 /// (32 KiB for f32, about L1: a 256-wide block was no faster on n = 512 and slower on narrower B).
 const NC: usize = 128;
 
+/// A cache-line aligned stack buffer.
+#[repr(align(64))]
+struct Aligned<A>(A);
+
 /// `dst[k][j] = b[k·ldb + j]` for k < dst.len(), j < w.min(NR); zero for j ≥ w.
 fn pack_b<T: Real>(dst: &mut [[T; NR]], b: &[T], ldb: usize, w: usize) {
     if w >= NR {
@@ -606,20 +611,46 @@ fn tile<T: Real, const R: usize, const W: usize>(
 }
 
 /// Splits `buf` into consecutive pieces of the given lengths.
-pub fn carve<T, const N: usize>(mut buf: &[T], lens: [usize; N]) -> [&[T]; N] {
-    lens.map(|n| {
-        let (a, b) = buf.split_at(n);
-        buf = b;
-        a
-    })
-}
-
-/// Mutable [`carve`].
 pub fn carve_mut<T, const N: usize>(mut buf: &mut [T], lens: [usize; N]) -> [&mut [T]; N] {
     lens.map(|n| {
         let (a, b) = core::mem::take(&mut buf).split_at_mut(n);
         buf = b;
         a
+    })
+}
+
+/// Elements from the start of one [`carve_aligned`] piece to the next are a multiple of this:
+/// 64 bytes of f32, a cache line, so that a buffer that starts on one has every piece start on
+/// one, and no vector load of a packed panel straddles two lines.
+pub const ALIGN: usize = 16;
+
+/// `n` rounded up to a multiple of [`ALIGN`].
+pub const fn aligned(n: usize) -> usize {
+    n.next_multiple_of(ALIGN)
+}
+
+/// Length of a buffer that [`carve_aligned`] cuts into pieces of these lengths.
+pub fn aligned_len(lens: &[usize]) -> usize {
+    lens.iter().map(|&n| aligned(n)).sum()
+}
+
+/// Splits `buf` into pieces of the given lengths, each starting [`aligned`] past the previous
+/// one's start.
+pub fn carve_aligned<T, const N: usize>(mut buf: &[T], lens: [usize; N]) -> [&[T]; N] {
+    lens.map(|n| {
+        let (a, b) = buf.split_at(aligned(n).min(buf.len()));
+        buf = b;
+        &a[..n]
+    })
+}
+
+/// Mutable [`carve_aligned`].
+pub fn carve_aligned_mut<T, const N: usize>(mut buf: &mut [T], lens: [usize; N]) -> [&mut [T]; N] {
+    lens.map(|n| {
+        let rest = core::mem::take(&mut buf);
+        let (a, b) = rest.split_at_mut(aligned(n).min(rest.len()));
+        buf = b;
+        &mut a[..n]
     })
 }
 
@@ -683,6 +714,29 @@ mod tests {
         gemm_acc(&mut acc, 5, &a, 1, 1, &b, 4, 2, 4, 0);
         gemm_acc_packed(&mut acc, 5, &a, 1, 1, &b, 2, 4, 0);
         assert_eq!(acc, [2.0f32; 3 * 5]);
+    }
+
+    /// [`carve_aligned`] gives pieces of the asked lengths, each starting a multiple of
+    /// [`ALIGN`] past the buffer's start and past the previous piece's end, inside a buffer of
+    /// [`aligned_len`]; the mutable version cuts the same pieces.
+    #[test]
+    fn aligned_pieces_start_on_multiples_of_align() {
+        let lens = [7, 16, 0, 33, 1];
+        let buf: [u32; 128] = core::array::from_fn(|i| i as u32);
+        let total = aligned_len(&lens);
+        assert_eq!(total, 16 + 16 + 0 + 48 + 16);
+        let pieces = carve_aligned(&buf[..total], lens);
+        let mut end = 0;
+        for (piece, &n) in pieces.iter().zip(&lens) {
+            assert_eq!(piece.len(), n);
+            let start = piece.first().map_or(end, |&x| x as usize);
+            assert_eq!(start % ALIGN, 0, "piece of {n} starts at {start}");
+            assert!(start >= end);
+            end = start + n;
+        }
+        let mut copy = buf;
+        let starts = carve_aligned_mut(&mut copy[..total], lens).map(|p| p.first().copied());
+        assert_eq!(starts, pieces.map(|p| p.first().copied()));
     }
 
     /// [`transpose_rows`] over any range of dst rows (eight at a time, and a last run of fewer)

@@ -30,8 +30,8 @@ use super::attention::{
 use super::config::{ModelConfig, N_TENSORS, Weights, WeightsMut};
 use super::embed::{embed_backward, embed_forward};
 use super::linalg::{
-    add_assign, carve, carve_mut, pack_a_blocks, pack_b_blocks, packed_a_len, packed_block_len,
-    packed_len, transpose, transpose_rows,
+    add_assign, aligned, aligned_len, carve_aligned, carve_aligned_mut, pack_a_blocks,
+    pack_b_blocks, packed_a_len, packed_block_len, packed_len, transpose, transpose_rows,
 };
 use super::loss::{EXP_BUF, cross_entropy_in};
 use super::mlp::{mlp_tokens_backward, mlp_tokens_forward, mlp_weight_grads_t};
@@ -158,7 +158,7 @@ impl StepLayout {
 
     /// Length of the per-token sums that phases 2 and 3 add into.
     pub fn acc_len(&self) -> usize {
-        self.acc_parts().iter().sum()
+        aligned_len(&self.acc_parts())
     }
 
     /// Length of what the batch pass keeps of n examples for the token tables' sums: one
@@ -175,29 +175,31 @@ impl StepLayout {
 
     /// Length of the per-step token cache.
     pub fn cache_len(&self) -> usize {
-        self.cache_parts().iter().sum()
+        aligned_len(&self.cache_parts())
     }
 
     /// Length of one chunk's activations.
     pub fn acts_len(&self) -> usize {
-        self.acts_parts().iter().sum()
+        aligned_len(&self.acts_parts())
     }
 
     /// Length of one group's partial sums.
     pub fn partial_len(&self) -> usize {
-        self.partial_parts().iter().sum()
+        aligned_len(&self.partial_parts())
     }
 
     /// Length of the single workspace that [`train_step`] carves up for `n_train` examples:
     /// cache, accumulator, gradients, one chunk's activations, one group's partial and what
     /// the batch pass keeps.
     pub fn workspace_len(&self, n_train: usize) -> usize {
-        self.cache_len()
-            + self.acc_len()
-            + self.partial_len()
-            + self.cfg.n_params()
-            + self.acts_len()
-            + self.kept_len(n_train)
+        aligned_len(&[
+            self.cache_len(),
+            self.acc_len(),
+            self.cfg.n_params(),
+            self.acts_len(),
+            self.partial_len(),
+            self.kept_len(n_train),
+        ])
     }
 }
 
@@ -424,7 +426,7 @@ fn prepare_tables<T: Real, R: BlockRunner<T>>(
         w_u_o_t,
         w_u_o,
         ..,
-    ] = carve_mut(cache, lay.cache_parts());
+    ] = carve_aligned_mut(cache, lay.cache_parts());
     let (d, m, voc, hd) = (
         cfg.d_model,
         cfg.d_mlp,
@@ -714,8 +716,8 @@ fn run_block<T: Real>(
         l_t,
         p_t,
         ..,
-    ] = carve(cache, lay.cache_parts());
-    let [a_own, mh, logits, dl_own, dm_own, da, mh_t] = carve_mut(acts, lay.acts_parts());
+    ] = carve_aligned(cache, lay.cache_parts());
+    let [a_own, mh, logits, dl_own, dm_own, da, mh_t] = carve_aligned_mut(acts, lay.acts_parts());
     let (partial, [dlogits, dm, a]) = match back {
         Some(Backward { partial, kept }) => (Some(partial), kept),
         None => (None, [dl_own, dm_own, a_own]),
@@ -752,7 +754,7 @@ fn run_block<T: Real>(
         stats.count[task] += 1;
     }
     let Some(partial) = partial else { return stats };
-    let [d_nlm_t, dq, dk] = carve_mut(partial, lay.partial_parts());
+    let [d_nlm_t, dq, dk] = carve_aligned_mut(partial, lay.partial_parts());
     unembed_backward(dlogits, nlm_packed, (mh, ld), dm, [n, d, m, voc]);
     let mut tg = TokenGrads { dq, dk };
     attention_backward(cfg, examples, q, k, [l_t, p_t], a, dlogits, dm, da, &mut tg);
@@ -779,7 +781,7 @@ fn run_group<T: Real>(
     let layout = Kept::new(&lay.cfg, size);
     if let Some(p) = partial.as_deref_mut() {
         // The first chunk's product writes d_nlm_t itself.
-        p[lay.partial_parts()[0]..lay.partial_len()].fill(T::ZERO);
+        p[aligned(lay.partial_parts()[0])..lay.partial_len()].fill(T::ZERO);
     }
     let mut stats = BlockStats::default();
     for (c, chunk) in group.chunks(BLOCK).enumerate() {
@@ -827,7 +829,7 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
     let acc = &mut sums_buf.acc[..lay.acc_len()];
     let kept = &mut sums_buf.kept[..lay.kept_len(n_ex)];
     let touches = &mut sums_buf.touches[..lay.touches_len(n_ex)];
-    let (token_acc, acc_partial) = acc.split_at_mut(lay.acc_parts()[..2].iter().sum());
+    let (token_acc, acc_partial) = acc.split_at_mut(aligned_len(&lay.acc_parts()[..2]));
     acc_partial.fill(T::ZERO);
     let mut sums = BlockStats::default();
     {
@@ -850,7 +852,7 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
     }
     token_touches(examples, cfg.d_vocab, touches);
     {
-        let [g, lg] = carve_mut(token_acc, lay.acc_parts()[..2].try_into().expect("two"));
+        let [g, lg] = carve_aligned_mut(token_acc, lay.acc_parts()[..2].try_into().expect("two"));
         let (layout, kept, touches): (Kept, &[T], &[u32]) =
             (Kept::new(cfg, groups(n_ex).0), kept, touches);
         let compute = |i: usize, rows: Range<usize>, out: &mut [T]| {
@@ -893,8 +895,8 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
         d_w_u_o_t,
         d_w_in_t,
         d_w_o_t,
-    ] = carve_mut(cache, lay.cache_parts());
-    let [g_acc, lg_acc, d_nlm_t, dq, dk] = carve_mut(acc, lay.acc_parts());
+    ] = carve_aligned_mut(cache, lay.cache_parts());
+    let [g_acc, lg_acc, d_nlm_t, dq, dk] = carve_aligned_mut(acc, lay.acc_parts());
     let gr = WeightsMut::split(cfg, grads);
     let (e, v, w_u_t): (&[T], &[T], &[T]) = (e, v, w_u_t);
     let (w_in_o, w_u_o): (&[T], &[T]) = (w_in_o, w_u_o);
@@ -1033,7 +1035,7 @@ pub fn forward_logits<T: Real>(
         .unwrap_or(1);
     let scales = task_scales(cfg, examples, n_tasks)?;
     let voc = cfg.d_vocab;
-    let logits_at = lay.acts_parts()[..2].iter().sum::<usize>();
+    let logits_at = aligned_len(&lay.acts_parts()[..2]);
     for (b, chunk) in examples.chunks(BLOCK).enumerate() {
         run_block(&lay, cache, chunk, &scales, acts, None, false);
         let out = &mut logits[b * BLOCK * voc..(b * BLOCK + chunk.len()) * voc];
@@ -1077,7 +1079,7 @@ pub fn train_step(
     let n = cfg.n_params();
     check_len(workspace.len(), lay.workspace_len(train.len()))?;
     check_len(opt.m.len().min(opt.v.len()), n)?;
-    let [cache, acc, grads, acts, partial, kept] = carve_mut(
+    let [cache, acc, grads, acts, partial, kept] = carve_aligned_mut(
         workspace,
         [
             lay.cache_len(),

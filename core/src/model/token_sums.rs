@@ -15,7 +15,7 @@
 //! then run row by row over a [`token_touches`] index, so each row is written once per step
 //! and a token's grads are read once per column block, whatever the thread count.
 use super::config::ModelConfig;
-use super::linalg::axpy;
+use super::linalg::{aligned, aligned_len, axpy};
 use crate::Real;
 use crate::data::Example;
 use core::ops::Range;
@@ -108,20 +108,20 @@ impl Kept {
         }
     }
 
-    /// Values per example.
-    pub fn per_example(&self) -> usize {
-        self.d_vocab + self.d_mlp + self.h3
-    }
-
-    /// Length of one group's region.
+    /// Length of one group's region: its dlogits, dm_pre and attention weights, each part
+    /// starting [`aligned`] after the one before.
     pub fn group_len(&self) -> usize {
-        self.size * self.per_example()
+        aligned_len(&[
+            self.size * self.d_vocab,
+            self.size * self.d_mlp,
+            self.size * self.h3,
+        ])
     }
 
     /// `(dlogits, dm_pre, a)` of a group's first `n` examples from `from` on, in its region.
     pub fn split<'a, T>(&self, region: &'a mut [T], from: usize, n: usize) -> [&'a mut [T]; 3] {
-        let (dl, rest) = region.split_at_mut(self.size * self.d_vocab);
-        let (dm, a) = rest.split_at_mut(self.size * self.d_mlp);
+        let (dl, rest) = region.split_at_mut(aligned(self.size * self.d_vocab));
+        let (dm, a) = rest.split_at_mut(aligned(self.size * self.d_mlp));
         [
             &mut dl[from * self.d_vocab..(from + n) * self.d_vocab],
             &mut dm[from * self.d_mlp..(from + n) * self.d_mlp],
@@ -135,11 +135,12 @@ impl Kept {
     fn group_at(&self, g: usize, mlp: bool) -> (usize, usize) {
         let base = g * self.group_len();
         let row = if mlp {
-            base + self.size * self.d_vocab
+            base + aligned(self.size * self.d_vocab)
         } else {
             base
         };
-        (row, base + self.size * (self.d_vocab + self.d_mlp))
+        let a = aligned(self.size * self.d_vocab) + aligned(self.size * self.d_mlp);
+        (row, base + a)
     }
 }
 
