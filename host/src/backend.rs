@@ -77,6 +77,47 @@ pub struct CpuStep {
     grads: Vec<f32>,
 }
 
+impl CpuStep {
+    /// [`Stepper::gradients`] on the cpu.
+    fn gradients(
+        &mut self,
+        cfg: &RunConfig,
+        data: &Dataset,
+        params: &[f32],
+        log: bool,
+    ) -> Result<Option<(EvalStats, EvalStats)>, HostError> {
+        let model = cfg.model()?;
+        let n_tasks = data.tasks.len();
+        prepare_with(&model, params, &mut self.cache, &mut self.runner)?;
+        let train = gradients(
+            &model,
+            params,
+            &mut self.cache,
+            &data.train,
+            n_tasks,
+            Sums {
+                acc: &mut self.acc,
+                kept: &mut self.kept,
+                touches: &mut self.touches,
+            },
+            &mut self.grads,
+            &mut self.runner,
+        )?;
+        if !log {
+            return Ok(None);
+        }
+        let test = evaluate(
+            &model,
+            params,
+            &self.cache,
+            &data.test,
+            n_tasks,
+            &mut self.runner,
+        )?;
+        Ok(Some((train, test)))
+    }
+}
+
 impl Stepper {
     /// A stepper starting from θ, m, v (core's layout).
     pub fn new(
@@ -127,28 +168,10 @@ impl Stepper {
     ) -> Result<Option<(EvalStats, EvalStats)>, HostError> {
         match self {
             Stepper::Cpu(c) => {
-                let model = cfg.model()?;
-                let n_tasks = data.tasks.len();
-                prepare_with(&model, params, &mut c.cache, &mut c.runner)?;
-                let train = gradients(
-                    &model,
-                    params,
-                    &mut c.cache,
-                    &data.train,
-                    n_tasks,
-                    Sums {
-                        acc: &mut c.acc,
-                        kept: &mut c.kept,
-                        touches: &mut c.touches,
-                    },
-                    &mut c.grads,
-                    &mut c.runner,
-                )?;
-                if !log {
-                    return Ok(None);
-                }
-                let test = evaluate(&model, params, &c.cache, &data.test, n_tasks, &mut c.runner)?;
-                Ok(Some((train, test)))
+                // On one of the pool's threads, the step's many parallel calls start there
+                // rather than each handing its work over from this thread and waiting for it.
+                let pool = c.runner.pool();
+                pool.install(|| c.gradients(cfg, data, params, log))
             }
             Stepper::Gpu(g) => {
                 g.forward_backward()?;

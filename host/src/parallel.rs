@@ -6,14 +6,14 @@ use modgrok_core::model::{
     BlockRunner, BlockStats, BlockWork, GROUPS, ModelConfig, N_TENSORS, PieceWork, StepLayout,
 };
 use rayon::prelude::*;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Runs the blocks of a step on the pool, every block into its own partial-gradient buffer and
 /// each worker thread on its own activations, so a thread that finishes a block takes the next
 /// one; then it hands the partials to `combine` in block order. The result is bit-identical to
 /// core's `Serial` runner (`modgrok_core::model::Serial`) for every thread count.
 pub struct Parallel {
-    pool: rayon::ThreadPool,
+    pool: Arc<rayon::ThreadPool>,
     /// One per worker thread.
     acts: Vec<Mutex<HugeBuf>>,
     /// One per block of a batch ([`GROUPS`]), with the block's sums.
@@ -24,9 +24,11 @@ impl Parallel {
     /// Buffers for `threads` threads and [`GROUPS`] blocks; `threads` ≥ 1.
     pub fn new(layout: &StepLayout, threads: usize) -> Result<Self, rayon::ThreadPoolBuildError> {
         let threads = threads.max(1);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()?;
+        let pool = Arc::new(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()?,
+        );
         let acts = (0..threads)
             .map(|_| Mutex::new(HugeBuf::zeroed(layout.acts_len())))
             .collect();
@@ -42,6 +44,12 @@ impl Parallel {
 
     pub fn threads(&self) -> usize {
         self.acts.len()
+    }
+
+    /// The pool, to run a whole step on: called from one of its threads, this runner's
+    /// parallel calls start right there.
+    pub fn pool(&self) -> Arc<rayon::ThreadPool> {
+        Arc::clone(&self.pool)
     }
 }
 
