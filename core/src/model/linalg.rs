@@ -724,7 +724,7 @@ mod tests {
         let lens = [7, 16, 0, 33, 1];
         let buf: [u32; 128] = core::array::from_fn(|i| i as u32);
         let total = aligned_len(&lens);
-        assert_eq!(total, 16 + 16 + 0 + 48 + 16);
+        assert_eq!(total, 96, "pieces of 16, 16, 0, 48 and 16");
         let pieces = carve_aligned(&buf[..total], lens);
         let mut end = 0;
         for (piece, &n) in pieces.iter().zip(&lens) {
