@@ -15,7 +15,7 @@
 //! then run row by row over a [`token_touches`] index, so each row is written once per step
 //! and a token's grads are read once per column block, whatever the thread count.
 use super::config::ModelConfig;
-use super::linalg::{aligned, aligned_len, axpy};
+use super::linalg::{aligned, aligned_len, axpy, carve_aligned_mut};
 use crate::Real;
 use crate::data::Example;
 use core::ops::Range;
@@ -111,17 +111,18 @@ impl Kept {
     /// Length of one group's region: its dlogits, dm_pre and attention weights, each part
     /// starting [`aligned`] after the one before.
     pub fn group_len(&self) -> usize {
-        aligned_len(&[
-            self.size * self.d_vocab,
-            self.size * self.d_mlp,
-            self.size * self.h3,
-        ])
+        aligned_len(&self.parts())
+    }
+
+    /// Lengths of a group's dlogits, dm_pre and attention weights.
+    fn parts(&self) -> [usize; 3] {
+        let n = self.size;
+        [n * self.d_vocab, n * self.d_mlp, n * self.h3]
     }
 
     /// `(dlogits, dm_pre, a)` of a group's first `n` examples from `from` on, in its region.
     pub fn split<'a, T>(&self, region: &'a mut [T], from: usize, n: usize) -> [&'a mut [T]; 3] {
-        let (dl, rest) = region.split_at_mut(aligned(self.size * self.d_vocab));
-        let (dm, a) = rest.split_at_mut(aligned(self.size * self.d_mlp));
+        let [dl, dm, a] = carve_aligned_mut(region, self.parts());
         [
             &mut dl[from * self.d_vocab..(from + n) * self.d_vocab],
             &mut dm[from * self.d_mlp..(from + n) * self.d_mlp],
@@ -133,14 +134,9 @@ impl Kept {
     /// weights in the regions of all groups; the grad rows are `width` apart, the weights h3.
     #[inline(always)]
     fn group_at(&self, g: usize, mlp: bool) -> (usize, usize) {
-        let base = g * self.group_len();
-        let row = if mlp {
-            base + aligned(self.size * self.d_vocab)
-        } else {
-            base
-        };
-        let a = aligned(self.size * self.d_vocab) + aligned(self.size * self.d_mlp);
-        (row, base + a)
+        let (base, parts) = (g * self.group_len(), self.parts());
+        let row = if mlp { base + aligned(parts[0]) } else { base };
+        (row, base + aligned_len(&parts[..2]))
     }
 }
 
