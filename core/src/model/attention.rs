@@ -12,6 +12,7 @@
 //! token's n_heads sums run as SIMD lanes.
 use super::config::ModelConfig;
 use super::linalg::{axpy, gemm_acc, gemm_set};
+use super::token_sums::o_sum_row;
 use crate::Real;
 use crate::data::Example;
 use core::ops::Range;
@@ -99,12 +100,13 @@ pub fn attention_tokens_o_table<T: Real>(
 }
 
 /// Rows `rows` (of n_heads·d_head) of a head-output map's gradient, transposed:
-/// `out[h·d_head + k][i] = Σ_t v[t][h][k]·g_o[t][h][i]`, t ascending, from the o part of a token
-/// table's sums g_o [d_vocab, n_heads, width]. out: [len, width], written.
+/// `out[h·d_head + k][i] = Σ_t v[t][h][k]·g_o[t][h][i]`, t ascending, from the o rows of a token
+/// table's token-major sums g [d_vocab, 1 + n_heads, width] (`token_sums`). out: [len, width],
+/// written.
 pub fn head_map_grad_t<T: Real>(
     cfg: &ModelConfig,
     v: &[T],
-    g_o: &[T],
+    g: &[T],
     out: &mut [T],
     rows: Range<usize>,
     width: usize,
@@ -122,8 +124,8 @@ pub fn head_map_grad_t<T: Real>(
             &v[r0..],
             1,
             hd,
-            &g_o[h * width..],
-            h_n * width,
+            &g[o_sum_row(h_n, 0, h) * width..],
+            (1 + h_n) * width,
             r1 - r0,
             width,
             voc,
@@ -479,12 +481,12 @@ pub fn attention_backward<T: Real>(
 
 /// Rows `rows` (tokens) of `dv[t][h][k] = Σ_i g_o[t][h][i]·map[i][h·d_head + k]` over the
 /// MLP's table (i < d_mlp), then the same over the logits' table (i < d_vocab), each i
-/// ascending: the value vectors' gradient through the head-output maps. g_o: the o parts of the
-/// token tables' sums [d_vocab, n_heads, width]; maps: `W_in W_O` [d_mlp, n_heads·d_head] and
+/// ascending: the value vectors' gradient through the head-output maps. g: the token tables'
+/// token-major sums [d_vocab, 1 + n_heads, width] (their o rows are read); maps: `W_in W_O` [d_mlp, n_heads·d_head] and
 /// `W_U^T W_O` [d_vocab, n_heads·d_head]; out: [len, n_heads·d_head], written.
 pub fn attention_tokens_dv<T: Real>(
     cfg: &ModelConfig,
-    g_o: [&[T]; 2],
+    g: [&[T]; 2],
     maps: [&[T]; 2],
     out: &mut [T],
     rows: Range<usize>,
@@ -493,13 +495,13 @@ pub fn attention_tokens_dv<T: Real>(
     let (h_n, dh) = (cfg.n_heads, cfg.d_head);
     let hd = h_n * dh;
     for h in 0..h_n {
-        for (i, ((g, map), width)) in g_o.into_iter().zip(maps).zip(widths).enumerate() {
+        for (i, ((g, map), width)) in g.into_iter().zip(maps).zip(widths).enumerate() {
             let gemm = if i == 0 { gemm_set } else { gemm_acc };
             gemm(
                 &mut out[h * dh..],
                 hd,
-                &g[(rows.start * h_n + h) * width..],
-                h_n * width,
+                &g[o_sum_row(h_n, rows.start, h) * width..],
+                (1 + h_n) * width,
                 1,
                 &map[h * dh..],
                 hd,

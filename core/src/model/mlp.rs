@@ -25,12 +25,12 @@ pub fn mlp_tokens_forward<T: Real>(
 /// rows `rows` (of d_model) of `dW_in^T` ([len, d_mlp], written):
 /// `dW_in^T[c][i] = Σ_t e[t][c]·g_e[t][i]` (the e rows, t ascending) then
 /// `+ Σ_j W_O[c][j]·dmap_t[j][i]` (through the head-output map `W_in W_O`, j ascending).
-/// e: [d_vocab, d_model]; g_e: [d_vocab, d_mlp]; w_o: [d_model, n_heads·d_head]; dmap_t: the
+/// e: [d_vocab, d_model]; g_e: [d_vocab, d_mlp] with rows `ld_e` apart; w_o: [d_model, n_heads·d_head]; dmap_t: the
 /// map's gradient, transposed [n_heads·d_head, d_mlp].
 #[allow(clippy::too_many_arguments)]
 pub fn mlp_weight_grads_t<T: Real>(
     e: &[T],
-    g_e: &[T],
+    (g_e, ld_e): (&[T], usize),
     w_o: &[T],
     dmap_t: &[T],
     d_w_in_t: &mut [T],
@@ -38,7 +38,7 @@ pub fn mlp_weight_grads_t<T: Real>(
     [voc, d, hd, m]: [usize; 4],
 ) {
     let n = rows.len();
-    gemm_set(d_w_in_t, m, &e[rows.start..], 1, d, g_e, m, n, m, voc);
+    gemm_set(d_w_in_t, m, &e[rows.start..], 1, d, g_e, ld_e, n, m, voc);
     gemm_acc(
         d_w_in_t,
         m,
@@ -54,10 +54,10 @@ pub fn mlp_weight_grads_t<T: Real>(
 }
 
 /// `de[t] = W_in^T g_e[t]` ([len, d_model], written) for the tokens `rows`: the MLP's share of
-/// the embedding's gradient through the residual. g_e: [d_vocab, d_mlp], w_in: [d_mlp,
-/// d_model].
+/// the embedding's gradient through the residual. g_e: [d_vocab, d_mlp] with rows `ld_e` apart,
+/// w_in: [d_mlp, d_model].
 pub fn mlp_tokens_backward<T: Real>(
-    g_e: &[T],
+    (g_e, ld_e): (&[T], usize),
     w_in: &[T],
     de: &mut [T],
     rows: core::ops::Range<usize>,
@@ -66,8 +66,8 @@ pub fn mlp_tokens_backward<T: Real>(
     gemm_set(
         de,
         d,
-        &g_e[rows.start * m..],
-        m,
+        &g_e[rows.start * ld_e..],
+        ld_e,
         1,
         w_in,
         d,

@@ -35,7 +35,7 @@ use super::linalg::{
 };
 use super::loss::{EXP_BUF, cross_entropy_in};
 use super::mlp::{mlp_tokens_backward, mlp_tokens_forward, mlp_weight_grads_t};
-use super::token_sums::{Kept, token_sums, token_touches, token_unit, touches_len};
+use super::token_sums::{Kept, e_sum_row, token_sums, token_touches, token_unit, touches_len};
 use super::unembed::{
     mlp_out_weight_grads_t, neuron_logit_map_forward, neuron_logit_map_grad, unembed_backward,
     unembed_forward, unembed_tokens_backward, unembed_tokens_forward, unembed_weight_grads,
@@ -140,8 +140,8 @@ impl StepLayout {
         ]
     }
 
-    /// g [n_x, M], lg [n_x, V] (the token tables' sums, see `token_sums`), then the partial
-    /// parts.
+    /// g [V, 1 + H, M], lg [V, 1 + H, V] (the token tables' sums, token-major, see
+    /// `token_sums`), then the partial parts.
     fn acc_parts(&self) -> [usize; 5] {
         let c = &self.cfg;
         let (v, m, nx) = (c.d_vocab, c.d_mlp, self.n_x());
@@ -900,19 +900,21 @@ pub fn gradients<T: Real, R: BlockRunner<T>>(
     let gr = WeightsMut::split(cfg, grads);
     let (e, v, w_u_t): (&[T], &[T], &[T]) = (e, v, w_u_t);
     let (w_in_o, w_u_o): (&[T], &[T]) = (w_in_o, w_u_o);
-    let (g_e, g_o) = g_acc.split_at(voc * m);
-    let (lg_e, lg_o) = lg_acc.split_at(voc * voc);
+    let (g_acc, lg_acc): (&[T], &[T]) = (g_acc, lg_acc);
+    // The e rows of the token-major sums, one token apart.
+    let e_ld = e_sum_row(cfg.n_heads, 1);
+    let (g_e, lg_e) = ((g_acc, e_ld * m), (lg_acc, e_ld * voc));
     let (d_nlm_t, dq, dk): (&[T], &[T], &[T]) = (d_nlm_t, dq, dk);
     {
         let first = |i: usize, rows: Range<usize>, out: &mut [T]| match i {
-            0 => head_map_grad_t(cfg, v, g_o, out, rows, m),
-            1 => head_map_grad_t(cfg, v, lg_o, out, rows, voc),
+            0 => head_map_grad_t(cfg, v, g_acc, out, rows, m),
+            1 => head_map_grad_t(cfg, v, lg_acc, out, rows, voc),
             2 => {
                 mlp_tokens_backward(g_e, w.w_in, out, rows.clone(), [d, m]);
                 unembed_tokens_backward(lg_e, w_u_t, out, rows, [d, voc]);
             }
             3 => mlp_out_weight_grads_t(d_nlm_t, w_u_t, out, rows, [d, voc]),
-            _ => attention_tokens_dv(cfg, [g_o, lg_o], [w_in_o, w_u_o], out, rows, [m, voc]),
+            _ => attention_tokens_dv(cfg, [g_acc, lg_acc], [w_in_o, w_u_o], out, rows, [m, voc]),
         };
         run_rows(
             Some(&mut *runner),

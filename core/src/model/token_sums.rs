@@ -6,22 +6,36 @@
 //! - e row t: `Σ_{examples with t2 = t} grad`,
 //! - o row (t, h): `Σ_{examples} Σ_{j: tj = t} a[h][j]·grad`,
 //!
-//! where grad is the example's dm_pre (for `g`, [n_x, d_mlp]) or dlogits (for `lg`,
-//! [n_x, d_vocab]). Every row is the sum over the groups of `((0 + P₀) + P₁) + …`, each group's
+//! where grad is the example's dm_pre (for `g`, from d_mlp columns) or dlogits (for `lg`,
+//! d_vocab columns). Every row is the sum over the groups of `((0 + P₀) + P₁) + …`, each group's
 //! partial `P` summed from zero over its examples in order, then j ascending: the batch order of
 //! SPEC §6. A group that never touches a row adds nothing to it, so it is skipped.
+//!
+//! The sums are stored token-major, [d_vocab, 1 + n_heads, width]: token t's e row, then its o
+//! rows h = 0, 1, …, so that one pass over a token's touches reads each grad once for all of
+//! its rows ([`e_sum_row`], [`o_sum_row`]).
 //!
 //! The examples' grads and attention weights are kept by the batch pass ([`Kept`]); these sums
 //! then run row by row over a [`token_touches`] index, so each row is written once per step
 //! and a token's grads are read once per column block, whatever the thread count.
 use super::config::ModelConfig;
-use super::linalg::{aligned, aligned_len, axpy, carve_aligned_mut};
+use super::linalg::{add_assign, aligned, aligned_len, axpy, carve_aligned_mut};
 use crate::Real;
 use crate::data::Example;
 use core::ops::Range;
 
-/// Columns per block: a token's head rows keep `HB` × `CB` partial sums (8 KiB of f32, in L1)
-/// while its touches stream past in batches of [`TB`], each touch reading `CB` consecutive
+/// Row of token t's e row in the token-major sums of a model with `n_heads` heads.
+pub const fn e_sum_row(n_heads: usize, t: usize) -> usize {
+    t * (1 + n_heads)
+}
+
+/// Row of token t's o row of head h in the token-major sums.
+pub const fn o_sum_row(n_heads: usize, t: usize, h: usize) -> usize {
+    t * (1 + n_heads) + 1 + h
+}
+
+/// Columns per block: a token's e row and `HB` head rows keep (1 + `HB`) × `CB` partial sums
+/// (10 KiB of f32, in L1) while its touches stream past in batches of [`TB`], each touch reading `CB` consecutive
 /// values of its grad row (the whole row at the default d_mlp of 512).
 const CB: usize = 512;
 
@@ -30,17 +44,15 @@ const HB: usize = 4;
 
 /// Length of the [`token_touches`] index of n examples.
 pub fn touches_len(d_vocab: usize, n: usize) -> usize {
-    2 * (d_vocab + 1) + 4 * n
+    d_vocab + 1 + 3 * n
 }
 
 /// The touch index of a batch: for each token t, its touches `e << 2 | j` (tokens[j] = t of
-/// example e), in example order then j ascending, and apart from them its uses at position 2.
-/// touches: [starts: d_vocab + 1][touches: 3n][starts₂: d_vocab + 1][touches₂: n], token t's
-/// touches at `starts[t]..starts[t + 1]`.
+/// example e), in example order then j ascending. touches: [starts: d_vocab + 1][touches: 3n],
+/// token t's touches at `starts[t]..starts[t + 1]`.
 pub fn token_touches(examples: &[Example], d_vocab: usize, touches: &mut [u32]) {
     let n = examples.len();
-    let (all, seconds) = touches[..touches_len(d_vocab, n)].split_at_mut(d_vocab + 1 + 3 * n);
-    let (starts, list) = all.split_at_mut(d_vocab + 1);
+    let (starts, list) = touches[..touches_len(d_vocab, n)].split_at_mut(d_vocab + 1);
     fill_index(
         starts,
         list,
@@ -51,15 +63,6 @@ pub fn token_touches(examples: &[Example], d_vocab: usize, touches: &mut [u32]) 
                 .enumerate()
                 .map(move |(j, t)| (t, e, j))
         }),
-    );
-    let (starts, list) = seconds.split_at_mut(d_vocab + 1);
-    fill_index(
-        starts,
-        list,
-        examples
-            .iter()
-            .enumerate()
-            .map(|(e, ex)| (ex.tokens[2] as usize, e, 2)),
     );
 }
 
@@ -140,10 +143,10 @@ impl Kept {
     }
 }
 
-/// Rows `rows` of a token table's gradient sums (see the module docs): with `mlp`, of `g`
-/// ([n_x, d_mlp], from dm_pre), else of `lg` ([n_x, d_vocab], from dlogits). kept: every
-/// group's region ([`Kept`]); touches: the batch's [`token_touches`]; out: the rows'
-/// [len, width], zeroed.
+/// Rows `rows` of a token table's gradient sums (see the module docs), token-major: with
+/// `mlp`, of `g` ([d_vocab, 1 + n_heads, d_mlp], from dm_pre), else of `lg` ([d_vocab,
+/// 1 + n_heads, d_vocab], from dlogits). kept: every group's region ([`Kept`]); touches: the
+/// batch's [`token_touches`]; out: the rows' [len, width], zeroed.
 pub fn token_sums<T: Real>(
     cfg: &ModelConfig,
     layout: &Kept,
@@ -155,88 +158,71 @@ pub fn token_sums<T: Real>(
 ) {
     let (voc, h_n) = (cfg.d_vocab, cfg.n_heads);
     let width = if mlp { cfg.d_mlp } else { voc };
-    let [all, seconds] = touch_indexes(touches, voc);
     let mut r = rows.start;
     while r < rows.end {
         let at = (r - rows.start) * width;
-        if r < voc {
-            let y = &mut out[at..at + width];
-            sums::<T, 1>(
-                layout,
-                kept,
-                touch_list(seconds, voc, r),
-                mlp,
-                width,
-                None,
-                y,
-            );
-            r += 1;
-            continue;
+        let (t, k) = (r / (1 + h_n), r % (1 + h_n));
+        let touches = touch_list(touches, voc, t);
+        // The e row goes with the token's first head rows, so they read each grad once.
+        let with_e = k == 0;
+        let h0 = k.saturating_sub(1);
+        let nh = (h_n - h0).min(HB).min(rows.end - r - with_e as usize);
+        let y = &mut out[at..at + (with_e as usize + nh) * width];
+        let go = (layout, kept, touches, mlp, width, h0);
+        match (with_e, nh) {
+            (true, 4) => sums::<T, 4, true>(go, y),
+            (true, 3) => sums::<T, 3, true>(go, y),
+            (true, 2) => sums::<T, 2, true>(go, y),
+            (true, 1) => sums::<T, 1, true>(go, y),
+            (true, _) => sums::<T, 0, true>(go, y),
+            (false, 4) => sums::<T, 4, false>(go, y),
+            (false, 3) => sums::<T, 3, false>(go, y),
+            (false, 2) => sums::<T, 2, false>(go, y),
+            (false, _) => sums::<T, 1, false>(go, y),
         }
-        let (t, h0) = ((r - voc) / h_n, (r - voc) % h_n);
-        let nh = (h_n - h0).min(HB).min(rows.end - r);
-        let y = &mut out[at..at + nh * width];
-        let touches = touch_list(all, voc, t);
-        match nh {
-            4 => sums::<T, 4>(layout, kept, touches, mlp, width, Some(h0), y),
-            3 => sums::<T, 3>(layout, kept, touches, mlp, width, Some(h0), y),
-            2 => sums::<T, 2>(layout, kept, touches, mlp, width, Some(h0), y),
-            _ => sums::<T, 1>(layout, kept, touches, mlp, width, Some(h0), y),
-        }
-        r += nh;
+        r += with_e as usize + nh;
     }
 }
 
 /// The rows of a token table's sums that are best computed together, from row r on, and their
-/// work: an e row alone, or the o rows of r's token from r to the token's last head, which
-/// read each touch's grad once; the work is the touches to add (plus one per row).
+/// work: the rest of r's token (its e row and o rows), which read each touch's grad once; the
+/// work is the touches to add (plus one per row).
 pub fn token_unit(cfg: &ModelConfig, touches: &[u32], r: usize) -> (usize, usize) {
-    let voc = cfg.d_vocab;
-    let [all, seconds] = touch_indexes(touches, voc);
-    if r < voc {
-        return (1, 1 + touch_list(seconds, voc, r).len());
-    }
-    let rows = cfg.n_heads - (r - voc) % cfg.n_heads;
-    (
-        rows,
-        rows * (1 + touch_list(all, voc, (r - voc) / cfg.n_heads).len()),
-    )
+    let u = 1 + cfg.n_heads;
+    let rows = u - r % u;
+    let n_t = touch_list(touches, cfg.d_vocab, r / u).len();
+    (rows, rows * (1 + n_t))
 }
 
-/// The two indexes of a [`token_touches`] buffer: all touches, and the uses at position 2.
-fn touch_indexes(touches: &[u32], d_vocab: usize) -> [&[u32]; 2] {
-    let n = (touches.len() - 2 * (d_vocab + 1)) / 4;
-    let (all, seconds) = touches.split_at(d_vocab + 1 + 3 * n);
-    [all, seconds]
-}
-
-/// Token t's touches in one index `[starts: d_vocab + 1][touches]`.
+/// Token t's touches in the index `[starts: d_vocab + 1][touches]`.
 fn touch_list(index: &[u32], d_vocab: usize, t: usize) -> &[u32] {
     let (starts, list) = index.split_at(d_vocab + 1);
     &list[starts[t] as usize..starts[t + 1] as usize]
 }
 
-/// NH consecutive rows of one token's sums, [`CB`] columns at a time: with `heads = Some(h0)`,
-/// o rows h0.. (`y[k] += a[h0 + k][j]·grad`), else its e row (`y += grad`). y: [NH, width].
-fn sums<T: Real, const NH: usize>(
-    layout: &Kept,
-    kept: &[T],
-    touches: &[u32],
-    mlp: bool,
-    width: usize,
-    heads: Option<usize>,
+/// One token's rows of the sums, [`CB`] columns at a time: with `E`, its e row
+/// (`y[0] += grad` for the touches at position 2), then NH o rows from head h0
+/// (`y[E + k] += a[h0 + k][j]·grad`). y: [E + NH, width].
+fn sums<T: Real, const NH: usize, const E: bool>(
+    (layout, kept, touches, mlp, width, h0): (&Kept, &[T], &[u32], bool, usize, usize),
     y: &mut [T],
 ) {
     if touches.is_empty() {
         return;
     }
     let mut p = [[T::ZERO; CB]; NH];
+    let mut pe = [T::ZERO; CB];
+    let o_at = E as usize * width;
     for c0 in (0..width).step_by(CB) {
         let w = (width - c0).min(CB);
-        let flush = |y: &mut [T], p: &mut [[T; CB]; NH]| {
-            for (k, p_k) in p.iter_mut().enumerate() {
-                let row = &mut y[k * width + c0..k * width + c0 + w];
-                for (yc, pc) in row.iter_mut().zip(p_k.iter_mut()) {
+        let flush = |y: &mut [T], p: &mut [[T; CB]; NH], pe: &mut [T; CB], e_used: bool| {
+            let rows = p
+                .iter_mut()
+                .enumerate()
+                .map(|(k, p_k)| (o_at + k * width, p_k));
+            let e = (E && e_used).then_some((0, pe));
+            for (at, p_k) in e.into_iter().chain(rows) {
+                for (yc, pc) in y[at + c0..at + c0 + w].iter_mut().zip(p_k.iter_mut()) {
                     *yc += *pc;
                     *pc = T::ZERO;
                 }
@@ -244,31 +230,32 @@ fn sums<T: Real, const NH: usize>(
         };
         let (mut group_start, mut group_end) = (0, 0);
         let (mut rows_at, mut a_base) = (0, 0);
+        let mut e_used = false;
         let mut batch = Batch::<T, NH>::default();
         for &key in touches {
             let (e, j) = ((key >> 2) as usize, (key & 3) as usize);
             if e >= group_end {
-                batch.add_into(&mut p, kept, w);
+                batch.add_into(&mut p, &mut pe, kept, w);
                 if group_end > 0 {
-                    flush(y, &mut p);
+                    flush(y, &mut p, &mut pe, e_used);
                 }
+                e_used = false;
                 let g = e / layout.size;
                 (group_start, group_end) = (g * layout.size, (g + 1) * layout.size);
                 (rows_at, a_base) = layout.group_at(g, mlp);
             }
             let i = e - group_start;
             let (row, a_at) = (rows_at + i * width + c0, a_base + i * layout.h3);
-            let a = match heads {
-                Some(h0) => core::array::from_fn(|k| kept[a_at + (h0 + k) * 3 + j]),
-                None => [T::ONE; NH],
-            };
-            batch.push(row, a);
+            let a = core::array::from_fn(|k| kept[a_at + (h0 + k) * 3 + j]);
+            let to_e = E && j == 2;
+            e_used |= to_e;
+            batch.push(row, a, to_e);
             if batch.len == TB {
-                batch.add_into(&mut p, kept, w);
+                batch.add_into(&mut p, &mut pe, kept, w);
             }
         }
-        batch.add_into(&mut p, kept, w);
-        flush(y, &mut p);
+        batch.add_into(&mut p, &mut pe, kept, w);
+        flush(y, &mut p, &mut pe, e_used);
     }
 }
 
@@ -280,12 +267,15 @@ const TB: usize = 16;
 /// Columns of a register strip of [`Batch::add_into`].
 const LANES: usize = 16;
 
-/// Up to [`TB`] touches of one group: where each grad row's columns start in `kept`, and the
-/// weight of each of the NH rows (1 for an e row, which adds the grad as it is).
+/// Up to [`TB`] touches of one group: where each grad row's columns start in `kept` and the
+/// weight of each of the NH o rows; and, in order, the grad rows of those that also go to the
+/// e row.
 struct Batch<T, const NH: usize> {
     rows: [usize; TB],
     a: [[T; NH]; TB],
     len: usize,
+    e_rows: [usize; TB],
+    e_len: usize,
 }
 
 impl<T: Real, const NH: usize> Default for Batch<T, NH> {
@@ -294,26 +284,33 @@ impl<T: Real, const NH: usize> Default for Batch<T, NH> {
             rows: [0; TB],
             a: [[T::ZERO; NH]; TB],
             len: 0,
+            e_rows: [0; TB],
+            e_len: 0,
         }
     }
 }
 
 impl<T: Real, const NH: usize> Batch<T, NH> {
-    fn push(&mut self, row: usize, a: [T; NH]) {
+    fn push(&mut self, row: usize, a: [T; NH], to_e: bool) {
         self.rows[self.len] = row;
         self.a[self.len] = a;
         self.len += 1;
+        if to_e {
+            self.e_rows[self.e_len] = row;
+            self.e_len += 1;
+        }
     }
 
-    /// `p[k][c] += a[t][k]·grad_t[c]` (or `+= grad_t[c]` for an e row) for the batch's
-    /// touches t in order, c < w; then empties the batch.
-    fn add_into(&mut self, p: &mut [[T; CB]; NH], kept: &[T], w: usize) {
-        let n = self.len;
-        self.len = 0;
+    /// `p[k][c] += a[t][k]·grad_t[c]` for the batch's touches t in order and `pe[c] +=
+    /// grad_t[c]` for those that go to the e row, in order, c < w; then empties the batch. A
+    /// strip's e sums run right after its o sums, while the strip's grads are in L1.
+    fn add_into(&mut self, p: &mut [[T; CB]; NH], pe: &mut [T; CB], kept: &[T], w: usize) {
+        let (n, n_e) = (self.len, self.e_len);
+        (self.len, self.e_len) = (0, 0);
         if n == 0 {
             return;
         }
-        let (rows, a) = (&self.rows[..n], &self.a[..n]);
+        let (rows, a, e_rows) = (&self.rows[..n], &self.a[..n], &self.e_rows[..n_e]);
         let full = w / LANES * LANES;
         for c in (0..full).step_by(LANES) {
             let mut acc: [[T; LANES]; NH] =
@@ -329,12 +326,24 @@ impl<T: Real, const NH: usize> Batch<T, NH> {
             for (p_k, acc_k) in p.iter_mut().zip(&acc) {
                 p_k[c..c + LANES].copy_from_slice(acc_k);
             }
+            if !e_rows.is_empty() {
+                let mut acc_e: [T; LANES] = pe[c..c + LANES].try_into().expect("LANES columns");
+                for &row in e_rows {
+                    let x: &[T; LANES] = kept[row + c..row + c + LANES].try_into().expect("LANES");
+                    for (s, &x) in acc_e.iter_mut().zip(x) {
+                        *s += x;
+                    }
+                }
+                pe[c..c + LANES].copy_from_slice(&acc_e);
+            }
         }
         for (&row, a_t) in rows.iter().zip(a) {
-            let x = &kept[row + full..row + w];
             for (p_k, &a_k) in p.iter_mut().zip(a_t) {
-                axpy(&mut p_k[full..w], a_k, x);
+                axpy(&mut p_k[full..w], a_k, &kept[row + full..row + w]);
             }
+        }
+        for &row in e_rows {
+            add_assign(&mut pe[full..w], &kept[row + full..row + w]);
         }
     }
 }
@@ -343,13 +352,13 @@ impl<T: Real, const NH: usize> Batch<T, NH> {
 mod tests {
     extern crate std;
     use super::*;
-    use crate::model::linalg::add_assign;
     use std::vec;
     use std::vec::Vec;
 
     /// Against the order written out: each group's partial of every row summed from zero over
     /// its examples in order (then j ascending), the partials added in group order. Bitwise,
-    /// for g and lg, rows cut into pieces at odd places, a short last group, a token used twice
+    /// for g and lg, rows cut into pieces at odd places (inside a token's rows, and right after
+    /// an e row), a short last group, a token used twice
     /// in one example, a token with more touches in one group than a [`Batch`] holds, and a
     /// width of more than one column block that is not a multiple of [`LANES`].
     #[test]
@@ -389,10 +398,11 @@ mod tests {
                     for (j, &t) in ex.tokens.iter().enumerate() {
                         let t = t as usize;
                         if j == 2 {
-                            add_assign(&mut part[t * width..(t + 1) * width], x);
+                            let r = e_sum_row(h_n, t);
+                            add_assign(&mut part[r * width..(r + 1) * width], x);
                         }
                         for h in 0..h_n {
-                            let r = voc + t * h_n + h;
+                            let r = o_sum_row(h_n, t, h);
                             let a = kept[a_at + i * layout.h3 + h * 3 + j];
                             axpy(&mut part[r * width..(r + 1) * width], a, x);
                         }

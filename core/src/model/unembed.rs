@@ -79,12 +79,12 @@ pub fn neuron_logit_map_grad<T: Real>(
 /// `dW_U[c][z] = Σ_t e[t][c]·lg_e[t][z]` (the e rows of the token table, t ascending), then
 /// `+ Σ_i W_out[c][i]·d_nlm_t[i][z]` (the neuron-logit map's share, i ascending), then
 /// `+ Σ_j W_O[c][j]·dmap_t[j][z]` (the head-output map `W_U^T W_O`'s share, j ascending).
-/// e: [d_vocab, d_model], lg_e: [d_vocab, d_vocab], w_out: [d_model, d_mlp], d_nlm_t: [d_mlp,
+/// e: [d_vocab, d_model], lg_e: [d_vocab, d_vocab] with rows `ld_e` apart, w_out: [d_model, d_mlp], d_nlm_t: [d_mlp,
 /// d_vocab], w_o: [d_model, n_heads·d_head], dmap_t: [n_heads·d_head, d_vocab].
 #[allow(clippy::too_many_arguments)]
 pub fn unembed_weight_grads<T: Real>(
     e: &[T],
-    lg_e: &[T],
+    (lg_e, ld_e): (&[T], usize),
     [w_out, d_nlm_t]: [&[T]; 2],
     [w_o, dmap_t]: [&[T]; 2],
     d_w_u: &mut [T],
@@ -92,7 +92,7 @@ pub fn unembed_weight_grads<T: Real>(
     [d, m, v, hd]: [usize; 4],
 ) {
     let n = rows.len();
-    gemm_set(d_w_u, v, &e[rows.start..], 1, d, lg_e, v, n, v, v);
+    gemm_set(d_w_u, v, &e[rows.start..], 1, d, lg_e, ld_e, n, v, v);
     gemm_acc(
         d_w_u,
         v,
@@ -143,9 +143,10 @@ pub fn mlp_out_weight_grads_t<T: Real>(
 }
 
 /// `de[t][c] += Σ_z lg_e[t][z]·W_U^T[z][c]` for the tokens `rows`: the logits' share of the
-/// embedding's gradient through the residual, added after the MLP's.
+/// embedding's gradient through the residual, added after the MLP's. lg_e: [d_vocab, d_vocab]
+/// with rows `ld_e` apart.
 pub fn unembed_tokens_backward<T: Real>(
-    lg_e: &[T],
+    (lg_e, ld_e): (&[T], usize),
     w_u_t: &[T],
     de: &mut [T],
     rows: core::ops::Range<usize>,
@@ -154,8 +155,8 @@ pub fn unembed_tokens_backward<T: Real>(
     gemm_acc(
         de,
         d,
-        &lg_e[rows.start * v..],
-        v,
+        &lg_e[rows.start * ld_e..],
+        ld_e,
         1,
         w_u_t,
         d,
