@@ -302,6 +302,9 @@ fn mix_block<'a, T: Real>(
 /// `da[i][h][j] += Σ_c tt[tj][c][h]·x_i[c]` over the whole width, c ascending, for two
 /// examples (tokens `toks`, gradient rows `xs`; pass one example twice for a single one),
 /// with the `H` heads of a token as SIMD lanes and the six token rows as independent chains.
+/// At H = 4 an example's three rows sit side by side in 12 lanes that share the example's
+/// factor, which LLVM keeps in vector registers (written as six 4-lane chains, some of them
+/// ended up as scalar code); each lane is still its own sum in c order.
 /// tt: [d_vocab, width, H]; acc: the two examples' sums [2][j][h], updated.
 #[inline(always)]
 fn da_pair<T: Real, const H: usize>(
@@ -327,25 +330,50 @@ fn da_pair<T: Real, const H: usize>(
         &s1[..width],
         &s2[..width],
     );
-    for c in 0..width {
-        let (u, w) = (x0[c], x1[c]);
-        for h in 0..H {
-            a0[h] += u * r0[c][h];
+    if H == 4 {
+        let join = |p: &[T; H], q: &[T; H], r: &[T; H]| -> [T; 12] {
+            core::array::from_fn(|l| match l / H {
+                0 => p[l % H],
+                1 => q[l % H],
+                _ => r[l % H],
+            })
+        };
+        let mut acc12 = [join(&a0, &a1, &a2), join(&b0, &b1, &b2)];
+        for c in 0..width {
+            let (u, w) = (x0[c], x1[c]);
+            let rows = [join(&r0[c], &r1[c], &r2[c]), join(&s0[c], &s1[c], &s2[c])];
+            for l in 0..12 {
+                acc12[0][l] += u * rows[0][l];
+            }
+            for l in 0..12 {
+                acc12[1][l] += w * rows[1][l];
+            }
         }
         for h in 0..H {
-            a1[h] += u * r1[c][h];
+            (a0[h], a1[h], a2[h]) = (acc12[0][h], acc12[0][H + h], acc12[0][2 * H + h]);
+            (b0[h], b1[h], b2[h]) = (acc12[1][h], acc12[1][H + h], acc12[1][2 * H + h]);
         }
-        for h in 0..H {
-            a2[h] += u * r2[c][h];
-        }
-        for h in 0..H {
-            b0[h] += w * s0[c][h];
-        }
-        for h in 0..H {
-            b1[h] += w * s1[c][h];
-        }
-        for h in 0..H {
-            b2[h] += w * s2[c][h];
+    } else {
+        for c in 0..width {
+            let (u, w) = (x0[c], x1[c]);
+            for h in 0..H {
+                a0[h] += u * r0[c][h];
+            }
+            for h in 0..H {
+                a1[h] += u * r1[c][h];
+            }
+            for h in 0..H {
+                a2[h] += u * r2[c][h];
+            }
+            for h in 0..H {
+                b0[h] += w * s0[c][h];
+            }
+            for h in 0..H {
+                b1[h] += w * s1[c][h];
+            }
+            for h in 0..H {
+                b2[h] += w * s2[c][h];
+            }
         }
     }
     *acc = [[a0, a1, a2], [b0, b1, b2]];
