@@ -65,11 +65,7 @@ pub(crate) fn cross_entropy_in<T: Real>(
             };
             let y = if z == label { 1.0 } else { 0.0 };
             let d = (p - y) * scale;
-            *g = T::from_f64(if -TINY_GRAD < d && d < TINY_GRAD {
-                0.0
-            } else {
-                d
-            });
+            *g = T::from_f64(if d.abs() < TINY_GRAD { 0.0 } else { d });
         }
     }
     (loss, arg == label)
