@@ -72,8 +72,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         println!("[{x}, {}, {y}] -> {answer}", run.tasks[0].op);
     }
 
-    let mut pairs = vec![(0u16, 0u16); tasks.n_pairs()];
-    tasks.split(0.5, 0, &mut pairs)?;
+    let mut pairs = vec![(0u16, 0u16); tasks.n_pairs(run.pairs)];
+    tasks.split(run.pairs, 0.5, 0, &mut pairs)?;
     pairs.sort_unstable();
     let mut examples = vec![Example::default(); tasks.n_examples(pairs.len())];
     tasks.fill_examples(&pairs, &mut examples)?;

@@ -11,9 +11,11 @@ use modgrok_host::cli::TrainArgs;
 use modgrok_host::report::Report;
 use modgrok_host::train::Outcome;
 
-/// add mod 11 with 90% of the pairs for training (108 / 13): on core it memorises at step 120
-/// and groks at step 990, in ~1 s; lavapipe runs it at ~100 steps/s.
-const GROKS: [&str; 16] = [
+/// add mod 11 with 90% of the pairs of Z_p for training (108 / 13): on core it memorises at
+/// step 120 and groks at step 990, in ~1 s; lavapipe runs it at ~100 steps/s.
+const GROKS: [&str; 18] = [
+    "--pairs",
+    "field",
     "--p",
     "11",
     "--frac",

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use modgrok_core::adamw::AdamWConfig;
-use modgrok_core::data::{Example, Tasks};
+use modgrok_core::data::{Example, Pairs, Tasks};
 use modgrok_core::model::{
     ModelConfig, N_TENSORS, OptimState, StepLayout, init_params, train_step,
 };
@@ -89,8 +89,8 @@ fn host_params_moments_and_metrics_equal_core_serial_train_step_bitwise() {
     train(&dir, 3);
 
     let tasks = Tasks::parse(23, "add").unwrap();
-    let mut pairs = vec![(0, 0); tasks.n_pairs()];
-    let n_train = tasks.split(0.5, 3, &mut pairs).unwrap();
+    let mut pairs = vec![(0, 0); tasks.n_pairs(Pairs::Reference)];
+    let n_train = tasks.split(Pairs::Reference, 0.5, 3, &mut pairs).unwrap();
     let mut train_ex = vec![Example::default(); n_train];
     tasks
         .fill_examples(&pairs[..n_train], &mut train_ex)

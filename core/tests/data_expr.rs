@@ -42,7 +42,7 @@ fn expressions_give_the_named_ops_labels_at_p11() {
     let div = parse_op("x/y").unwrap();
     assert_eq!(
         (div.symbol(), div.filter(), div.to_string().as_str()),
-        (Symbol::Div, Filter::Y_NON_ZERO, "x/y")
+        (Symbol::Div, Filter::Y_INVERTIBLE, "x/y")
     );
     let poly = parse_op("x^2 + y").unwrap();
     assert_eq!(

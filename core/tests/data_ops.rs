@@ -164,10 +164,16 @@ fn op_tokens_filters_and_categories_follow_the_reference() {
         assert_eq!(r.filter, Filter::ALL, "{}", r.name);
     }
     assert_eq!(row("multiply_non_zero").filter(), Filter::NON_ZERO);
-    assert!(!row("multiply_non_zero").admits(0, 5) && !row("multiply_non_zero").admits(5, 0));
-    assert!(row("multiply_non_zero").admits(1, 1));
-    assert_eq!(row("division").filter(), Filter::Y_NON_ZERO);
-    assert!(row("division").admits(0, 1) && !row("division").admits(1, 0));
+    let p = 97;
+    let mnz = row("multiply_non_zero");
+    assert!(!mnz.admits(0, 5, p) && !mnz.admits(5, 0, p));
+    assert!(mnz.admits(1, 1, p));
+    // Only the token 0 is dropped: the token p, which the label reads as 0, stays (reference).
+    assert!(mnz.admits(p, 5, p) && mnz.admits(5, p, p));
+    assert_eq!(row("division").filter(), Filter::Y_INVERTIBLE);
+    assert!(row("division").admits(0, 1, p) && !row("division").admits(1, 0, p));
+    // y = p is 0 mod p and has no inverse; x = p is fine.
+    assert!(!row("division").admits(1, p, p) && row("division").admits(p, 1, p));
     assert_eq!(
         [
             Symbol::Eq,

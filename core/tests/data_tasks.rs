@@ -1,7 +1,7 @@
 //! Mixtures: op tokens (SPEC §1: `=` p, `+` p+1, `-` p+2, `*` p+3, `/` p+4, collisions get fresh
 //! p+5, p+6, …), d_vocab, the shared filter, and the task-major example layout.
 
-use modgrok_core::data::{Example, Filter, Op, Tasks};
+use modgrok_core::data::{Example, Filter, Op, Pairs, Tasks};
 use modgrok_core::{Error, MAX_TASKS};
 
 fn tokens(t: &Tasks) -> Vec<u16> {
@@ -146,7 +146,7 @@ fn examples_are_task_major_in_pair_order() {
 }
 
 #[test]
-fn examples_refuse_short_buffers_and_numbers_outside_p() {
+fn examples_refuse_short_buffers_and_operands_past_the_reference_range() {
     let t = Tasks::parse(11, "add,subtract").unwrap();
     let mut out = [Example::default(); 3];
     assert_eq!(
@@ -154,10 +154,14 @@ fn examples_refuse_short_buffers_and_numbers_outside_p() {
         Err(Error::BufferTooSmall { need: 4, got: 3 })
     );
     let mut out = [Example::default(); 4];
+    // Operands reach p + 4 (the reference's pairs): (15, 11) is x = 15 ≡ 4, y = 11 ≡ 0.
+    assert_eq!(t.fill_examples(&[(1, 2), (15, 11)], &mut out), Ok(4));
+    assert_eq!((out[1].tokens, out[1].label), ([15, 12, 11], 4));
+    assert_eq!((out[3].tokens, out[3].label), ([15, 13, 11], 4));
     assert_eq!(
-        t.fill_examples(&[(1, 2), (3, 11)], &mut out),
+        t.fill_examples(&[(1, 2), (3, 16)], &mut out),
         Err(Error::BadToken {
-            token: 11,
+            token: 16,
             d_vocab: 16
         })
     );
@@ -167,9 +171,9 @@ fn examples_refuse_short_buffers_and_numbers_outside_p() {
 #[test]
 fn split_and_examples_cover_every_admitted_pair_once_at_p11() {
     let t = Tasks::parse(11, "division,add").unwrap();
-    assert_eq!(t.n_pairs(), 110);
-    let mut pairs = vec![(0u16, 0u16); t.n_pairs()];
-    let n_train = t.split(0.3, 0, &mut pairs).unwrap();
+    assert_eq!(t.n_pairs(Pairs::Field), 110);
+    let mut pairs = vec![(0u16, 0u16); t.n_pairs(Pairs::Field)];
+    let n_train = t.split(Pairs::Field, 0.3, 0, &mut pairs).unwrap();
     assert_eq!(n_train, 33);
     let mut sorted = pairs.clone();
     sorted.sort();

@@ -2,7 +2,7 @@
 //! Measured: accuracy 1.0 at step 99 (lr 3e-3, d_model 32); the bound of 3000 steps leaves room
 //! for other platforms while still failing for a step that does not learn.
 use modgrok_core::adamw::AdamWConfig;
-use modgrok_core::data::{Example, Tasks};
+use modgrok_core::data::{Example, Pairs, Tasks};
 use modgrok_core::model::{
     ModelConfig, N_TENSORS, OptimState, StepLayout, init_params, train_step,
 };
@@ -10,8 +10,8 @@ use modgrok_core::model::{
 #[test]
 fn small_model_reaches_train_accuracy_one_on_add_mod_23() {
     let tasks = Tasks::parse(23, "add").unwrap();
-    let mut pairs = vec![(0, 0); tasks.n_pairs()];
-    let n_train = tasks.split(0.5, 0, &mut pairs).unwrap();
+    let mut pairs = vec![(0, 0); tasks.n_pairs(Pairs::Field)];
+    let n_train = tasks.split(Pairs::Field, 0.5, 0, &mut pairs).unwrap();
     let mut train = vec![Example::default(); tasks.n_examples(n_train)];
     tasks.fill_examples(&pairs[..n_train], &mut train).unwrap();
     let cfg = ModelConfig {

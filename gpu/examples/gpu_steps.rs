@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use modgrok_core::adamw::AdamWConfig;
-use modgrok_core::data::{Example, Tasks};
+use modgrok_core::data::{Example, Pairs, Tasks};
 use modgrok_core::model::{ModelConfig, N_TENSORS, init_params};
 use modgrok_gpu::{GpuContext, GpuTrainer};
 
@@ -17,8 +17,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let d_mlp: usize = arg(4, "512").parse()?;
     let steps: u64 = arg(5, "5").parse()?;
     let tasks = Tasks::parse(p, "add")?;
-    let mut pairs = vec![(0, 0); tasks.n_pairs()];
-    let n_train = tasks.split(frac, 0, &mut pairs)?;
+    let mut pairs = vec![(0, 0); tasks.n_pairs(Pairs::Reference)];
+    let n_train = tasks.split(Pairs::Reference, frac, 0, &mut pairs)?;
     let mut examples = vec![Example::default(); tasks.n_examples(pairs.len())];
     tasks.fill_examples(&pairs, &mut examples)?;
     let (train, test) = examples.split_at(n_train);

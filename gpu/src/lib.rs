@@ -14,14 +14,14 @@
 //!
 //! ```no_run
 //! use modgrok_core::adamw::AdamWConfig;
-//! use modgrok_core::data::{Example, Tasks};
+//! use modgrok_core::data::{Example, Pairs, Tasks};
 //! use modgrok_core::model::{ModelConfig, init_params};
 //! use modgrok_gpu::{GpuContext, GpuTrainer};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let tasks = Tasks::parse(11, "add")?;
-//! let mut pairs = vec![(0, 0); tasks.n_pairs()];
-//! let n_train = tasks.split(0.5, 0, &mut pairs)?;
+//! let mut pairs = vec![(0, 0); tasks.n_pairs(Pairs::Reference)];
+//! let n_train = tasks.split(Pairs::Reference, 0.5, 0, &mut pairs)?;
 //! let mut examples = vec![Example::default(); tasks.n_examples(pairs.len())];
 //! tasks.fill_examples(&pairs, &mut examples)?;
 //! let (train, test) = examples.split_at(n_train);

@@ -7,7 +7,7 @@
 //! the adapter's `exp`, division and possibly fused multiply-add) differ from core by a few
 //! ulps, ~1e-6 relative; 1e-4 leaves a wide margin while still catching any wrong term.
 use modgrok_core::adamw::{AdamWConfig, adamw_step};
-use modgrok_core::data::{Example, Tasks};
+use modgrok_core::data::{Example, Pairs, Tasks};
 use modgrok_core::model::{
     ModelConfig, N_TENSORS, Serial, StepLayout, Sums, forward_logits, gradients, init_params,
     prepare,
@@ -24,8 +24,8 @@ struct Setup {
 
 fn setup(op: &str, p: u32, frac: f64, d_model: usize, n_heads: usize, d_mlp: usize) -> Setup {
     let tasks = Tasks::parse(p, op).unwrap();
-    let mut pairs = vec![(0u16, 0u16); tasks.n_pairs()];
-    let n_train = tasks.split(frac, 0, &mut pairs).unwrap();
+    let mut pairs = vec![(0u16, 0u16); tasks.n_pairs(Pairs::Reference)];
+    let n_train = tasks.split(Pairs::Reference, frac, 0, &mut pairs).unwrap();
     let examples = |side: &[(u16, u16)]| {
         let mut out = vec![Example::default(); tasks.n_examples(side.len())];
         tasks.fill_examples(side, &mut out).unwrap();

@@ -57,11 +57,12 @@ The run directory holds config.json, metrics.csv, checkpoints/, final.safetensor
 and loss/accuracy plots. Exit status: 0 done, 1 failed while running, 2 bad usage.";
 
 /// Run-defining flags; none may be given with --resume, which reads them from config.json.
-const RUN_FLAGS: [&str; 25] = [
+const RUN_FLAGS: [&str; 26] = [
     "op",
     "p",
     "frac",
     "seed",
+    "pairs",
     "steps",
     "d_model",
     "n_heads",
@@ -101,6 +102,10 @@ pub struct TrainArgs {
     /// Seed of the split and of the initial weights
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Operands of the split: reference (every token id 0..p+5, as the published code) or field
+    /// (x, y in 0..p)
+    #[arg(long, default_value = "reference", value_parser = crate::config::pairs_value_parser())]
+    pub pairs: modgrok_core::data::Pairs,
     /// Maximum number of full-batch AdamW steps
     #[arg(long, default_value_t = 300_000)]
     pub steps: u64,
@@ -218,6 +223,7 @@ impl TrainArgs {
             p: self.p,
             frac: self.frac,
             seed: self.seed,
+            pairs: self.pairs,
             steps: self.steps,
             d_model: self.d_model,
             n_heads: self.n_heads,

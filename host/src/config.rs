@@ -2,7 +2,7 @@
 //! it), stored as `config.json` and in every checkpoint's metadata. Field names are the CLI
 //! flags' names with `_` for `-`.
 use modgrok_core::adamw::AdamWConfig;
-use modgrok_core::data::Tasks;
+use modgrok_core::data::{Pairs, Tasks};
 use modgrok_core::model::ModelConfig;
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +36,15 @@ pub struct RunConfig {
     pub p: u32,
     pub frac: f64,
     pub seed: u64,
+    /// Which operands the split draws from (SPEC §2). Absent for `field`, so a field run's
+    /// files are those of the modgrok that had no choice, and a run directory written then
+    /// reads as `field`.
+    #[serde(
+        default = "pairs_of_older_runs",
+        skip_serializing_if = "is_field",
+        with = "pairs_serde"
+    )]
+    pub pairs: Pairs,
     /// Maximum number of updates.
     pub steps: u64,
     pub d_model: usize,
@@ -81,6 +90,7 @@ pub struct RunSpec {
     pub p: u32,
     pub frac: f64,
     pub seed: u64,
+    pub pairs: Pairs,
     pub steps: u64,
     pub d_model: usize,
     pub n_heads: usize,
@@ -106,6 +116,44 @@ fn default_ffs_eps() -> f64 {
     modgrok_core::fourier::DEFAULT_FFS_EPS
 }
 
+pub(crate) fn pairs_of_older_runs() -> Pairs {
+    Pairs::Field
+}
+
+pub(crate) fn is_field(pairs: &Pairs) -> bool {
+    *pairs == Pairs::Field
+}
+
+/// `--pairs` as text: `reference` or `field`.
+pub fn parse_pairs(s: &str) -> Result<Pairs, String> {
+    [Pairs::Reference, Pairs::Field]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+        .ok_or_else(|| format!("{s:?} is not reference or field"))
+}
+
+/// The clap parser of `--pairs`, which lists both values in `--help`.
+pub fn pairs_value_parser() -> impl clap::builder::TypedValueParser<Value = Pairs> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["reference", "field"])
+        .map(|s| parse_pairs(&s).unwrap_or_default())
+}
+
+/// `pairs` in config.json and checkpoint metadata, as its name.
+pub mod pairs_serde {
+    use modgrok_core::data::Pairs;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(pairs: &Pairs, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(pairs.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Pairs, D::Error> {
+        let s = String::deserialize(d)?;
+        super::parse_pairs(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 impl Default for RunSpec {
     /// The paper's setup: addition mod 97, 30% train, seed 0 (SPEC §3–4).
     fn default() -> Self {
@@ -115,6 +163,7 @@ impl Default for RunSpec {
             p: 97,
             frac: 0.3,
             seed: 0,
+            pairs: Pairs::Reference,
             steps: 300_000,
             d_model: 128,
             n_heads: 4,
@@ -177,6 +226,7 @@ impl RunSpec {
             p: self.p,
             frac: self.frac,
             seed: self.seed,
+            pairs: self.pairs,
             steps: self.steps,
             d_model: self.d_model,
             n_heads: self.n_heads,
@@ -208,7 +258,7 @@ impl RunSpec {
         if let Some(t) = &cfg.transfer {
             t.validate()?;
         }
-        let n_pairs = tasks.n_pairs();
+        let n_pairs = tasks.n_pairs(self.pairs);
         let n_examples = n_pairs.saturating_mul(tasks.len());
         if n_examples > MAX_EXAMPLES {
             return Err(HostError::Usage(format!(
@@ -240,6 +290,7 @@ impl RunConfig {
             p: self.p,
             frac: self.frac,
             seed: self.seed,
+            pairs: self.pairs,
             steps: self.steps,
             d_model: self.d_model,
             n_heads: self.n_heads,

@@ -14,8 +14,8 @@ impl Dataset {
     /// The shared split of `cfg.seed`, then every task's examples of each side, task-major.
     pub fn build(cfg: &RunConfig) -> Result<Dataset, HostError> {
         let tasks = cfg.tasks()?;
-        let mut pairs = vec![(0u16, 0u16); tasks.n_pairs()];
-        let n_train = tasks.split(cfg.frac, cfg.seed, &mut pairs)?;
+        let mut pairs = vec![(0u16, 0u16); tasks.n_pairs(cfg.pairs)];
+        let n_train = tasks.split(cfg.pairs, cfg.frac, cfg.seed, &mut pairs)?;
         let (train_pairs, test_pairs) = pairs.split_at(n_train);
         let examples = |side: &[(u16, u16)]| -> Result<Vec<Example>, HostError> {
             let mut out = vec![Example::default(); tasks.n_examples(side.len())];

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use modgrok_core::data::{Example, Tasks};
+use modgrok_core::data::{Example, Pairs, Tasks};
 use modgrok_core::model::{ModelConfig, plain_forward, plain_scratch_len};
 use modgrok_core::quant::{self, I16F16, QuantModel};
 use rayon::prelude::*;
@@ -103,6 +103,7 @@ impl ExportFixedArgs {
         } else {
             agreement(
                 &file.config.tasks()?,
+                file.config.pairs,
                 &file.config.task_names(),
                 &cfg,
                 &file.params,
@@ -197,13 +198,14 @@ fn c_array(bytes: &[u8], source: &Path) -> String {
 /// admits, with the f32 answers from core's plain forward (the reference).
 pub fn agreement(
     tasks: &Tasks,
+    pairs: Pairs,
     names: &[String],
     cfg: &ModelConfig,
     params: &[f32],
     bytes: &[u8],
 ) -> Result<Vec<TaskAgreement>, HostError> {
     let model = QuantModel::from_bytes(bytes)?;
-    let pairs = all_pairs(tasks);
+    let pairs = all_pairs(tasks, pairs);
     let mut examples = vec![Example::default(); tasks.n_examples(pairs.len())];
     tasks.fill_examples(&pairs, &mut examples)?;
     let answers: Vec<(u16, u16)> = examples
@@ -243,13 +245,14 @@ pub fn agreement(
     Ok(out)
 }
 
-/// Every pair `(x, y)` of `[0, p)²` the tasks admit, x outer.
-fn all_pairs(tasks: &Tasks) -> Vec<(u16, u16)> {
-    let p = tasks.p() as u16;
+/// Every pair `(x, y)` of operands the run trained on (`[0, p + 5)²` or `[0, p)²`) that the
+/// tasks admit, x outer.
+fn all_pairs(tasks: &Tasks, pairs: Pairs) -> Vec<(u16, u16)> {
+    let (p, n) = (tasks.p(), pairs.operands(tasks.p()) as u16);
     let filter = tasks.filter();
-    (0..p)
-        .flat_map(|x| (0..p).map(move |y| (x, y)))
-        .filter(|&(x, y)| filter.admits(x as u32, y as u32))
+    (0..n)
+        .flat_map(|x| (0..n).map(move |y| (x, y)))
+        .filter(|&(x, y)| filter.admits(x as u32, y as u32, p))
         .collect()
 }
 

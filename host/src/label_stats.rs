@@ -31,6 +31,10 @@ pub struct LabelStatsArgs {
     /// Fraction of the pairs in the train set, in (0, 1)
     #[arg(long, default_value_t = 0.3)]
     pub frac: f64,
+    /// Operands of the split: reference (every token id 0..p+5) or field (x, y in 0..p), as
+    /// `modgrok train --pairs`
+    #[arg(long, default_value = "reference", value_parser = crate::config::pairs_value_parser())]
+    pub pairs: modgrok_core::data::Pairs,
     /// Number of split seeds: 0, 1, …, N − 1
     #[arg(long, default_value_t = 10)]
     pub seeds: u64,
@@ -63,12 +67,12 @@ impl LabelStatsArgs {
         }
         let tasks = Tasks::parse(self.p, &self.op)?;
         let p = self.p as usize;
-        let mut pairs = vec![(0u16, 0u16); tasks.n_pairs()];
+        let mut pairs = vec![(0u16, 0u16); tasks.n_pairs(self.pairs)];
         let (mut train, mut test) = (vec![0u32; p], vec![0u32; p]);
         let (mut lab_train, mut lab_test) = (Vec::new(), Vec::new());
         let mut rows = Vec::new();
         for seed in 0..self.seeds {
-            let n_train = tasks.split(self.frac, seed, &mut pairs)?;
+            let n_train = tasks.split(self.pairs, self.frac, seed, &mut pairs)?;
             let (tr, te) = pairs.split_at(n_train);
             for task in tasks.tasks() {
                 let label = |&(x, y): &(u16, u16)| task.op.eval(x as u32, y as u32, self.p) as u16;

@@ -39,18 +39,18 @@ pub struct OpInfo {
     pub token_offset: u32,
     /// The paper's family.
     pub category: &'static str,
-    /// `all`, `x, y != 0` or `y != 0`.
+    /// `all`, `x, y != 0` (neither operand the token 0) or `y != 0 mod p`.
     pub pairs: &'static str,
     /// Run by `modgrok sweep --ops paper` / `--preset table5`.
     pub in_paper_grid: bool,
 }
 
 fn pairs(filter: Filter) -> &'static str {
-    match (filter.x_non_zero, filter.y_non_zero) {
+    match (filter.no_zero_token, filter.y_invertible) {
         (false, false) => "all",
-        (true, true) => "x, y != 0",
-        (false, true) => "y != 0",
-        (true, false) => "x != 0",
+        (true, false) => "x, y != 0",
+        (false, true) => "y != 0 mod p",
+        (true, true) => "x, y != 0 and y != 0 mod p",
     }
 }
 

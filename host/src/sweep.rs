@@ -79,6 +79,10 @@ pub struct SweepArgs {
     /// Comma list of primes [default: 97]
     #[arg(long, value_name = "LIST")]
     pub p: Option<String>,
+    /// Operands of every run's split: reference (every token id 0..p+5, as the published
+    /// code) or field (x, y in 0..p); a sweep written before the flag existed is field
+    #[arg(long, default_value = "reference", value_parser = crate::config::pairs_value_parser())]
+    pub pairs: modgrok_core::data::Pairs,
     /// Directory holding one run directory per grid point
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -275,6 +279,7 @@ impl SweepArgs {
             s.stop_after_grok = false;
         }
         s.backend = self.backend;
+        s.pairs = self.pairs;
         s
     }
 
@@ -617,8 +622,16 @@ fn inspect(dir: &Path, wanted: &RunConfig) -> Result<OnDisk, HostError> {
     let stored = run.read_config()?;
     let diff = config_diff(&stored, wanted);
     if !diff.is_empty() {
+        let hint = if stored.pairs != wanted.pairs {
+            format!(
+                "--pairs {} (a run without `pairs` in config.json trained on field)",
+                stored.pairs.as_str()
+            )
+        } else {
+            "the flags it was made with".into()
+        };
         return Err(HostError::Usage(format!(
-            "{} holds a run with other settings ({}): use another --out, or the flags it was made with",
+            "{} holds a run with other settings ({}): use another --out, or {hint}",
             dir.display(),
             diff.join("; ")
         )));

@@ -52,6 +52,13 @@ pub struct Source {
     pub p: u32,
     pub frac: f64,
     pub seed: u64,
+    /// The source run's operands; absent for `field`, as in its config.
+    #[serde(
+        default = "crate::config::pairs_of_older_runs",
+        skip_serializing_if = "crate::config::is_field",
+        with = "crate::config::pairs_serde"
+    )]
+    pub pairs: modgrok_core::data::Pairs,
     /// Updates the source had applied.
     pub step: u64,
 }
@@ -205,6 +212,7 @@ pub fn load_init(cfg: &RunConfig, params: &mut [f32]) -> Result<Option<RunConfig
             p: src.p,
             frac: src.frac,
             seed: src.seed,
+            pairs: src.pairs,
             step,
         }),
         ..t.clone()

@@ -7,10 +7,13 @@ use std::path::Path;
 use common::{assert_one_line_error, modgrok, stderr};
 use serde_json::Value;
 
-/// add mod 11 on half the pairs, d_model 16, 300 steps: enough to memorise, ~0.3 s.
+/// add mod 11 on half the pairs of Z_p (`--pairs field`), d_model 16, 300 steps: enough to
+/// memorise, ~0.3 s.
 fn train(out: &Path, seed: &str) {
     let o = modgrok(&[
         "train",
+        "--pairs",
+        "field",
         "--p",
         "11",
         "--frac",
@@ -244,9 +247,31 @@ fn analyze_refuses_foreign_garbage_and_optimizer_files_with_one_line_and_exit_1(
 
 #[test]
 fn label_stats_of_add_mod_7_match_python_reference_split() {
-    // python3: random.seed(s); random.shuffle(pairs); first int(0.5 · 49) = 24 are train; KL and
-    // entropies of the (x + y) mod 7 label counts, in nats.
-    let expected = [
+    // python3: pairs over range(n), n = p + 5 (reference) or p (field); random.seed(s);
+    // random.shuffle(pairs); the first int(0.5 · n²) are train; KL and entropies of the
+    // (x + y) mod 7 label counts, in nats.
+    type Row = (u64, f64, f64, f64);
+    let reference: [Row; 3] = [
+        (
+            0,
+            0.11382412065324377,
+            1.9146458637337913,
+            1.9229390858583486,
+        ),
+        (
+            1,
+            0.17397315170748553,
+            1.8831644918625774,
+            1.908419446639065,
+        ),
+        (
+            2,
+            0.06456388273053859,
+            1.9266706780051321,
+            1.9313489527383285,
+        ),
+    ];
+    let field: [Row; 3] = [
         (
             0,
             0.36002024588589143,
@@ -268,38 +293,53 @@ fn label_stats_of_add_mod_7_match_python_reference_split() {
     ];
     let tmp = tempfile::tempdir().unwrap();
     let csv_path = tmp.path().join("labels.csv");
-    let o = modgrok(&[
-        "label-stats",
-        "--op",
-        "add",
-        "--p",
-        "7",
-        "--frac",
-        "0.5",
-        "--seeds",
-        "3",
-        "--csv",
-        csv_path.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let table = String::from_utf8(o.stdout).unwrap();
-    assert!(
-        table.contains("KL(train‖test)") && table.contains("mean"),
-        "{table}"
-    );
-    let csv = std::fs::read_to_string(&csv_path).unwrap();
-    let mut lines = csv.lines();
-    assert_eq!(
-        lines.next(),
-        Some("seed,task,n_train,n_test,kl_train_test,entropy_train,entropy_test")
-    );
-    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
-    assert_eq!(rows.len(), 3);
-    for (row, &(seed, kl, h_train, h_test)) in rows.iter().zip(&expected) {
-        assert_eq!(row[..4], [seed.to_string().as_str(), "add", "24", "25"]);
-        let v: Vec<f64> = row[4..].iter().map(|c| c.parse().unwrap()).collect();
-        for (got, want) in v.iter().zip([kl, h_train, h_test]) {
-            assert!(rel(*got, want) < 1e-12, "seed {seed}: {got} vs {want}");
+    for (flags, expected, sizes) in [
+        (&[][..], reference, ["72", "72"]),
+        (&["--pairs", "reference"][..], reference, ["72", "72"]),
+        (&["--pairs", "field"][..], field, ["24", "25"]),
+    ] {
+        let mut args = vec![
+            "label-stats",
+            "--op",
+            "add",
+            "--p",
+            "7",
+            "--frac",
+            "0.5",
+            "--seeds",
+            "3",
+            "--csv",
+            csv_path.to_str().unwrap(),
+        ];
+        args.extend_from_slice(flags);
+        let o = modgrok(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let table = String::from_utf8(o.stdout).unwrap();
+        assert!(
+            table.contains("KL(train‖test)") && table.contains("mean"),
+            "{table}"
+        );
+        let csv = std::fs::read_to_string(&csv_path).unwrap();
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next(),
+            Some("seed,task,n_train,n_test,kl_train_test,entropy_train,entropy_test")
+        );
+        let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        assert_eq!(rows.len(), 3);
+        for (row, &(seed, kl, h_train, h_test)) in rows.iter().zip(&expected) {
+            assert_eq!(
+                row[..4],
+                [seed.to_string().as_str(), "add", sizes[0], sizes[1]],
+                "{flags:?}"
+            );
+            let v: Vec<f64> = row[4..].iter().map(|c| c.parse().unwrap()).collect();
+            for (got, want) in v.iter().zip([kl, h_train, h_test]) {
+                assert!(
+                    rel(*got, want) < 1e-12,
+                    "{flags:?} seed {seed}: {got} vs {want}"
+                );
+            }
         }
     }
     let o = modgrok(&["label-stats", "--p", "8"]);

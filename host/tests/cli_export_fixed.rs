@@ -64,17 +64,18 @@ fn export_fixed_writes_a_file_core_loads_and_reports_agreement_per_task() {
     assert_eq!(tasks.len(), 2);
     for (t, name) in tasks.iter().zip(["add", "multiply"]) {
         assert_eq!(t["task"], name);
-        assert_eq!(t["inputs"], 121);
+        // Every pair of the run's operands, 0..p + 5 (`--pairs reference`, the default).
+        assert_eq!(t["inputs"], 256);
         // A memorised model has top-two logit gaps far above the fixed-point error (~1e-3):
-        // every answer must agree (measured 121/121 on both tasks).
-        assert_eq!(t["agree"], 121, "{t}");
+        // every answer must agree (measured 256/256 on both tasks).
+        assert_eq!(t["agree"], 256, "{t}");
     }
 
     let text = modgrok(&["export-fixed", run.to_str().unwrap()]);
     assert!(text.status.success(), "{}", stderr(&text));
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(
-        text.contains("add: fixed point agrees with f32 on 121/121 inputs"),
+        text.contains("add: fixed point agrees with f32 on 256/256 inputs"),
         "{text}"
     );
 

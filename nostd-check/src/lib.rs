@@ -10,7 +10,7 @@
 use core::ptr::addr_of_mut;
 
 use modgrok_core::adamw::AdamWConfig;
-use modgrok_core::data::{Example, Tasks};
+use modgrok_core::data::{Example, Pairs, Tasks};
 use modgrok_core::model::{
     ModelConfig, N_TENSORS, OptimState, init_params, plain_forward, train_step,
 };
@@ -80,7 +80,7 @@ fn run(
     examples: &mut [Example],
 ) -> Result<f32, modgrok_core::Error> {
     let tasks = Tasks::parse(P, "add")?;
-    let n_train = tasks.split(0.5, 0, pairs)?;
+    let n_train = tasks.split(Pairs::Field, 0.5, 0, pairs)?;
     let n = tasks.fill_examples(&pairs[..n_train], examples)?;
     init_params(&CFG, 0, params)?;
     let mut opt = OptimState { m, v, step: 0 };

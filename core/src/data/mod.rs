@@ -9,7 +9,7 @@ mod tasks;
 pub use expr::{Polynomial, Term};
 pub use mt19937::Mt19937;
 pub use ops::{ALL_OPS, Category, Filter, NamedOp, Op, Symbol, parse_op};
-pub use split::{n_pairs, n_train, split_pairs, validate_p};
+pub use split::{Pairs, n_pairs, n_train, split_pairs, validate_p};
 pub use tasks::{Task, Tasks};
 
 /// Highest total degree an expression may have.

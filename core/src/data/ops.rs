@@ -48,40 +48,54 @@ impl Symbol {
     }
 }
 
-/// Which pairs `(x, y)` an operation admits. A mixture admits the intersection of its tasks'
-/// filters, which is the flags or-ed.
+/// Which pairs `(x, y)` an operation admits (SPEC §2). Operands are token ids, so under
+/// [`Pairs::Reference`](super::Pairs) `y = p` stands for 0 as well. A mixture admits the
+/// intersection of its tasks' filters, which is the flags or-ed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Filter {
-    pub x_non_zero: bool,
-    pub y_non_zero: bool,
+    /// Neither operand is the token 0 (reference: `non_zero`, `0 not in pair`).
+    pub no_zero_token: bool,
+    /// `y` has an inverse mod p: `y mod p != 0` (our rule for division; the reference has no
+    /// division config).
+    pub y_invertible: bool,
 }
 
 impl Filter {
     /// Every pair.
     pub const ALL: Filter = Filter {
-        x_non_zero: false,
-        y_non_zero: false,
+        no_zero_token: false,
+        y_invertible: false,
     };
-    /// Pairs without 0 (reference: `non_zero`, `0 not in pair`).
+    /// Pairs without the token 0 (`multiply_non_zero`).
     pub const NON_ZERO: Filter = Filter {
-        x_non_zero: true,
-        y_non_zero: true,
+        no_zero_token: true,
+        y_invertible: false,
     };
-    /// Pairs with `y != 0` (reference: `division`, `j != 0`).
-    pub const Y_NON_ZERO: Filter = Filter {
-        x_non_zero: false,
-        y_non_zero: true,
+    /// Pairs with `y mod p != 0` (`division`).
+    pub const Y_INVERTIBLE: Filter = Filter {
+        no_zero_token: false,
+        y_invertible: true,
     };
 
-    pub fn admits(self, x: u32, y: u32) -> bool {
-        !((self.x_non_zero && x == 0) || (self.y_non_zero && y == 0))
+    pub fn admits(self, x: u32, y: u32, p: u32) -> bool {
+        self.admits_x(x) && self.admits_y(y, p)
+    }
+
+    /// The condition on `x` alone (a filter is a product of one on x and one on y).
+    pub fn admits_x(self, x: u32) -> bool {
+        !(self.no_zero_token && x == 0)
+    }
+
+    /// The condition on `y` alone.
+    pub fn admits_y(self, y: u32, p: u32) -> bool {
+        !(self.no_zero_token && y == 0) && !(self.y_invertible && y.is_multiple_of(p))
     }
 
     /// The pairs admitted by both.
     pub fn and(self, other: Filter) -> Filter {
         Filter {
-            x_non_zero: self.x_non_zero || other.x_non_zero,
-            y_non_zero: self.y_non_zero || other.y_non_zero,
+            no_zero_token: self.no_zero_token || other.no_zero_token,
+            y_invertible: self.y_invertible || other.y_invertible,
         }
     }
 }
@@ -190,7 +204,7 @@ pub static ALL_OPS: [NamedOp; 40] = [
     row("subtract", "x - y", "x - y", S::Minus, Filter::ALL, Elementary),
     row("multiply", "x*y", "x*y", S::Times, Filter::ALL, Elementary),
     row("multiply_non_zero", "x*y (x, y != 0)", "x*y", S::Times, Filter::NON_ZERO, Elementary),
-    row("division", "x/y (y != 0)", "x/y", S::Div, Filter::Y_NON_ZERO, Elementary),
+    row("division", "x/y (y != 0)", "x/y", S::Div, Filter::Y_INVERTIBLE, Elementary),
     row("2x_3y", "2x + 3y", "2*x + 3*y", S::Eq, Filter::ALL, Linear),
     row("2x_m_3y", "2x - 3y", "2*x - 3*y", S::Eq, Filter::ALL, Linear),
     row("x_x_y", "x + x + y", "2*x + y", S::Eq, Filter::ALL, Linear),
@@ -329,8 +343,8 @@ impl Op {
         self.filter
     }
 
-    pub fn admits(&self, x: u32, y: u32) -> bool {
-        self.filter.admits(x, y)
+    pub fn admits(&self, x: u32, y: u32, p: u32) -> bool {
+        self.filter.admits(x, y, p)
     }
 
     /// The paper's family; `None` for an expression.

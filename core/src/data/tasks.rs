@@ -10,7 +10,7 @@
 
 use super::Example;
 use super::ops::{Filter, Op};
-use super::split::{n_pairs, split_pairs, validate_p};
+use super::split::{Pairs, n_pairs, split_pairs, validate_p};
 use crate::{Error, MAX_TASKS};
 
 /// One task of a mixture: its operation and the op token its inputs carry.
@@ -109,13 +109,20 @@ impl Tasks {
     }
 
     /// Length of the pair buffer [`Tasks::split`] needs.
-    pub fn n_pairs(&self) -> usize {
-        n_pairs(self.p, self.filter())
+    pub fn n_pairs(&self, pairs: Pairs) -> usize {
+        n_pairs(self.p, pairs, self.filter())
     }
 
-    /// The shared split, see [`split_pairs`]; returns the train size.
-    pub fn split(&self, frac: f64, seed: u64, buf: &mut [(u16, u16)]) -> Result<usize, Error> {
-        split_pairs(self.p, self.filter(), frac, seed, buf)
+    /// The shared split, see [`split_pairs`]; returns the train size. A mixture's operands are
+    /// those of a single task of its p: tokens added for the mixture are never operands.
+    pub fn split(
+        &self,
+        pairs: Pairs,
+        frac: f64,
+        seed: u64,
+        buf: &mut [(u16, u16)],
+    ) -> Result<usize, Error> {
+        split_pairs(self.p, pairs, self.filter(), frac, seed, buf)
     }
 
     /// Number of examples [`Tasks::fill_examples`] writes for `n_pairs` pairs.
@@ -125,8 +132,9 @@ impl Tasks {
 
     /// Writes `out[t · n + i] = ([x_i, token_t, y_i], f_t(x_i, y_i), t)` for task t in order and
     /// pair i of `pairs` (n = `pairs.len()`): task-major, pairs in the given order, as the
-    /// reference builds each task's batch. Returns the count written. A number outside `[0, p)`
-    /// is a [`Error::BadToken`]; pairs a task does not admit are not checked.
+    /// reference builds each task's batch. Returns the count written. An operand outside
+    /// `[0, p + 5)` (the widest range, [`Pairs::Reference`]) is a [`Error::BadToken`]; pairs a
+    /// task does not admit are not checked.
     pub fn fill_examples(&self, pairs: &[(u16, u16)], out: &mut [Example]) -> Result<usize, Error> {
         let need = self.n_examples(pairs.len());
         if out.len() < need {
@@ -138,7 +146,7 @@ impl Tasks {
         if let Some(bad) = pairs
             .iter()
             .flat_map(|&(x, y)| [x, y])
-            .find(|&v| v as u32 >= self.p)
+            .find(|&v| v as u32 >= Pairs::Reference.operands(self.p))
         {
             return Err(Error::BadToken {
                 token: bad as u32,

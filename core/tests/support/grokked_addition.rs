@@ -1,7 +1,7 @@
 //! A small addition model trained to test accuracy 1.0, shared by the fixed-point tests of core
 //! and the C-interface test of capi (included there by `#[path]`).
 use modgrok_core::adamw::AdamWConfig;
-use modgrok_core::data::{Example, Tasks};
+use modgrok_core::data::{Example, Pairs, Tasks};
 use modgrok_core::model::{
     ModelConfig, N_TENSORS, OptimState, StepLayout, init_params, train_step,
 };
@@ -11,8 +11,8 @@ use modgrok_core::model::{
 /// (and train accuracy too, with `need_train`). Panics if that never happens.
 pub fn grokked_addition(p: u16, check_every: usize, need_train: bool) -> (ModelConfig, Vec<f32>) {
     let tasks = Tasks::parse(p as u32, "add").unwrap();
-    let mut pairs = vec![(0, 0); tasks.n_pairs()];
-    let n_train = tasks.split(0.8, 0, &mut pairs).unwrap();
+    let mut pairs = vec![(0, 0); tasks.n_pairs(Pairs::Field)];
+    let n_train = tasks.split(Pairs::Field, 0.8, 0, &mut pairs).unwrap();
     let mut train = vec![Example::default(); tasks.n_examples(n_train)];
     tasks.fill_examples(&pairs[..n_train], &mut train).unwrap();
     let mut test = vec![Example::default(); tasks.n_examples(pairs.len() - n_train)];

@@ -292,7 +292,8 @@ struct Inputs {
     examples: Vec<Example>,
     /// Flat indices `x·p + y` of the admitted pairs, ascending.
     all: Vec<u32>,
-    /// Flat indices of the train pairs, in split order.
+    /// Flat indices of the train pairs in Z_p² (SPEC §2: under `reference` the train pairs with a
+    /// special-token operand are left out), in split order.
     train: Vec<u32>,
 }
 
@@ -303,7 +304,7 @@ fn inputs(cfg: &RunConfig, tasks: &Tasks) -> Result<Inputs, HostError> {
     for (t, task) in tasks.tasks().iter().enumerate() {
         for x in 0..p {
             for y in 0..p {
-                let label = if filter.admits(x, y) {
+                let label = if filter.admits(x, y, p) {
                     task.op.eval(x, y, p) as u16
                 } else {
                     0
@@ -317,12 +318,13 @@ fn inputs(cfg: &RunConfig, tasks: &Tasks) -> Result<Inputs, HostError> {
         }
     }
     let all: Vec<u32> = (0..p * p)
-        .filter(|&i| filter.admits(i / p, i % p))
+        .filter(|&i| filter.admits(i / p, i % p, p))
         .collect();
-    let mut pairs = vec![(0u16, 0u16); tasks.n_pairs()];
-    let n_train = tasks.split(cfg.frac, cfg.seed, &mut pairs)?;
+    let mut pairs = vec![(0u16, 0u16); tasks.n_pairs(cfg.pairs)];
+    let n_train = tasks.split(cfg.pairs, cfg.frac, cfg.seed, &mut pairs)?;
     let train = pairs[..n_train]
         .iter()
+        .filter(|&&(x, y)| (x as u32) < p && (y as u32) < p)
         .map(|&(x, y)| x as u32 * p + y as u32)
         .collect();
     Ok(Inputs {
