@@ -215,3 +215,47 @@ fn pt_e_and_pt_t_keep_the_loaded_tensors_bit_identical_and_train_the_rest() {
     let e = train(&tmp.path().join("bad"), &["--freeze", "embeddings"]).unwrap_err();
     assert_eq!(e.exit_code(), 2, "{e}");
 }
+
+#[test]
+fn either_kind_of_pairs_is_a_source_for_the_other() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (field, reference) = (tmp.path().join("field"), tmp.path().join("reference"));
+    train(&field, &["--steps", "50", "--pairs", "field"]).unwrap();
+    train(&reference, &["--steps", "50"]).unwrap();
+    // Each target trains on the other kind of pairs than its source.
+    for (src, target, target_pairs) in [
+        (&field, "from_field", "reference"),
+        (&reference, "from_reference", "field"),
+    ] {
+        let out = tmp.path().join(target);
+        let src_path = src.to_str().unwrap();
+        train(
+            &out,
+            &[
+                "--steps",
+                "20",
+                "--init-from",
+                src_path,
+                "--load",
+                "embed",
+                "--freeze",
+                "embed",
+                "--pairs",
+                target_pairs,
+            ],
+        )
+        .unwrap();
+        let (a, b) = (weights(src), weights(&out));
+        assert_eq!(tensor(&a, Param::WE), tensor(&b, Param::WE), "{target}");
+        assert_eq!(b.config.pairs.as_str(), target_pairs);
+        let source = b.config.transfer.as_ref().unwrap().source.as_ref().unwrap();
+        assert_eq!(source.pairs, a.config.pairs, "{target}");
+        // `pairs` is written once, for the run or for its source, whichever is reference.
+        let config = std::fs::read_to_string(out.join("config.json")).unwrap();
+        assert_eq!(
+            config.matches("\"pairs\": \"reference\"").count(),
+            1,
+            "{config}"
+        );
+    }
+}

@@ -18,6 +18,7 @@ pub mod huge;
 pub mod label_stats;
 pub mod metrics;
 pub mod ops_cmd;
+pub mod paper;
 pub mod parallel;
 pub mod plot;
 pub mod presets;

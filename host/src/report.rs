@@ -11,6 +11,13 @@ pub struct Report {
     pub p: u32,
     pub frac: f64,
     pub seed: u64,
+    /// The split's operands, as in config.json (absent for `field`).
+    #[serde(
+        default = "crate::config::pairs_of_older_runs",
+        skip_serializing_if = "crate::config::is_field",
+        with = "crate::config::pairs_serde"
+    )]
+    pub pairs: modgrok_core::data::Pairs,
     /// Updates applied when the run ended.
     pub final_step: u64,
     /// First logged step with mean train accuracy 1.0.
@@ -65,13 +72,14 @@ impl Report {
             f.emb_ffs, f.emb_fcr, f.nlm_ffs, f.nlm_fcr, self.ffs_eps
         );
         let text = format!(
-            "{op} mod {p}, frac {frac}, seed {seed}: {outcome} at step {step}\n\
+            "{op} mod {p}, frac {frac} of the {pairs} pairs, seed {seed}: {outcome} at step {step}\n\
              memorised: {mem}; grokked: {grok}\n\
              final train loss {trl:.4e} acc {tra:.4}, test loss {tel:.4e} acc {tea:.4}\n\
              {wall:.1} s, {sps:.2} steps/s on {device}; run in {dir}\n",
             op = self.op,
             p = self.p,
             frac = self.frac,
+            pairs = self.pairs.as_str(),
             seed = self.seed,
             outcome = if self.stopped_early {
                 "stopped after grokking"

@@ -17,11 +17,15 @@ use serde_json::Value;
 
 use crate::error::HostError;
 use crate::fsio;
+use crate::paper::{self, Verdict};
 
 const REPORT_EXAMPLES: &str = "\
 Examples:
   modgrok report sweeps/table5          print the tables; write report.md, report.csv, report.svg
   modgrok report sweeps/table5 --quiet  only write the files
+  modgrok report sweeps/table5 --paper  also set the paper's Table 5 verdicts beside each cell
+                                        of its elementary block (add, subtract, multiply,
+                                        division at p = 97, fracs 0.3..0.9) and count agreement
 
 Cells of the grokked table: one mark per seed, ✔ where the run grokked, else its best mean test
 accuracy; ✔✔✔ when every seed grokked; …0.42 is a run still going (best so far); · a seed not run.";
@@ -35,6 +39,10 @@ pub struct ReportArgs {
     /// Write the files without printing the Markdown
     #[arg(long, short)]
     pub quiet: bool,
+    /// Add a section comparing each cell with the paper's Table 5 verdict, where the paper's
+    /// text names the cell's column (the elementary block)
+    #[arg(long)]
+    pub paper: bool,
 }
 
 /// One run directory, summarised.
@@ -47,6 +55,8 @@ pub struct RunRow {
     pub p: u64,
     pub frac: f64,
     pub seed: u64,
+    /// The split's operands, `reference` or `field` (a config without the field).
+    pub pairs: String,
     /// `report.json` exists.
     pub finished: bool,
     pub final_step: Option<u64>,
@@ -137,6 +147,7 @@ pub fn read_run(dir: &Path) -> Option<RunRow> {
         p: cfg["p"].as_u64()?,
         frac: cfg["frac"].as_f64()?,
         seed: cfg["seed"].as_u64()?,
+        pairs: cfg["pairs"].as_str().unwrap_or("field").to_string(),
         finished: report.is_some(),
         final_step: field("final_step"),
         steps_to_memorise: field("steps_to_memorise"),
@@ -166,7 +177,12 @@ pub fn read_runs(dir: &Path) -> Result<Vec<RunRow>, HostError> {
         .filter(|p| p.join("config.json").is_file())
         .collect();
     paths.sort();
-    let runs: Vec<RunRow> = paths.iter().filter_map(|p| read_run(p)).collect();
+    let mut runs: Vec<RunRow> = paths.iter().filter_map(|p| read_run(p)).collect();
+    if mixes_pairs(&runs) {
+        for r in &mut runs {
+            let _ = write!(r.label, " ({} pairs)", r.pairs);
+        }
+    }
     if runs.is_empty() {
         return Err(HostError::Usage(format!(
             "{} holds no run directories (none with a config.json): pass the --out of a `modgrok sweep`",
@@ -174,6 +190,11 @@ pub fn read_runs(dir: &Path) -> Result<Vec<RunRow>, HostError> {
         )));
     }
     Ok(runs)
+}
+
+/// Whether the runs trained on both kinds of pairs; their rows then say which.
+fn mixes_pairs(runs: &[RunRow]) -> bool {
+    runs.windows(2).any(|w| w[0].pairs != w[1].pairs)
 }
 
 /// A row of the tables, in display order: p, the op's place in `ALL_OPS` (others after, by
@@ -360,8 +381,13 @@ pub fn markdown(dir: &Path, runs: &[RunRow]) -> String {
     ps.sort();
     ps.dedup();
     let list = |v: &[u64]| v.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
+    let pairs = if mixes_pairs(runs) {
+        "reference and field (each row says which)"
+    } else {
+        runs.first().map_or("", |r| r.pairs.as_str())
+    };
     let mut s = format!(
-        "# modgrok report: {}\n\n{} runs ({finished} finished, {grokked} grokked); p = {}; seeds {}.\n\n",
+        "# modgrok report: {}\n\n{} runs ({finished} finished, {grokked} grokked); p = {}; seeds {}; pairs {pairs}.\n\n",
         dir.display(),
         runs.len(),
         list(&ps),
@@ -391,6 +417,111 @@ pub fn markdown(dir: &Path, runs: &[RunRow]) -> String {
     s
 }
 
+/// One cell of the paper's Table 5 beside the runs of the same cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaperCell {
+    pub op: &'static str,
+    pub frac: f64,
+    pub paper: Verdict,
+    /// The cell's runs (plain runs at p = 97 of `op` and `frac`), by seed.
+    pub runs: Vec<RunRow>,
+}
+
+impl PaperCell {
+    /// modgrok's verdict once every run of the cell has finished: grokked when most seeds did.
+    pub fn grokked(&self) -> Option<bool> {
+        let done = !self.runs.is_empty() && self.runs.iter().all(|r| r.finished);
+        let n = self.runs.iter().filter(|r| r.grokked()).count();
+        done.then_some(2 * n > self.runs.len())
+    }
+
+    /// Whether modgrok and the paper agree on grokked or not; `None` while runs are missing or
+    /// unfinished.
+    pub fn agrees(&self) -> Option<bool> {
+        self.grokked().map(|g| g == self.paper.grokked())
+    }
+}
+
+/// Every cell of the encoded Table 5 for which `runs` holds at least one plain run.
+pub fn paper_cells(runs: &[RunRow]) -> Vec<PaperCell> {
+    let mut cells = Vec::new();
+    for (op, row) in paper::ELEMENTARY {
+        for (&frac, &verdict) in paper::FRACS.iter().zip(&row) {
+            let mut same: Vec<RunRow> = runs
+                .iter()
+                .filter(|r| r.op == op && r.p == paper::P && r.frac == frac)
+                .filter(|r| r.label == r.op || r.label.starts_with(&format!("{op} (")))
+                .cloned()
+                .collect();
+            // The paper trained on the published code's pairs: where a cell has both kinds, only
+            // its reference runs are compared.
+            if same.iter().any(|r| r.pairs == "reference") {
+                same.retain(|r| r.pairs == "reference");
+            }
+            same.sort_by_key(|r| r.seed);
+            if !same.is_empty() {
+                cells.push(PaperCell {
+                    op,
+                    frac,
+                    paper: verdict,
+                    runs: same,
+                });
+            }
+        }
+    }
+    cells
+}
+
+/// The `--paper` section: one line per cell and the count of cells that agree.
+pub fn paper_markdown(cells: &[PaperCell]) -> String {
+    let mut s = String::from(
+        "\n## Against the paper (Table 5, elementary block)\n\n\
+         The paper's verdict (✔ grokked, else its best test accuracy) beside each seed of ours \
+         (✔ grokked, else the best mean test accuracy). A cell of ours is grokked when most of \
+         its seeds grokked. Table 5 lost its headers in extraction: its rows are read as the \
+         fractions 0.3 … 0.9 and its elementary columns as x+y, x−y, x·y, x/y.\n\n\
+         | op | frac | paper | modgrok (per seed) | agree |\n|---|---|---|---|---|\n",
+    );
+    for c in cells {
+        let marks: Vec<String> = c
+            .runs
+            .iter()
+            .map(|r| {
+                if r.grokked() {
+                    "✔".to_string()
+                } else {
+                    let acc = r
+                        .best_test_acc
+                        .map_or("?".into(), |a| format!("{:.1}%", 100.0 * a));
+                    if r.finished { acc } else { format!("…{acc}") }
+                }
+            })
+            .collect();
+        let agree = match c.agrees() {
+            Some(true) => "yes",
+            Some(false) => "**no**",
+            None => "pending",
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {agree} |",
+            c.op,
+            c.frac,
+            c.paper.text(),
+            marks.join(" ")
+        );
+    }
+    let decided: Vec<bool> = cells.iter().filter_map(PaperCell::agrees).collect();
+    let agree = decided.iter().filter(|&&a| a).count();
+    let _ = writeln!(
+        s,
+        "\n{agree} of {} finished cells agree with the paper; {} pending.",
+        decided.len(),
+        cells.len() - decided.len()
+    );
+    s
+}
+
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -402,20 +533,21 @@ fn csv_field(s: &str) -> String {
 /// One line per run.
 pub fn csv(runs: &[RunRow]) -> String {
     let mut s = String::from(
-        "run,op,label,p,frac,seed,finished,grokked,final_step,steps_to_memorise,steps_to_grok,final_test_acc,best_test_acc,emb_ffs,emb_fcr\n",
+        "run,op,label,p,frac,seed,pairs,finished,grokked,final_step,steps_to_memorise,steps_to_grok,final_test_acc,best_test_acc,emb_ffs,emb_fcr\n",
     );
     let u = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
     let f = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:?}"));
     for r in runs {
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             csv_field(&r.run),
             csv_field(&r.op),
             csv_field(&r.label),
             r.p,
             r.frac,
             r.seed,
+            r.pairs,
             r.finished,
             r.grokked(),
             u(r.final_step),
@@ -538,7 +670,10 @@ pub fn svg(title: &str, runs: &[RunRow]) -> String {
 /// Markdown.
 pub fn run(args: &ReportArgs) -> Result<String, HostError> {
     let runs = read_runs(&args.dir)?;
-    let md = markdown(&args.dir, &runs);
+    let mut md = markdown(&args.dir, &runs);
+    if args.paper {
+        md.push_str(&paper_markdown(&paper_cells(&runs)));
+    }
     fsio::write_atomic(&args.dir.join("report.md"), md.as_bytes())?;
     fsio::write_atomic(&args.dir.join("report.csv"), csv(&runs).as_bytes())?;
     let title = format!("grokked runs in {}", args.dir.display());
@@ -558,6 +693,7 @@ mod tests {
             p: 97,
             frac,
             seed,
+            pairs: "reference".into(),
             finished,
             final_step: Some(5000),
             steps_to_memorise: Some(300),
@@ -598,6 +734,93 @@ mod tests {
         let svg = svg("t", &runs);
         assert!(svg.starts_with("<svg") && svg.contains(">multiply<"));
         assert_eq!(csv(&runs).lines().count(), 8);
+    }
+
+    #[test]
+    fn paper_cells_take_the_majority_of_seeds_and_count_agreement() {
+        let mut runs = vec![
+            // add 0.3: all grokked, the paper ✔: agree.
+            row("add", 0.3, 0, Some(3000), true),
+            row("add", 0.3, 1, Some(3000), true),
+            row("add", 0.3, 2, Some(3000), true),
+            // division 0.3: one of three grokked, the paper 3.1%: agree (not grokked).
+            row("division", 0.3, 0, Some(9000), true),
+            row("division", 0.3, 1, None, true),
+            row("division", 0.3, 2, None, true),
+            // division 0.4: two of three grokked, the paper 9.0%: disagree.
+            row("division", 0.4, 0, Some(9000), true),
+            row("division", 0.4, 1, Some(9000), true),
+            row("division", 0.4, 2, None, true),
+            // subtract 0.5: one run still going: pending.
+            row("subtract", 0.5, 0, Some(2000), true),
+            row("subtract", 0.5, 1, None, false),
+            // Not in the encoded table.
+            row("x2_y", 0.3, 0, Some(2000), true),
+        ];
+        let mut pte = row("add", 0.4, 0, None, true);
+        pte.label = "add ← add PT-E".into();
+        runs.push(pte);
+        let mut field = row("add", 0.3, 3, None, true);
+        field.pairs = "field".into();
+        runs.push(field);
+        let cells = paper_cells(&runs);
+        let got: Vec<(&str, f64, Option<bool>)> =
+            cells.iter().map(|c| (c.op, c.frac, c.agrees())).collect();
+        assert_eq!(
+            got,
+            [
+                ("add", 0.3, Some(true)),
+                ("subtract", 0.5, None),
+                ("division", 0.3, Some(true)),
+                ("division", 0.4, Some(false)),
+            ]
+        );
+        assert_eq!(
+            cells[0].runs.len(),
+            3,
+            "the field run of the cell is left out"
+        );
+        let md = paper_markdown(&cells);
+        assert!(
+            md.contains("| division | 0.3 | 3.1% | ✔ 45.6% 45.6% | yes |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| division | 0.4 | 9.0% | ✔ ✔ 45.6% | **no** |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| subtract | 0.5 | ✔ | ✔ …45.6% | pending |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("2 of 3 finished cells agree with the paper; 1 pending."),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn a_directory_mixing_both_pairs_says_which_each_row_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, pairs: Option<&str>| {
+            let d = dir.path().join(name);
+            std::fs::create_dir(&d).unwrap();
+            let mut cfg = serde_json::json!({"op": "add", "p": 97, "frac": 0.3, "seed": 0});
+            if let Some(p) = pairs {
+                cfg["pairs"] = p.into();
+            }
+            std::fs::write(d.join("config.json"), cfg.to_string()).unwrap();
+        };
+        write("a", Some("reference"));
+        let runs = read_runs(dir.path()).unwrap();
+        assert_eq!(runs[0].label, "add");
+        assert!(markdown(dir.path(), &runs).contains("pairs reference."));
+        write("b", None);
+        let runs = read_runs(dir.path()).unwrap();
+        let labels: Vec<&str> = runs.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(labels, ["add (reference pairs)", "add (field pairs)"]);
+        let t = Table::new(&runs);
+        assert_eq!(t.rows().count(), 2);
     }
 
     #[test]

@@ -287,6 +287,7 @@ fn run(
         p: cfg.p,
         frac: cfg.frac,
         seed: cfg.seed,
+        pairs: cfg.pairs,
         final_step: st.step,
         steps_to_memorise: watch.memorised_at,
         steps_to_grok: watch.stretch_start,

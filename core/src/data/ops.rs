@@ -88,7 +88,9 @@ impl Filter {
 
     /// The condition on `y` alone.
     pub fn admits_y(self, y: u32, p: u32) -> bool {
-        !(self.no_zero_token && y == 0) && !(self.y_invertible && y.is_multiple_of(p))
+        let zero_token = self.no_zero_token && y == 0;
+        let not_invertible = self.y_invertible && y.is_multiple_of(p);
+        !(zero_token || not_invertible)
     }
 
     /// The pairs admitted by both.

@@ -1,0 +1,147 @@
+//! Runs written before `--pairs` existed (no `pairs` in config.json) trained on `field`: they
+//! resume to the bytes they would have had, and `--pairs field` still writes those bytes.
+//!
+//! `tests/fixtures/run_before_pairs/` was written by modgrok at 6c1ed6f with
+//! `train --p 11 --frac 0.5 --d-model 16 --heads 2 --d-mlp 32 --steps 200 --log-every 50
+//! --checkpoint-every 100 --keep-checkpoints 0 --threads 1 --halt-after 100`. The same command
+//! without `--halt-after`, on that build, wrote a `final.safetensors` and a `metrics.csv` whose
+//! FNV-1a 64 hashes are below.
+use std::path::Path;
+
+use clap::Parser;
+use modgrok_host::cli::TrainArgs;
+use modgrok_host::train::Outcome;
+
+const FINAL_SAFETENSORS_FNV: u64 = 0xb1ca92e7ee545d05;
+const METRICS_CSV_FNV: u64 = 0x28d254bf515f98b6;
+
+const FLAGS: [&str; 18] = [
+    "--p",
+    "11",
+    "--frac",
+    "0.5",
+    "--d-model",
+    "16",
+    "--heads",
+    "2",
+    "--d-mlp",
+    "32",
+    "--steps",
+    "200",
+    "--log-every",
+    "50",
+    "--checkpoint-every",
+    "100",
+    "--keep-checkpoints",
+    "0",
+];
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    })
+}
+
+fn hash(path: &Path) -> u64 {
+    fnv1a(&std::fs::read(path).unwrap())
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+fn fixture() -> &'static Path {
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/run_before_pairs"
+    ))
+}
+
+#[test]
+fn a_run_directory_from_before_pairs_resumes_to_the_bytes_it_would_have_had() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    copy_dir(fixture(), &run);
+    let config = std::fs::read_to_string(run.join("config.json")).unwrap();
+    assert!(!config.contains("pairs"), "the fixture predates the field");
+    let outcome = TrainArgs::from_flags(&["--resume", run.to_str().unwrap(), "--quiet"])
+        .unwrap()
+        .train()
+        .unwrap();
+    assert!(matches!(outcome, Outcome::Finished(ref r) if r.final_step == 200));
+    assert_eq!(hash(&run.join("final.safetensors")), FINAL_SAFETENSORS_FNV);
+    assert_eq!(hash(&run.join("metrics.csv")), METRICS_CSV_FNV);
+    assert_eq!(
+        std::fs::read_to_string(run.join("config.json")).unwrap(),
+        config
+    );
+}
+
+#[test]
+fn pairs_field_writes_the_files_of_the_build_before_pairs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let train = |name: &str, extra: &[&str]| {
+        let out = tmp.path().join(name);
+        let mut flags = FLAGS.to_vec();
+        flags.extend_from_slice(extra);
+        flags.extend_from_slice(&["--quiet", "--out", out.to_str().unwrap()]);
+        TrainArgs::from_flags(&flags).unwrap().train().unwrap();
+        out
+    };
+    let field = train("field", &["--pairs", "field", "--threads", "2"]);
+    assert_eq!(
+        hash(&field.join("final.safetensors")),
+        FINAL_SAFETENSORS_FNV
+    );
+    assert_eq!(hash(&field.join("metrics.csv")), METRICS_CSV_FNV);
+    assert_eq!(
+        std::fs::read(field.join("config.json")).unwrap(),
+        std::fs::read(fixture().join("config.json")).unwrap()
+    );
+    // The default trains on other pairs: other weights, and the choice in config.json.
+    let reference = train("reference", &["--threads", "2"]);
+    assert_ne!(
+        hash(&reference.join("final.safetensors")),
+        FINAL_SAFETENSORS_FNV
+    );
+    let config = std::fs::read_to_string(reference.join("config.json")).unwrap();
+    assert!(config.contains("\"pairs\": \"reference\""), "{config}");
+}
+
+#[test]
+fn a_sweep_from_before_pairs_continues_with_pairs_field_and_says_so_without() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sweep");
+    copy_dir(fixture(), &out.join("add_p11_f0.5_s0"));
+    let sweep = |extra: &[&str]| {
+        let mut argv = vec!["modgrok", "sweep", "--out", out.to_str().unwrap()];
+        argv.extend_from_slice(&[
+            "--ops", "add", "--p", "11", "--fracs", "0.5", "--seeds", "0",
+        ]);
+        argv.extend_from_slice(&FLAGS[4..]);
+        argv.extend_from_slice(&["--quiet", "--threads", "2"]);
+        argv.extend_from_slice(extra);
+        let cli = modgrok_host::cli::Cli::try_parse_from(argv).unwrap();
+        modgrok_host::cli::run(&cli)
+    };
+    let err = sweep(&[]).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    let msg = err.to_string();
+    assert!(msg.contains("--pairs field"), "{msg}");
+    assert!(
+        !out.join("add_p11_f0.5_s0/final.safetensors").exists(),
+        "the refused sweep trained"
+    );
+    sweep(&["--pairs", "field"]).unwrap();
+    let run = out.join("add_p11_f0.5_s0");
+    assert_eq!(hash(&run.join("final.safetensors")), FINAL_SAFETENSORS_FNV);
+    assert_eq!(hash(&run.join("metrics.csv")), METRICS_CSV_FNV);
+}
