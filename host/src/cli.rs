@@ -44,6 +44,7 @@ const TRAIN_EXAMPLES: &str = "\
 Examples:
   modgrok train                                     addition mod 97, frac 0.3, until grokked
   modgrok train --op \"x^2 + y\" --frac 0.4 --seed 1
+  modgrok train --pairs field                       x, y in 0..p only, not the published split
   modgrok train --op add,subtract,multiply --steps 50000 --json
   modgrok train --resume runs/add_p97_f0.3_s0       continue from the newest checkpoint
   modgrok train --op x2_y2 --init-from runs/add_p97_f0.3_s0 --load embed --freeze embed
