@@ -264,10 +264,7 @@ impl TrainArgs {
     }
 
     pub fn options(&self) -> Result<TrainOptions, HostError> {
-        let threads = self.threads.unwrap_or_else(train::default_threads);
-        if threads == 0 {
-            return Err(HostError::Usage("--threads must be at least 1".into()));
-        }
+        let threads = train::check_threads(self.threads.unwrap_or_else(train::default_threads))?;
         Ok(TrainOptions {
             threads,
             progress: !self.quiet && !self.json,

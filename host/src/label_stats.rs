@@ -46,6 +46,9 @@ pub struct LabelStatsArgs {
     pub csv: Option<PathBuf>,
 }
 
+/// Most split seeds one call averages over.
+pub const MAX_SEEDS: u64 = 100_000;
+
 /// The statistics of one task under one split seed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabelStatsRow {
@@ -62,10 +65,27 @@ pub const CSV_HEADER: &str = "seed,task,n_train,n_test,kl_train_test,entropy_tra
 impl LabelStatsArgs {
     /// One row per seed and task, seeds ascending, tasks in mixture order.
     pub fn rows(&self) -> Result<Vec<LabelStatsRow>, HostError> {
-        if self.seeds == 0 {
-            return Err(HostError::Usage("--seeds must be at least 1".into()));
+        if self.seeds == 0 || self.seeds > MAX_SEEDS {
+            return Err(HostError::Usage(format!(
+                "--seeds {} must lie in 1..={MAX_SEEDS}",
+                self.seeds
+            )));
+        }
+        if !(self.smoothing.is_finite() && self.smoothing >= 0.0) {
+            return Err(HostError::Usage(format!(
+                "--smoothing {} must be a finite number >= 0 (0: none)",
+                self.smoothing
+            )));
         }
         let tasks = Tasks::parse(self.p, &self.op)?;
+        let n_pairs = tasks.n_pairs(self.pairs);
+        if n_pairs > crate::config::MAX_EXAMPLES {
+            return Err(HostError::Usage(format!(
+                "p = {} gives {n_pairs} pairs, more than {} fit here: choose a smaller --p",
+                self.p,
+                crate::config::MAX_EXAMPLES
+            )));
+        }
         let p = self.p as usize;
         let mut pairs = vec![(0u16, 0u16); tasks.n_pairs(self.pairs)];
         let (mut train, mut test) = (vec![0u32; p], vec![0u32; p]);

@@ -215,9 +215,18 @@ fn parse_list<T: std::str::FromStr>(flag: &str, s: &str) -> Result<Vec<T>, HostE
     }
 }
 
-/// Seeds: numbers and inclusive ranges `a-b`.
+/// Most runs a grid may list: far beyond any sweep one machine or cluster trains, and small
+/// enough that listing it costs nothing.
+pub const MAX_GRID_RUNS: usize = 100_000;
+
+/// Seeds: numbers and inclusive ranges `a-b`, at most [`MAX_GRID_RUNS`] in all.
 fn parse_seeds(s: &str) -> Result<Vec<u64>, HostError> {
     let mut seeds = Vec::new();
+    let too_many = || {
+        HostError::Usage(format!(
+            "--seeds {s} lists more than {MAX_GRID_RUNS} seeds: give a shorter range"
+        ))
+    };
     for item in s.split(',').map(str::trim).filter(|t| !t.is_empty()) {
         match item.split_once('-') {
             Some((a, b)) => {
@@ -228,9 +237,15 @@ fn parse_seeds(s: &str) -> Result<Vec<u64>, HostError> {
                         "--seeds range {item} is empty: write low-high"
                     )));
                 }
+                if b - a >= (MAX_GRID_RUNS - seeds.len()) as u64 {
+                    return Err(too_many());
+                }
                 seeds.extend(a..=b);
             }
             None => seeds.extend(parse_list::<u64>("--seeds", item)?),
+        }
+        if seeds.len() > MAX_GRID_RUNS {
+            return Err(too_many());
         }
     }
     if seeds.is_empty() {
@@ -315,7 +330,22 @@ impl SweepArgs {
             (None, _) => vec![RunSpec::default().p],
         };
         let template = self.template();
+        let grid_size = |per_point: usize| {
+            [ps.len(), fracs.len(), seeds.len(), per_point]
+                .into_iter()
+                .try_fold(1usize, usize::checked_mul)
+                .filter(|&n| n <= MAX_GRID_RUNS)
+                .map(|_| ())
+                .ok_or_else(|| {
+                    HostError::Usage(format!(
+                        "the grid would list more than {MAX_GRID_RUNS} runs: give fewer ops, fracs, seeds or primes"
+                    ))
+                })
+        };
         if preset == Some(Preset::Transfer) {
+            // Sources, baselines, PT-E and PT-T of every target, frozen embeddings: a few dozen
+            // runs for each p, frac and seed.
+            grid_size(ops.as_ref().map_or(64, |o| 8 * o.len() + 8))?;
             let grid = transfer_grid(&self.out, &template, ops, &fracs, &seeds, &ps)?;
             check_unique(&grid)?;
             return Ok(grid);
@@ -341,6 +371,7 @@ impl SweepArgs {
                     .into(),
             ));
         }
+        grid_size(rows.len())?;
         let mut grid = Vec::new();
         for &p in &ps {
             for op in &rows {
@@ -365,8 +396,7 @@ impl SweepArgs {
             return Err(HostError::Usage("--jobs must be at least 1".into()));
         }
         match self.threads {
-            Some(0) => Err(HostError::Usage("--threads must be at least 1".into())),
-            Some(t) => Ok(t),
+            Some(t) => train::check_threads(t),
             None => Ok((train::default_threads() / self.jobs).max(1)),
         }
     }

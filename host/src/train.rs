@@ -63,6 +63,21 @@ impl Default for TrainOptions {
 }
 
 /// All cores.
+/// Most worker threads a run may ask for: far past any machine's cores, and few enough that
+/// starting them cannot fail.
+pub const MAX_THREADS: usize = 1024;
+
+/// `--threads` checked against 1..=[`MAX_THREADS`].
+pub fn check_threads(threads: usize) -> Result<usize, HostError> {
+    if (1..=MAX_THREADS).contains(&threads) {
+        Ok(threads)
+    } else {
+        Err(HostError::Usage(format!(
+            "--threads {threads} must lie in 1..={MAX_THREADS}; the results are the same for any count"
+        )))
+    }
+}
+
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }

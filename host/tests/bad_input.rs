@@ -152,9 +152,88 @@ fn zero_or_oversized_dimensions_and_counts_exit_2() {
             &["--grok-threshold", "2"],
             "--grok-threshold 2 must lie in [0, 1]",
         ),
+        (
+            &["--threads", "100000"],
+            "--threads 100000 must lie in 1..=1024",
+        ),
+        (&["--pairs", "all"], "invalid value 'all' for '--pairs"),
     ] {
         assert_train_refused(flags, 2, needle);
     }
+}
+
+#[test]
+fn ranges_and_sizes_past_their_bounds_exit_2_before_allocating() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sweep");
+    let out = out.to_str().unwrap();
+    for (args, needle) in [
+        (
+            &[
+                "sweep",
+                "--ops",
+                "add",
+                "--seeds",
+                "0-18446744073709551615",
+                "--list",
+            ][..],
+            "lists more than 100000 seeds",
+        ),
+        (
+            &["sweep", "--ops", "add", "--seeds", "0-1000000000", "--list"],
+            "lists more than 100000 seeds",
+        ),
+        (
+            &[
+                "sweep",
+                "--ops",
+                "add,subtract",
+                "--seeds",
+                "0-99999",
+                "--list",
+            ],
+            "the grid would list more than 100000 runs",
+        ),
+        (
+            &[
+                "sweep", "--preset", "transfer", "--seeds", "0-9999", "--list",
+            ],
+            "the grid would list more than 100000 runs",
+        ),
+        (
+            &["sweep", "--ops", "add", "--threads", "5000"],
+            "--threads 5000 must lie in 1..=1024",
+        ),
+        (
+            &["label-stats", "--p", "65521", "--seeds", "1"],
+            "more than 67108864 fit here: choose a smaller --p",
+        ),
+        (
+            &[
+                "label-stats",
+                "--p",
+                "11",
+                "--seeds",
+                "18446744073709551615",
+            ],
+            "--seeds 18446744073709551615 must lie in 1..=100000",
+        ),
+        (
+            &["label-stats", "--p", "11", "--smoothing", "NaN"],
+            "--smoothing NaN must be a finite number >= 0",
+        ),
+        (
+            &["label-stats", "--p", "11", "--smoothing=-1"],
+            "--smoothing -1 must be a finite number >= 0",
+        ),
+    ] {
+        let mut args = args.to_vec();
+        if args[0] == "sweep" {
+            args.extend(["--out", out]);
+        }
+        assert_refused(&modgrok(&args), 2, needle, &format!("{args:?}"));
+    }
+    assert!(!Path::new(out).exists(), "a refused sweep made its --out");
 }
 
 #[test]
