@@ -21,6 +21,10 @@ pub enum HostError {
     #[error("run directory {} already exists: pass `--resume {}` to continue it, or choose another --out", .0.display(), .0.display())]
     OutExists(PathBuf),
 
+    /// Another process holds the run directory's lock.
+    #[error("{} is in use by {}: wait for it to finish, or stop it and run this again", .dir.display(), holder(.pid))]
+    Busy { dir: PathBuf, pid: Option<u32> },
+
     #[error("{} has no checkpoint to resume from: start a new run with `modgrok train --out ...` instead", .0.display())]
     NoCheckpoint(PathBuf),
 
@@ -48,6 +52,13 @@ pub enum HostError {
     /// No GPU adapter for `--backend gpu`, or the device failed.
     #[error("{0}")]
     Gpu(#[from] modgrok_gpu::GpuError),
+}
+
+fn holder(pid: &Option<u32>) -> String {
+    match pid {
+        Some(pid) => format!("process {pid}"),
+        None => "another process".into(),
+    }
 }
 
 /// What to do about the I/O failures a long run meets on a shared machine.
@@ -78,6 +89,7 @@ impl HostError {
             HostError::NoUsableCheckpoint { .. }
             | HostError::BadCheckpoint { .. }
             | HostError::BadRunDir { .. }
+            | HostError::Busy { .. }
             | HostError::Io { .. }
             | HostError::Threads { .. }
             | HostError::Plot(_)

@@ -16,6 +16,7 @@ pub mod fsio;
 pub mod grok;
 pub mod huge;
 pub mod label_stats;
+pub mod lock;
 pub mod metrics;
 pub mod ops_cmd;
 pub mod paper;

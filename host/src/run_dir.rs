@@ -8,6 +8,7 @@
 //! RUN/final.safetensors                         parameters at the last step
 //! RUN/report.json                               the summary
 //! RUN/loss.svg, RUN/accuracy.svg                curves on a log step axis
+//! RUN/modgrok.lock                              the writer's lock and pid (crate::lock)
 //! ```
 use std::collections::BTreeSet;
 use std::fs;
@@ -55,6 +56,30 @@ impl RunDir {
             let _ = fs::remove_dir(&dir.root);
             return Err(HostError::io(dir.checkpoints())(e));
         }
+        Ok(dir)
+    }
+
+    /// The existing directory `root`, whose lock the caller holds, emptied of everything but
+    /// the lock file (what a run killed before its first checkpoint left), with a fresh
+    /// `checkpoints/`.
+    pub fn emptied(root: &Path) -> Result<RunDir, HostError> {
+        for entry in fs::read_dir(root).map_err(HostError::io(root))? {
+            let entry = entry.map_err(HostError::io(root))?;
+            if entry.file_name() == crate::lock::LOCK_FILE {
+                continue;
+            }
+            let path = entry.path();
+            let removed = if entry.file_type().map_err(HostError::io(&path))?.is_dir() {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
+            };
+            removed.map_err(HostError::io(&path))?;
+        }
+        let dir = RunDir {
+            root: root.to_path_buf(),
+        };
+        fs::create_dir(dir.checkpoints()).map_err(HostError::io(dir.checkpoints()))?;
         Ok(dir)
     }
 

@@ -12,6 +12,9 @@
 //!   checkpoint is resumed (to the bytes of a run that never stopped); one killed before its first
 //!   checkpoint starts again. An existing run directory with other settings is an error before
 //!   anything trains.
+//! - **One writer.** Each run holds its directory's lock ([`crate::lock`]) while it looks inside
+//!   and trains; a run another process holds (a second sweep on the same shard, a resubmitted
+//!   array job) is reported `busy` and left to it.
 //! - **Cores.** `--jobs J` trains J runs at once, each on `--threads` threads (default: cores / J,
 //!   at least 1); threads never change a run's bytes.
 use std::collections::HashMap;
@@ -636,6 +639,7 @@ fn inspect(dir: &Path, wanted: &RunConfig) -> Result<OnDisk, HostError> {
             .any(|e| {
                 let name = e.file_name();
                 !(name == "checkpoints"
+                    || name == crate::lock::LOCK_FILE
                     || name.to_string_lossy().starts_with(crate::fsio::TMP_PREFIX))
             });
         let ckpts_empty = std::fs::read_dir(run.checkpoints())
@@ -679,7 +683,8 @@ fn inspect(dir: &Path, wanted: &RunConfig) -> Result<OnDisk, HostError> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunResult {
     pub name: String,
-    /// `trained`, `resumed`, `skipped` (already finished), `halted` or `failed`.
+    /// `trained`, `resumed`, `skipped` (already finished), `busy` (another process holds its
+    /// directory), `halted` or `failed`.
     pub status: &'static str,
     pub final_step: Option<u64>,
     pub steps_to_grok: Option<u64>,
@@ -729,7 +734,7 @@ impl SweepSummary {
             self.count("resumed"),
             self.count("skipped"),
         );
-        for status in ["halted", "failed"] {
+        for status in ["busy", "halted", "failed"] {
             if self.count(status) > 0 {
                 let _ = write!(s, ", {} {status}", self.count(status));
             }
@@ -772,23 +777,34 @@ fn read_report(dir: &Path) -> Option<Report> {
     serde_json::from_str(&text).ok()
 }
 
-/// Trains (or resumes) one run.
-fn execute(
-    run: &GridRun,
-    dir: &Path,
-    on_disk: OnDisk,
-    opts: &TrainOptions,
-) -> Result<RunResult, HostError> {
-    let (outcome, status) = match on_disk {
+/// Trains (or resumes) one run, holding its directory's lock; a run another process holds is
+/// left to it ("busy").
+fn execute(run: &GridRun, dir: &Path, opts: &TrainOptions) -> Result<RunResult, HostError> {
+    let _lock = match crate::lock::claim(dir) {
+        Ok(lock) => lock,
+        Err(e @ HostError::Busy { .. }) => {
+            return Ok(RunResult {
+                error: Some(e.to_string()),
+                ..result_of(&run.name, "busy", None)
+            });
+        }
+        Err(e) => return Err(e),
+    };
+    // Under the lock the directory is what another process left when it let go.
+    let (outcome, status) = match inspect(dir, &run.cfg)? {
         OnDisk::Finished => {
             return Ok(result_of(&run.name, "skipped", read_report(dir).as_ref()));
         }
-        OnDisk::Resumable => (train::resume(dir, opts)?, "resumed"),
-        OnDisk::Restart => {
-            std::fs::remove_dir_all(dir).map_err(HostError::io(dir))?;
-            (train::train_new(&run.cfg, dir, opts)?, "trained")
+        OnDisk::Resumable => {
+            let run_dir = RunDir {
+                root: dir.to_path_buf(),
+            };
+            (train::resume_locked(&run_dir, opts)?, "resumed")
         }
-        OnDisk::New => (train::train_new(&run.cfg, dir, opts)?, "trained"),
+        OnDisk::Restart | OnDisk::New => (
+            train::train_fresh(&run.cfg, train::Fresh::Claimed(dir), opts)?,
+            "trained",
+        ),
     };
     Ok(match outcome {
         Outcome::Finished(report) => result_of(&run.name, status, Some(&report)),
@@ -855,6 +871,7 @@ fn describe(r: &RunResult, secs: f64) -> String {
             r.error.as_deref().unwrap_or_default()
         ),
         ("skipped", _) => format!("finished {} (already)", r.name),
+        ("busy", _) => format!("busy     {} (another process trains it)", r.name),
         ("halted", _) => format!("halted   {}", r.name),
         (_, Some(g)) => format!(
             "grokked  {} at step {g}, test acc {:.4} ({secs:.0} s)",
@@ -880,10 +897,11 @@ pub fn run(args: &SweepArgs) -> Result<SweepSummary, HostError> {
         modgrok_gpu::GpuContext::new()?;
     }
     let picked = select(&grid, shard);
-    let on_disk: Vec<OnDisk> = picked
-        .iter()
-        .map(|&i| inspect(&args.out.join(&grid[i].name), &grid[i].cfg))
-        .collect::<Result<_, _>>()?;
+    // Refuse a grid whose directories hold other runs before training anything; each run looks
+    // again once it holds its directory's lock.
+    for &i in &picked {
+        inspect(&args.out.join(&grid[i].name), &grid[i].cfg)?;
+    }
     let opts = TrainOptions {
         threads,
         progress: false,
@@ -921,7 +939,12 @@ pub fn run(args: &SweepArgs) -> Result<SweepSummary, HostError> {
                     Some(Slot::Done { ok: false }) => {
                         slots[k] = Slot::Done { ok: false };
                         let name = source.map_or("", |s| grid[s].name.as_str());
-                        let r = fail(k, format!("its source {name} failed"));
+                        let r = fail(
+                            k,
+                            format!(
+                                "its source {name} did not finish here: run the sweep again once it has"
+                            ),
+                        );
                         bar.end(&r.name, &describe(&r, 0.0));
                         results.lock().unwrap_or_else(|e| e.into_inner())[k] = Some(r);
                     }
@@ -939,7 +962,7 @@ pub fn run(args: &SweepArgs) -> Result<SweepSummary, HostError> {
             let run = &grid[picked[k]];
             bar.start(&run.name);
             let clock = Instant::now();
-            let r = execute(run, &args.out.join(&run.name), on_disk[k], &opts)
+            let r = execute(run, &args.out.join(&run.name), &opts)
                 .unwrap_or_else(|e| fail(k, e.to_string()));
             let ok = matches!(r.status, "trained" | "resumed" | "skipped");
             bar.end(&run.name, &describe(&r, clock.elapsed().as_secs_f64()));

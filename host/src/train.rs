@@ -34,6 +34,7 @@ use crate::dataset::Dataset;
 use crate::error::HostError;
 use crate::fsio;
 use crate::grok::GrokWatch;
+use crate::lock::RunLock;
 use crate::metrics::{self, MetricsLog, MetricsRow};
 use crate::progress::Progress;
 use crate::report::Report;
@@ -104,6 +105,21 @@ struct State {
 
 /// Starts a new run in `out`, which must not exist.
 pub fn train_new(cfg: &RunConfig, out: &Path, opts: &TrainOptions) -> Result<Outcome, HostError> {
+    train_fresh(cfg, Fresh::Create(out), opts)
+}
+
+/// Where a fresh run goes: a directory to create, or one the caller has emptied and locked.
+pub(crate) enum Fresh<'a> {
+    Create(&'a Path),
+    Claimed(&'a Path),
+}
+
+/// Checks everything, then writes the run directory and trains.
+pub(crate) fn train_fresh(
+    cfg: &RunConfig,
+    into: Fresh<'_>,
+    opts: &TrainOptions,
+) -> Result<Outcome, HostError> {
     let data = Dataset::build(cfg)?;
     let model = cfg.model()?;
     let mut params = vec![0.0; model.n_params()];
@@ -113,7 +129,14 @@ pub fn train_new(cfg: &RunConfig, out: &Path, opts: &TrainOptions) -> Result<Out
     let cfg = loaded.as_ref().unwrap_or(cfg);
     let (cfg, gpu) = backend::open(cfg)?;
     let cfg = &cfg;
-    let dir = RunDir::create(out)?;
+    let (dir, _lock) = match into {
+        Fresh::Create(out) => {
+            let dir = RunDir::create(out)?;
+            let lock = RunLock::acquire(&dir.root)?;
+            (dir, Some(lock))
+        }
+        Fresh::Claimed(root) => (RunDir::emptied(root)?, None),
+    };
     // A directory with no config is not a run: if the disk fills before both files exist,
     // take the directory away again rather than leave something `--resume` cannot use.
     let started = fsio::write_atomic(&dir.config(), cfg.to_json_pretty().as_bytes())
@@ -136,9 +159,16 @@ pub fn train_new(cfg: &RunConfig, out: &Path, opts: &TrainOptions) -> Result<Out
     run(cfg, &dir, &data, state, log, watch, opts, None, gpu)
 }
 
-/// Continues the run in `root` from its newest checkpoint that loads cleanly.
+/// Continues the run in `root` from its newest checkpoint that loads cleanly, holding its lock.
 pub fn resume(root: &Path, opts: &TrainOptions) -> Result<Outcome, HostError> {
     let dir = RunDir::open(root)?;
+    let _lock = RunLock::acquire(root)?;
+    resume_locked(&dir, opts)
+}
+
+/// [`resume`] for a caller that holds the directory's lock.
+pub(crate) fn resume_locked(dir: &RunDir, opts: &TrainOptions) -> Result<Outcome, HostError> {
+    let root = &dir.root;
     let cfg = dir.read_config()?;
     let data = Dataset::build(&cfg)?;
     let gpu = backend::reopen(&cfg)?;
