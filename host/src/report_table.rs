@@ -43,6 +43,11 @@ pub struct ReportArgs {
     /// text names the cell's column (the elementary block)
     #[arg(long)]
     pub paper: bool,
+    /// Count a run as grokked once its mean test accuracy reached T at a logged step (steps to
+    /// grok: the first such step), finished or not [default: the run's own criterion, test
+    /// accuracy held >= its --grok-threshold to its end]
+    #[arg(long, value_name = "T")]
+    pub grok_at: Option<f64>,
 }
 
 /// One run directory, summarised.
@@ -59,6 +64,8 @@ pub struct RunRow {
     pub pairs: String,
     /// `report.json` exists.
     pub finished: bool,
+    /// Judged by `report --grok-at`: `steps_to_grok` is the first step that reached it.
+    pub by_threshold: bool,
     pub final_step: Option<u64>,
     pub steps_to_memorise: Option<u64>,
     pub steps_to_grok: Option<u64>,
@@ -72,7 +79,7 @@ pub struct RunRow {
 
 impl RunRow {
     pub fn grokked(&self) -> bool {
-        self.finished && self.steps_to_grok.is_some()
+        (self.finished || self.by_threshold) && self.steps_to_grok.is_some()
     }
 }
 
@@ -105,16 +112,28 @@ fn transfer_label(op: &str, t: &Value) -> Option<String> {
     })
 }
 
-/// Last finite value of each named column and the largest of `test_acc`.
-fn read_metrics(path: &Path) -> (Option<f64>, Option<f64>, Option<f64>) {
+/// What `read_run` takes from `metrics.csv`.
+#[derive(Default)]
+struct MetricsSummary {
+    best_test_acc: Option<f64>,
+    emb_ffs: Option<f64>,
+    emb_fcr: Option<f64>,
+    /// First step whose `test_acc` reached the `--grok-at` threshold.
+    reached: Option<u64>,
+}
+
+/// Last finite value of each named column, the largest `test_acc`, and the first step whose
+/// `test_acc` reached `grok_at`.
+fn read_metrics(path: &Path, grok_at: Option<f64>) -> MetricsSummary {
     let Ok(text) = std::fs::read_to_string(path) else {
-        return (None, None, None);
+        return MetricsSummary::default();
     };
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
     let col = |name: &str| header.iter().position(|&h| h == name);
     let (acc, ffs, fcr) = (col("test_acc"), col("emb_ffs"), col("emb_fcr"));
     let (mut best, mut last_ffs, mut last_fcr) = (None::<f64>, None, None);
+    let mut reached = None;
     for line in lines {
         let cells: Vec<&str> = line.split(',').collect();
         if cells.len() != header.len() {
@@ -126,20 +145,29 @@ fn read_metrics(path: &Path) -> (Option<f64>, Option<f64>, Option<f64>) {
         };
         if let Some(a) = get(acc) {
             best = Some(best.map_or(a, |b| b.max(a)));
+            if reached.is_none() && grok_at.is_some_and(|t| a >= t) {
+                reached = cells[0].parse::<u64>().ok();
+            }
         }
         last_ffs = get(ffs).or(last_ffs);
         last_fcr = get(fcr).or(last_fcr);
     }
-    (best, last_ffs, last_fcr)
+    MetricsSummary {
+        best_test_acc: best,
+        emb_ffs: last_ffs,
+        emb_fcr: last_fcr,
+        reached,
+    }
 }
 
-/// Reads one run directory; `None` if it has no readable config.json.
-pub fn read_run(dir: &Path) -> Option<RunRow> {
+/// Reads one run directory; `None` if it has no readable config.json. With `grok_at`, the run
+/// is judged by the first logged step whose mean test accuracy reached it.
+pub fn read_run(dir: &Path, grok_at: Option<f64>) -> Option<RunRow> {
     let cfg = read_json(&dir.join("config.json"))?;
     let op = cfg["op"].as_str()?.to_string();
     let report = read_json(&dir.join("report.json"));
     let field = |k: &str| report.as_ref().and_then(|r| r[k].as_u64());
-    let (best_test_acc, emb_ffs, emb_fcr) = read_metrics(&dir.join("metrics.csv"));
+    let m = read_metrics(&dir.join("metrics.csv"), grok_at);
     Some(RunRow {
         run: dir.file_name()?.to_string_lossy().into_owned(),
         label: transfer_label(&op, &cfg["transfer"]).unwrap_or_else(|| op.clone()),
@@ -149,18 +177,23 @@ pub fn read_run(dir: &Path) -> Option<RunRow> {
         seed: cfg["seed"].as_u64()?,
         pairs: cfg["pairs"].as_str().unwrap_or("field").to_string(),
         finished: report.is_some(),
+        by_threshold: grok_at.is_some(),
         final_step: field("final_step"),
         steps_to_memorise: field("steps_to_memorise"),
-        steps_to_grok: field("steps_to_grok"),
+        steps_to_grok: if grok_at.is_some() {
+            m.reached
+        } else {
+            field("steps_to_grok")
+        },
         final_test_acc: report.as_ref().and_then(|r| r["final_test_acc"].as_f64()),
-        best_test_acc,
-        emb_ffs,
-        emb_fcr,
+        best_test_acc: m.best_test_acc,
+        emb_ffs: m.emb_ffs,
+        emb_fcr: m.emb_fcr,
     })
 }
 
-/// Every run directory directly under `dir`, sorted by name.
-pub fn read_runs(dir: &Path) -> Result<Vec<RunRow>, HostError> {
+/// Every run directory directly under `dir`, sorted by name (see [`read_run`] for `grok_at`).
+pub fn read_runs(dir: &Path, grok_at: Option<f64>) -> Result<Vec<RunRow>, HostError> {
     let entries = std::fs::read_dir(dir).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => HostError::Usage(format!(
             "{} does not exist: pass the --out of a `modgrok sweep`",
@@ -177,7 +210,7 @@ pub fn read_runs(dir: &Path) -> Result<Vec<RunRow>, HostError> {
         .filter(|p| p.join("config.json").is_file())
         .collect();
     paths.sort();
-    let mut runs: Vec<RunRow> = paths.iter().filter_map(|p| read_run(p)).collect();
+    let mut runs: Vec<RunRow> = paths.iter().filter_map(|p| read_run(p, grok_at)).collect();
     if mixes_pairs(&runs) {
         for r in &mut runs {
             let _ = write!(r.label, " ({} pairs)", r.pairs);
@@ -372,8 +405,8 @@ impl Table {
     }
 }
 
-/// The Markdown report.
-pub fn markdown(dir: &Path, runs: &[RunRow]) -> String {
+/// The Markdown report; `grok_at` as the runs were read with.
+pub fn markdown(dir: &Path, runs: &[RunRow], grok_at: Option<f64>) -> String {
     let t = Table::new(runs);
     let finished = runs.iter().filter(|r| r.finished).count();
     let grokked = runs.iter().filter(|r| r.grokked()).count();
@@ -393,10 +426,15 @@ pub fn markdown(dir: &Path, runs: &[RunRow]) -> String {
         list(&ps),
         list(&t.seeds),
     );
-    s.push_str(
+    let criterion = match grok_at {
+        Some(t) => format!("mean test accuracy reached {t} at a logged step"),
+        None => "mean test accuracy held ≥ the run's grok threshold at its end".into(),
+    };
+    let _ = write!(
+        s,
         "## Grokked (columns: train fraction)\n\n\
-         One mark per seed: ✔ grokked (mean test accuracy held ≥ the run's grok threshold at its \
-         end), else the best mean test accuracy; …0.42 a run not finished; · a seed not run.\n\n",
+         One mark per seed: ✔ grokked ({criterion}), else the best mean test accuracy; …0.42 a \
+         run not finished; · a seed not run.\n\n",
     );
     s.push_str(&t.markdown_table(|i, f| t.grok_cell(i, f)));
     s.push_str(
@@ -428,9 +466,10 @@ pub struct PaperCell {
 }
 
 impl PaperCell {
-    /// modgrok's verdict once every run of the cell has finished: grokked when most seeds did.
+    /// modgrok's verdict once every run of the cell has finished (or, under `--grok-at`,
+    /// reached it): grokked when most seeds did.
     pub fn grokked(&self) -> Option<bool> {
-        let done = !self.runs.is_empty() && self.runs.iter().all(|r| r.finished);
+        let done = !self.runs.is_empty() && self.runs.iter().all(|r| r.finished || r.grokked());
         let n = self.runs.iter().filter(|r| r.grokked()).count();
         done.then_some(2 * n > self.runs.len())
     }
@@ -669,8 +708,13 @@ pub fn svg(title: &str, runs: &[RunRow]) -> String {
 /// Reads `args.dir`, writes report.md, report.csv and report.svg there, and returns the
 /// Markdown.
 pub fn run(args: &ReportArgs) -> Result<String, HostError> {
-    let runs = read_runs(&args.dir)?;
-    let mut md = markdown(&args.dir, &runs);
+    if let Some(t) = args.grok_at.filter(|t| !(0.0..=1.0).contains(t)) {
+        return Err(HostError::Usage(format!(
+            "--grok-at {t} must lie in [0, 1]: a test accuracy"
+        )));
+    }
+    let runs = read_runs(&args.dir, args.grok_at)?;
+    let mut md = markdown(&args.dir, &runs, args.grok_at);
     if args.paper {
         md.push_str(&paper_markdown(&paper_cells(&runs)));
     }
@@ -695,6 +739,7 @@ mod tests {
             seed,
             pairs: "reference".into(),
             finished,
+            by_threshold: false,
             final_step: Some(5000),
             steps_to_memorise: Some(300),
             steps_to_grok: grok,
@@ -727,7 +772,7 @@ mod tests {
         assert_eq!(t.steps_cell(0, 0.3), "2333 (1000–4000)");
         assert_eq!(t.steps_cell(0, 0.5), "800 [1/3]");
         assert_eq!(t.grok_share(0, 0.5), Some(0.5));
-        let md = markdown(Path::new("sweep"), &runs);
+        let md = markdown(Path::new("sweep"), &runs, None);
         assert!(md.contains("| op | 0.3 | 0.5 |\n"), "{md}");
         assert!(md.contains("| add | ✔✔✔ | ✔ 0.46 …0.46 |\n"), "{md}");
         assert!(!md.contains("FFS"), "no FFS table without the columns");
@@ -812,15 +857,60 @@ mod tests {
             std::fs::write(d.join("config.json"), cfg.to_string()).unwrap();
         };
         write("a", Some("reference"));
-        let runs = read_runs(dir.path()).unwrap();
+        let runs = read_runs(dir.path(), None).unwrap();
         assert_eq!(runs[0].label, "add");
-        assert!(markdown(dir.path(), &runs).contains("pairs reference."));
+        assert!(markdown(dir.path(), &runs, None).contains("pairs reference."));
         write("b", None);
-        let runs = read_runs(dir.path()).unwrap();
+        let runs = read_runs(dir.path(), None).unwrap();
         let labels: Vec<&str> = runs.iter().map(|r| r.label.as_str()).collect();
         assert_eq!(labels, ["add (reference pairs)", "add (field pairs)"]);
         let t = Table::new(&runs);
         assert_eq!(t.rows().count(), 2);
+    }
+
+    #[test]
+    fn grok_at_judges_runs_by_the_first_logged_step_that_reached_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("subtract_p97_f0.4_s0");
+        std::fs::create_dir(&sub).unwrap();
+        let cfg = serde_json::json!({"op": "subtract", "p": 97, "frac": 0.4, "seed": 0});
+        std::fs::write(sub.join("config.json"), cfg.to_string()).unwrap();
+        std::fs::write(
+            sub.join("metrics.csv"),
+            "step,train_loss,test_loss,train_acc,test_acc\n0,4,4,0.01,0.01\n\
+             100,1,2,1,0.5\n200,0,0.1,1,0.991\n300,0,0.1,1,0.995\n",
+        )
+        .unwrap();
+        // Unfinished, never held 0.999: running under the run's own criterion.
+        let own = read_runs(dir.path(), None).unwrap();
+        assert!(!own[0].grokked() && own[0].steps_to_grok.is_none());
+        assert_eq!(Table::new(&own).grok_cell(0, 0.4), "…0.99");
+        let at = read_runs(dir.path(), Some(0.99)).unwrap();
+        assert!(at[0].grokked());
+        assert_eq!(at[0].steps_to_grok, Some(200));
+        assert_eq!(at[0].best_test_acc, Some(0.995));
+        let cells = paper_cells(&at);
+        assert_eq!(
+            cells[0].agrees(),
+            Some(true),
+            "the paper marks subtract 0.4 grokked"
+        );
+        assert_eq!(
+            read_runs(dir.path(), Some(0.999)).unwrap()[0].steps_to_grok,
+            None
+        );
+        let args = ReportArgs {
+            dir: dir.path().to_path_buf(),
+            quiet: true,
+            paper: true,
+            grok_at: Some(1.5),
+        };
+        assert!(
+            run(&args)
+                .unwrap_err()
+                .to_string()
+                .contains("--grok-at 1.5")
+        );
     }
 
     #[test]
