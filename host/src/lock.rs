@@ -31,10 +31,12 @@ impl RunLock {
             .map_err(HostError::io(&path))?;
         match file.try_lock() {
             Ok(()) => {
-                let pid = format!("{}\n", std::process::id());
-                file.set_len(0)
-                    .and_then(|()| file.rewind())
+                // One fixed-width write over the last holder's pid, never an empty file in
+                // between, so a process that finds the lock held reads one pid or the other.
+                let pid = format!("{:>10}\n", std::process::id());
+                file.rewind()
                     .and_then(|()| file.write_all(pid.as_bytes()))
+                    .and_then(|()| file.set_len(pid.len() as u64))
                     .map_err(HostError::io(&path))?;
                 Ok(RunLock { _file: file })
             }
