@@ -181,13 +181,18 @@ fn early_stopping_state_survives_resume() {
 }
 
 #[test]
-fn resume_without_a_checkpoint_is_a_usage_error() {
+fn resume_without_a_checkpoint_starts_again_and_ends_with_the_same_bytes() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("run");
-    train(&dir, &["--steps", "600", "--halt-after", "60"]).unwrap();
-    let err = resume(&dir).unwrap_err();
-    assert!(matches!(err, HostError::NoCheckpoint(_)), "{err}");
-    assert_eq!(err.exit_code(), 2);
+    let (straight, dir) = (tmp.path().join("straight"), tmp.path().join("run"));
+    train(&straight, &["--steps", "300"]).unwrap();
+    train(&dir, &["--steps", "300", "--halt-after", "60"]).unwrap();
+    assert!(dir.join("metrics.csv").is_file());
+    assert_eq!(
+        std::fs::read_dir(dir.join("checkpoints")).unwrap().count(),
+        0
+    );
+    assert_eq!(finished_at(resume(&dir).unwrap()), 300);
+    assert_same_bytes(&straight, &dir);
     let err = resume(&tmp.path().join("nothing")).unwrap_err();
     assert_eq!(err.exit_code(), 2, "{err}");
 }

@@ -25,9 +25,6 @@ pub enum HostError {
     #[error("{} is in use by {}: wait for it to finish, or stop it and run this again", .dir.display(), holder(.pid))]
     Busy { dir: PathBuf, pid: Option<u32> },
 
-    #[error("{} has no checkpoint to resume from: start a new run with `modgrok train --out ...` instead", .0.display())]
-    NoCheckpoint(PathBuf),
-
     #[error("no checkpoint in {} loads cleanly ({reason}): start a new run, or restore the checkpoints", .dir.display())]
     NoUsableCheckpoint { dir: PathBuf, reason: String },
 
@@ -83,9 +80,7 @@ impl HostError {
                 modgrok_core::Error::BufferTooSmall { .. } => EXIT_FAILURE,
                 _ => EXIT_USAGE,
             },
-            HostError::Usage(_) | HostError::OutExists(_) | HostError::NoCheckpoint(_) => {
-                EXIT_USAGE
-            }
+            HostError::Usage(_) | HostError::OutExists(_) => EXIT_USAGE,
             HostError::NoUsableCheckpoint { .. }
             | HostError::BadCheckpoint { .. }
             | HostError::BadRunDir { .. }

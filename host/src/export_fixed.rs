@@ -86,6 +86,7 @@ impl ExportFixedArgs {
         let model_path = model_file(&self.checkpoint)?;
         let file = checkpoint::read_model(&model_path)?;
         let cfg = file.config.model()?;
+        let tasks = file.config.tasks()?;
         let bytes = quantise(&cfg, file.config.p, &file.params)?;
         let out = self.out.clone().unwrap_or_else(|| {
             model_path.with_extension(match self.format {
@@ -102,7 +103,7 @@ impl ExportFixedArgs {
             Vec::new()
         } else {
             agreement(
-                &file.config.tasks()?,
+                &tasks,
                 file.config.pairs,
                 &file.config.task_names(),
                 &cfg,

@@ -179,12 +179,14 @@ impl MetricsLog {
     }
 
     /// Keeps the header and the rows with step < `before` (a torn last line is dropped),
-    /// rewrites the file atomically with exactly those bytes, and returns the kept rows.
-    /// The header must be `header`.
+    /// rewrites the file atomically with exactly those bytes, and returns the kept rows. The
+    /// header must be `header` and the kept rows the steps 0, `log_every`, 2·`log_every`, …
+    /// below `before`, or the file is left as it was.
     pub fn truncate_before(
         path: &Path,
         header: &str,
         before: u64,
+        log_every: u64,
     ) -> Result<Vec<LoggedRow>, HostError> {
         let text = std::fs::read_to_string(path).map_err(HostError::io(path))?;
         let bad = |reason: String| HostError::BadRunDir {
@@ -226,6 +228,12 @@ impl MetricsLog {
             }
             kept.push_str(line);
             rows.push(row);
+        }
+        let expected = (0..before).step_by(log_every.max(1) as usize);
+        if rows.iter().map(|r| r.step).ne(expected) {
+            return Err(bad(format!(
+                "rows before step {before} are missing or out of order, so the run cannot continue exactly: start it again"
+            )));
         }
         fsio::write_atomic(path, kept.as_bytes())?;
         Ok(rows)
@@ -308,12 +316,16 @@ mod tests {
         }
         let full = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, format!("{full}40,0.1,0.")).unwrap();
-        let rows = MetricsLog::truncate_before(&path, &h, 25).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        // Rows 0, 10, 20 are there, but not every 5: refused, and the file is left alone.
+        assert!(MetricsLog::truncate_before(&path, &h, 25, 5).is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        let rows = MetricsLog::truncate_before(&path, &h, 25, 10).unwrap();
         assert_eq!(rows.iter().map(|r| r.step).collect::<Vec<_>>(), [0, 10, 20]);
         assert_eq!(rows[1].test_acc, 0.25);
         let kept = std::fs::read_to_string(&path).unwrap();
         assert_eq!(kept.lines().count(), 4);
         assert!(full.starts_with(&kept));
-        assert!(MetricsLog::truncate_before(&path, "step,other", 25).is_err());
+        assert!(MetricsLog::truncate_before(&path, "step,other", 25, 10).is_err());
     }
 }

@@ -83,16 +83,48 @@ impl RunDir {
         Ok(dir)
     }
 
+    /// Whether the existing directory `root` holds only what a run stopped before it wrote its
+    /// config leaves: an empty `checkpoints/`, the lock file, temporary files.
+    pub fn is_leftover(root: &Path) -> Result<bool, HostError> {
+        for entry in fs::read_dir(root).map_err(HostError::io(root))? {
+            let name = entry.map_err(HostError::io(root))?.file_name();
+            let ok = if name == "checkpoints" {
+                fs::read_dir(root.join("checkpoints"))
+                    .map(|mut d| d.next().is_none())
+                    .unwrap_or(false)
+            } else {
+                name == crate::lock::LOCK_FILE
+                    || name.to_string_lossy().starts_with(fsio::TMP_PREFIX)
+            };
+            if !ok {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// An existing run directory, for `--resume`.
     pub fn open(root: &Path) -> Result<RunDir, HostError> {
         let dir = RunDir {
             root: root.to_path_buf(),
         };
         if !dir.config().is_file() {
-            return Err(HostError::Usage(format!(
-                "{} is not a run directory (no config.json): pass the --out of an earlier `modgrok train`",
-                root.display()
-            )));
+            let started = root.is_dir()
+                && fs::read_dir(root).map_err(HostError::io(root))?.next().is_some()
+                && RunDir::is_leftover(root)?;
+            let what = if started {
+                format!(
+                    "{} holds no run yet (it was stopped before it wrote config.json): start it with `modgrok train --out {}` and its flags",
+                    root.display(),
+                    root.display()
+                )
+            } else {
+                format!(
+                    "{} is not a run directory (no config.json): pass the --out of an earlier `modgrok train`",
+                    root.display()
+                )
+            };
+            return Err(HostError::Usage(what));
         }
         Ok(dir)
     }

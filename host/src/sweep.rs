@@ -633,19 +633,7 @@ fn inspect(dir: &Path, wanted: &RunConfig) -> Result<OnDisk, HostError> {
     if !run.config().is_file() {
         // `RunDir::create` makes the directory and `checkpoints/` before config.json: a run
         // killed in between left nothing else.
-        let leftovers = std::fs::read_dir(dir)
-            .map_err(HostError::io(dir))?
-            .filter_map(Result::ok)
-            .any(|e| {
-                let name = e.file_name();
-                !(name == "checkpoints"
-                    || name == crate::lock::LOCK_FILE
-                    || name.to_string_lossy().starts_with(crate::fsio::TMP_PREFIX))
-            });
-        let ckpts_empty = std::fs::read_dir(run.checkpoints())
-            .map(|mut d| d.next().is_none())
-            .unwrap_or(true);
-        if leftovers || !ckpts_empty {
+        if !RunDir::is_leftover(dir)? {
             return Err(HostError::Usage(format!(
                 "{} exists but is not a run directory (no config.json): move it out of --out",
                 dir.display()

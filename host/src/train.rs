@@ -130,6 +130,11 @@ pub(crate) fn train_fresh(
     let (cfg, gpu) = backend::open(cfg)?;
     let cfg = &cfg;
     let (dir, _lock) = match into {
+        // What a run stopped before it wrote its config left is no run: train into it.
+        Fresh::Create(out) if out.is_dir() && RunDir::is_leftover(out)? => {
+            let lock = RunLock::acquire(out)?;
+            (RunDir::emptied(out)?, Some(lock))
+        }
         Fresh::Create(out) => {
             let dir = RunDir::create(out)?;
             let lock = RunLock::acquire(&dir.root)?;
@@ -174,7 +179,10 @@ pub(crate) fn resume_locked(dir: &RunDir, opts: &TrainOptions) -> Result<Outcome
     let gpu = backend::reopen(&cfg)?;
     let steps = dir.complete_checkpoints()?;
     if steps.is_empty() {
-        return Err(HostError::NoCheckpoint(root.to_path_buf()));
+        // Stopped before its first checkpoint: nothing trained is lost by starting over, and a
+        // run is a function of its config, so this ends with the bytes of one that never
+        // stopped.
+        return train_fresh(&cfg, Fresh::Claimed(root), opts);
     }
     let mut first_error = None;
     let mut state = None;
@@ -195,22 +203,13 @@ pub(crate) fn resume_locked(dir: &RunDir, opts: &TrainOptions) -> Result<Outcome
             reason: first_error.unwrap_or_default(),
         });
     };
+    // The last check, and the first write: metrics.csv is left alone if its rows are damaged.
+    let header = metrics::header(&cfg.task_names());
+    let rows = MetricsLog::truncate_before(&dir.metrics(), &header, state.step, cfg.log_every)?;
     fsio::sweep_tmp(&dir.root)?;
     fsio::sweep_tmp(&dir.checkpoints())?;
     // A kill between writing checkpoint `state.step` and pruning left older ones behind.
     dir.prune(cfg.keep_checkpoints, state.step)?;
-    let header = metrics::header(&cfg.task_names());
-    let rows = MetricsLog::truncate_before(&dir.metrics(), &header, state.step)?;
-    let expected: Vec<u64> = (0..state.step).step_by(cfg.log_every as usize).collect();
-    if rows.iter().map(|r| r.step).ne(expected.iter().copied()) {
-        return Err(HostError::BadRunDir {
-            path: dir.metrics(),
-            reason: format!(
-                "rows before step {} are missing or out of order, so the run cannot continue exactly: start it again",
-                state.step
-            ),
-        });
-    }
     let mut watch = GrokWatch::new(cfg.grok_threshold, cfg.patience);
     for r in &rows {
         watch.observe(r.step, r.train_acc, r.test_acc);

@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{TINY_MODEL, TINY_SCHEDULE, modgrok, stderr};
+use common::{TINY_MODEL, TINY_SCHEDULE, assert_same_run, modgrok, stderr, tiny_ok};
 
 /// `modgrok train` of add mod 7 on 60 % of the pairs with the tiny model, on 2 threads, then
 /// `extra`.
@@ -161,6 +161,12 @@ fn bad_inputs_exit_2_with_one_line_and_no_panic() {
     let tmp = tempfile::tempdir().unwrap();
     let existing = tmp.path().join("exists");
     std::fs::create_dir(&existing).unwrap();
+    std::fs::write(existing.join("notes.txt"), "not a run").unwrap();
+    // What a run killed before it wrote config.json leaves: no run to resume.
+    let leftover = tmp.path().join("leftover");
+    std::fs::create_dir_all(leftover.join("checkpoints")).unwrap();
+    std::fs::write(leftover.join(".tmp.config.json.123"), "{").unwrap();
+    let lo = leftover.to_str().unwrap();
     let empty_run = tmp.path().join("halted");
     assert!(
         tiny(&empty_run, &["--quiet", "--halt-after", "5"])
@@ -193,7 +199,7 @@ fn bad_inputs_exit_2_with_one_line_and_no_panic() {
             ],
             "not divisible",
         ),
-        (vec!["train", "--resume", er], "no checkpoint"),
+        (vec!["train", "--resume", lo], "holds no run yet"),
         (
             vec!["train", "--resume", er, "--p", "11"],
             "cannot be used with",
@@ -217,4 +223,16 @@ fn bad_inputs_exit_2_with_one_line_and_no_panic() {
         !Path::new(&nowhere).exists(),
         "a refused run creates no directory"
     );
+}
+
+#[test]
+fn a_directory_left_before_the_config_was_written_takes_a_new_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (straight, left) = (tmp.path().join("straight"), tmp.path().join("left"));
+    tiny_ok(&straight, &[]);
+    std::fs::create_dir_all(left.join("checkpoints")).unwrap();
+    std::fs::write(left.join(".tmp.config.json.4242"), "{\"op\"").unwrap();
+    std::fs::write(left.join(modgrok_host::lock::LOCK_FILE), "      4242\n").unwrap();
+    tiny_ok(&left, &[]);
+    assert_same_run(&straight, &left);
 }
