@@ -160,21 +160,26 @@ fn read_metrics(path: &Path, grok_at: Option<f64>) -> MetricsSummary {
     }
 }
 
-/// Reads one run directory; `None` if it has no readable config.json. With `grok_at`, the run
-/// is judged by the first logged step whose mean test accuracy reached it.
-pub fn read_run(dir: &Path, grok_at: Option<f64>) -> Option<RunRow> {
-    let cfg = read_json(&dir.join("config.json"))?;
-    let op = cfg["op"].as_str()?.to_string();
+/// Reads one run directory, or says why its config.json cannot be read. With `grok_at`, the
+/// run is judged by the first logged step whose mean test accuracy reached it.
+pub fn read_run(dir: &Path, grok_at: Option<f64>) -> Result<RunRow, String> {
+    let cfg = read_json(&dir.join("config.json"))
+        .ok_or("config.json is not readable JSON (damaged or edited by hand)")?;
+    let missing = |k: &str| format!("config.json has no valid `{k}`");
+    let op = cfg["op"].as_str().ok_or_else(|| missing("op"))?.to_string();
     let report = read_json(&dir.join("report.json"));
     let field = |k: &str| report.as_ref().and_then(|r| r[k].as_u64());
     let m = read_metrics(&dir.join("metrics.csv"), grok_at);
-    Some(RunRow {
-        run: dir.file_name()?.to_string_lossy().into_owned(),
+    Ok(RunRow {
+        run: dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         label: transfer_label(&op, &cfg["transfer"]).unwrap_or_else(|| op.clone()),
         op,
-        p: cfg["p"].as_u64()?,
-        frac: cfg["frac"].as_f64()?,
-        seed: cfg["seed"].as_u64()?,
+        p: cfg["p"].as_u64().ok_or_else(|| missing("p"))?,
+        frac: cfg["frac"].as_f64().ok_or_else(|| missing("frac"))?,
+        seed: cfg["seed"].as_u64().ok_or_else(|| missing("seed"))?,
         pairs: cfg["pairs"].as_str().unwrap_or("field").to_string(),
         finished: report.is_some(),
         by_threshold: grok_at.is_some(),
@@ -192,8 +197,16 @@ pub fn read_run(dir: &Path, grok_at: Option<f64>) -> Option<RunRow> {
     })
 }
 
-/// Every run directory directly under `dir`, sorted by name (see [`read_run`] for `grok_at`).
-pub fn read_runs(dir: &Path, grok_at: Option<f64>) -> Result<Vec<RunRow>, HostError> {
+/// The run directories under a report's directory: those read, and those whose config.json
+/// could not be read (name, reason).
+pub struct Runs {
+    pub runs: Vec<RunRow>,
+    pub unreadable: Vec<(String, String)>,
+}
+
+/// Every run directory directly under `dir` (one with a config.json), sorted by name (see
+/// [`read_run`] for `grok_at`).
+pub fn read_runs(dir: &Path, grok_at: Option<f64>) -> Result<Runs, HostError> {
     let entries = std::fs::read_dir(dir).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => HostError::Usage(format!(
             "{} does not exist: pass the --out of a `modgrok sweep`",
@@ -210,19 +223,39 @@ pub fn read_runs(dir: &Path, grok_at: Option<f64>) -> Result<Vec<RunRow>, HostEr
         .filter(|p| p.join("config.json").is_file())
         .collect();
     paths.sort();
-    let mut runs: Vec<RunRow> = paths.iter().filter_map(|p| read_run(p, grok_at)).collect();
+    let (mut runs, mut unreadable) = (Vec::new(), Vec::new());
+    for p in &paths {
+        match read_run(p, grok_at) {
+            Ok(r) => runs.push(r),
+            Err(why) => {
+                let name = p.file_name().unwrap_or_default().to_string_lossy();
+                unreadable.push((name.into_owned(), why));
+            }
+        }
+    }
     if mixes_pairs(&runs) {
         for r in &mut runs {
             let _ = write!(r.label, " ({} pairs)", r.pairs);
         }
     }
-    if runs.is_empty() {
+    if paths.is_empty() {
         return Err(HostError::Usage(format!(
             "{} holds no run directories (none with a config.json): pass the --out of a `modgrok sweep`",
             dir.display()
         )));
     }
-    Ok(runs)
+    Ok(Runs { runs, unreadable })
+}
+
+/// The section listing the runs that could not be read.
+fn unreadable_markdown(unreadable: &[(String, String)]) -> String {
+    let mut s = String::from(
+        "\n## Runs that could not be read\n\nLeft out of every table above; fix or move them.\n\n",
+    );
+    for (name, why) in unreadable {
+        let _ = writeln!(s, "- `{name}`: {why}");
+    }
+    s
 }
 
 /// Whether the runs trained on both kinds of pairs; their rows then say which.
@@ -713,15 +746,27 @@ pub fn run(args: &ReportArgs) -> Result<String, HostError> {
             "--grok-at {t} must lie in [0, 1]: a test accuracy"
         )));
     }
-    let runs = read_runs(&args.dir, args.grok_at)?;
+    let Runs { runs, unreadable } = read_runs(&args.dir, args.grok_at)?;
     let mut md = markdown(&args.dir, &runs, args.grok_at);
     if args.paper {
         md.push_str(&paper_markdown(&paper_cells(&runs)));
+    }
+    if !unreadable.is_empty() {
+        md.push_str(&unreadable_markdown(&unreadable));
     }
     fsio::write_atomic(&args.dir.join("report.md"), md.as_bytes())?;
     fsio::write_atomic(&args.dir.join("report.csv"), csv(&runs).as_bytes())?;
     let title = format!("grokked runs in {}", args.dir.display());
     fsio::write_atomic(&args.dir.join("report.svg"), svg(&title, &runs).as_bytes())?;
+    if let Some((name, why)) = unreadable.first() {
+        return Err(HostError::BadRunDir {
+            path: args.dir.clone(),
+            reason: format!(
+                "{} run directories could not be read (first {name}: {why}); report.md lists them under the tables: fix or move them, then report again",
+                unreadable.len()
+            ),
+        });
+    }
     Ok(md)
 }
 
@@ -857,11 +902,35 @@ mod tests {
             std::fs::write(d.join("config.json"), cfg.to_string()).unwrap();
         };
         write("a", Some("reference"));
-        let runs = read_runs(dir.path(), None).unwrap();
+        let runs = read_runs(dir.path(), None).unwrap().runs;
         assert_eq!(runs[0].label, "add");
         assert!(markdown(dir.path(), &runs, None).contains("pairs reference."));
         write("b", None);
-        let runs = read_runs(dir.path(), None).unwrap();
+        let runs = read_runs(dir.path(), None).unwrap().runs;
+        // A damaged config: listed, with its reason, and the report fails after writing.
+        let bad = dir.path().join("c");
+        std::fs::create_dir(&bad).unwrap();
+        std::fs::write(bad.join("config.json"), "{ not json").unwrap();
+        let read = read_runs(dir.path(), None).unwrap();
+        assert_eq!(read.runs.len(), 2);
+        assert_eq!(read.unreadable.len(), 1);
+        assert!(read.unreadable[0].1.contains("not readable JSON"));
+        let args = ReportArgs {
+            dir: dir.path().to_path_buf(),
+            quiet: true,
+            paper: false,
+            grok_at: None,
+        };
+        let err = super::run(&args).unwrap_err();
+        assert_eq!(err.exit_code(), 1);
+        assert!(
+            err.to_string()
+                .contains("first c: config.json is not readable"),
+            "{err}"
+        );
+        let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+        assert!(md.contains("## Runs that could not be read\n") && md.contains("- `c`: "));
+        std::fs::remove_dir_all(&bad).unwrap();
         let labels: Vec<&str> = runs.iter().map(|r| r.label.as_str()).collect();
         assert_eq!(labels, ["add (reference pairs)", "add (field pairs)"]);
         let t = Table::new(&runs);
@@ -882,10 +951,10 @@ mod tests {
         )
         .unwrap();
         // Unfinished, never held 0.999: running under the run's own criterion.
-        let own = read_runs(dir.path(), None).unwrap();
+        let own = read_runs(dir.path(), None).unwrap().runs;
         assert!(!own[0].grokked() && own[0].steps_to_grok.is_none());
         assert_eq!(Table::new(&own).grok_cell(0, 0.4), "…0.99");
-        let at = read_runs(dir.path(), Some(0.99)).unwrap();
+        let at = read_runs(dir.path(), Some(0.99)).unwrap().runs;
         assert!(at[0].grokked());
         assert_eq!(at[0].steps_to_grok, Some(200));
         assert_eq!(at[0].best_test_acc, Some(0.995));
@@ -896,7 +965,7 @@ mod tests {
             "the paper marks subtract 0.4 grokked"
         );
         assert_eq!(
-            read_runs(dir.path(), Some(0.999)).unwrap()[0].steps_to_grok,
+            read_runs(dir.path(), Some(0.999)).unwrap().runs[0].steps_to_grok,
             None
         );
         let args = ReportArgs {

@@ -110,7 +110,10 @@ impl RunDir {
         };
         if !dir.config().is_file() {
             let started = root.is_dir()
-                && fs::read_dir(root).map_err(HostError::io(root))?.next().is_some()
+                && fs::read_dir(root)
+                    .map_err(HostError::io(root))?
+                    .next()
+                    .is_some()
                 && RunDir::is_leftover(root)?;
             let what = if started {
                 format!(

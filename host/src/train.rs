@@ -187,7 +187,7 @@ pub(crate) fn resume_locked(dir: &RunDir, opts: &TrainOptions) -> Result<Outcome
     let mut first_error = None;
     let mut state = None;
     for &step in &steps {
-        match load_checkpoint(&dir, &cfg, step) {
+        match load_checkpoint(dir, &cfg, step) {
             Ok(s) => {
                 state = Some(s);
                 break;
@@ -216,7 +216,7 @@ pub(crate) fn resume_locked(dir: &RunDir, opts: &TrainOptions) -> Result<Outcome
     }
     let log = MetricsLog::open(&dir.metrics())?;
     let from = state.step;
-    run(&cfg, &dir, &data, state, log, watch, opts, Some(from), gpu)
+    run(&cfg, dir, &data, state, log, watch, opts, Some(from), gpu)
 }
 
 /// Loads checkpoint `step` and checks it belongs to this run.
