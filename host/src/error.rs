@@ -34,7 +34,7 @@ pub enum HostError {
     #[error("{}: {reason}", .path.display())]
     BadRunDir { path: PathBuf, reason: String },
 
-    #[error("{}: {source}{}", .path.display(), io_hint(source))]
+    #[error("{}: {}{}", .path.display(), io_text(source), io_hint(source))]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -58,14 +58,36 @@ fn holder(pid: &Option<u32>) -> String {
     }
 }
 
+/// An I/O failure in words, without the OS's error number.
+pub(crate) fn io_text(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let words = match e.kind() {
+        ErrorKind::NotFound => "no such file or directory",
+        ErrorKind::PermissionDenied => "permission denied",
+        ErrorKind::AlreadyExists => "already exists",
+        ErrorKind::NotADirectory => "a part of the path is a file, not a directory",
+        ErrorKind::IsADirectory => "is a directory",
+        ErrorKind::StorageFull => "the disk is full",
+        ErrorKind::QuotaExceeded => "the disk quota is exceeded",
+        ErrorKind::FileTooLarge => "the file is larger than the file-size limit allows",
+        ErrorKind::ReadOnlyFilesystem => "the file system is read-only",
+        ErrorKind::UnexpectedEof => "the file ends early (truncated)",
+        _ => return e.to_string(),
+    };
+    words.into()
+}
+
 /// What to do about the I/O failures a long run meets on a shared machine.
-fn io_hint(e: &std::io::Error) -> &'static str {
+pub(crate) fn io_hint(e: &std::io::Error) -> &'static str {
     use std::io::ErrorKind;
     match e.kind() {
         ErrorKind::StorageFull | ErrorKind::FileTooLarge | ErrorKind::QuotaExceeded => {
             ": free disk space (or raise the file-size limit), then continue the run with `modgrok train --resume RUN_DIR`"
         }
-        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem | ErrorKind::NotADirectory => {
+        ErrorKind::PermissionDenied
+        | ErrorKind::ReadOnlyFilesystem
+        | ErrorKind::NotADirectory
+        | ErrorKind::NotFound => {
             ": check that every directory on that path exists and is writable, or choose another path"
         }
         _ => "",

@@ -18,10 +18,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), HostError> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!("{TMP_PREFIX}{name}.{}", std::process::id()));
+    // Errors name the file being written, not the temporary one.
     let result = (|| {
-        let mut f = File::create(&tmp).map_err(HostError::io(&tmp))?;
-        f.write_all(bytes).map_err(HostError::io(&tmp))?;
-        f.sync_all().map_err(HostError::io(&tmp))?;
+        let mut f = File::create(&tmp).map_err(HostError::io(path))?;
+        f.write_all(bytes).map_err(HostError::io(path))?;
+        f.sync_all().map_err(HostError::io(path))?;
         fs::rename(&tmp, path).map_err(HostError::io(path))?;
         sync_dir(&dir)
     })();

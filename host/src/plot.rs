@@ -72,7 +72,7 @@ pub struct Axes {
 #[derive(Debug, thiserror::Error)]
 pub enum PlotError {
     /// Writing or renaming the SVG file failed.
-    #[error("cannot write plot {path}: {source} (does the directory exist and is it writable?)")]
+    #[error("cannot write plot {}: {}{}", .path.display(), crate::error::io_text(.source), crate::error::io_hint(.source))]
     Io {
         path: PathBuf,
         #[source]

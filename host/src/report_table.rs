@@ -207,6 +207,12 @@ pub struct Runs {
 /// Every run directory directly under `dir` (one with a config.json), sorted by name (see
 /// [`read_run`] for `grok_at`).
 pub fn read_runs(dir: &Path, grok_at: Option<f64>) -> Result<Runs, HostError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(HostError::Usage(format!(
+            "{} is a file, not a directory: pass the --out of a `modgrok sweep`",
+            dir.display()
+        )));
+    }
     let entries = std::fs::read_dir(dir).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => HostError::Usage(format!(
             "{} does not exist: pass the --out of a `modgrok sweep`",

@@ -29,6 +29,12 @@ const OPTIM_EXT: &str = ".optim.safetensors";
 impl RunDir {
     /// Creates a new, empty run directory; an existing one is an error.
     pub fn create(root: &Path) -> Result<RunDir, HostError> {
+        if root.exists() && !root.is_dir() {
+            return Err(HostError::Usage(format!(
+                "--out {} is a file, not a directory: choose another --out",
+                root.display()
+            )));
+        }
         if root.exists() {
             return Err(HostError::OutExists(root.to_path_buf()));
         }

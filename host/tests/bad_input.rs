@@ -427,8 +427,14 @@ fn an_output_path_that_cannot_be_created_exits_1_and_creates_nothing() {
     let file = tmp.path().join("a_file");
     std::fs::write(&file, b"x").unwrap();
     let mut outs: Vec<(PathBuf, &str)> = vec![
-        (file.join("run"), "a_file: not a directory"),
-        (file.join("sub/run"), "Not a directory"),
+        (
+            file.join("run"),
+            "a_file: a part of the path is a file, not a directory",
+        ),
+        (
+            file.join("sub/run"),
+            "a part of the path is a file, not a directory",
+        ),
     ];
     let proc_dir = Path::new("/proc/self");
     if proc_dir.is_dir() {
@@ -440,17 +446,53 @@ fn an_output_path_that_cannot_be_created_exits_1_and_creates_nothing() {
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o500)).unwrap();
     // Root writes through any permission bits; only test them when they hold.
     if std::fs::write(locked.join("probe"), b"").is_err() {
-        outs.push((locked.join("run"), "Permission denied"));
+        outs.push((locked.join("run"), "permission denied"));
     } else {
         eprintln!("running as root: the permission case is covered by the others");
     }
     for (out, needle) in &outs {
         let o = tiny(out, &[]);
         assert_refused(&o, 1, needle, &out.display().to_string());
+        assert!(!stderr(&o).contains("os error"), "{}", stderr(&o));
         assert!(!out.exists());
     }
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o700)).unwrap();
     assert_eq!(std::fs::read(&file).unwrap(), b"x");
+}
+
+/// A file where a directory belongs is named as such (exit 2); a file that cannot be written is
+/// named by its own path, in words, never by the temporary name of the atomic write.
+#[test]
+fn a_file_for_a_directory_and_an_unwritable_output_say_so_in_words() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("a_file");
+    std::fs::write(&file, b"x").unwrap();
+    let f = file.to_str().unwrap();
+    assert_train_refused_at(&file, 2, "is a file, not a directory: choose another --out");
+    let o = modgrok(&["sweep", "--ops", "add", "--p", "7", "--out", f, "--list"]);
+    assert!(o.status.success(), "--list only names the runs");
+    let o = modgrok(&[
+        "sweep", "--ops", "add", "--p", "7", "--steps", "5", "--out", f,
+    ]);
+    assert_refused(&o, 2, "is a file, not a directory", "sweep --out FILE");
+    let o = modgrok(&["report", f]);
+    assert_refused(&o, 2, "is a file, not a directory", "report FILE");
+    let csv = file.join("labels.csv");
+    let o = modgrok(&["label-stats", "--p", "7", "--csv", csv.to_str().unwrap()]);
+    assert_refused(
+        &o,
+        1,
+        "a_file/labels.csv: a part of the path is a file",
+        "--csv",
+    );
+    assert!(!stderr(&o).contains(".tmp.") && !stderr(&o).contains("os error"));
+    assert_eq!(std::fs::read(&file).unwrap(), b"x");
+}
+
+/// `modgrok train` of the tiny model into `out`: refused with `code` and `needle`.
+fn assert_train_refused_at(out: &Path, code: i32, needle: &str) {
+    let o = tiny(out, &[]);
+    assert_refused(&o, code, needle, &out.display().to_string());
 }
 
 /// Runs `modgrok train ARGS` with files limited to `limit` bytes (RLIMIT_FSIZE) and SIGXFSZ
@@ -499,7 +541,7 @@ fn a_full_disk_during_a_checkpoint_write_exits_1_and_the_resume_matches() {
     let resume_args = ["train", "--threads", "1", "--quiet"];
     let o = with_file_limit(&resume_args, ("--resume", &run), limit);
     assert_refused(&o, 1, "step_0000040.optim.safetensors", "file-size limit");
-    assert!(stderr(&o).contains("File too large"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("larger than the file-size limit allows"), "{}", stderr(&o));
     assert!(stderr(&o).contains("--resume"), "says how to continue");
     assert_no_temp_files(&run);
     let o = resume(&run).output().unwrap();
@@ -563,7 +605,7 @@ fn a_full_disk_during_a_metrics_append_exits_1_and_the_resume_matches() {
         "sizes changed: optim {optim}, metrics {metrics}; pick another limit"
     );
     let o = with_file_limit(&every_step_args(), ("--out", &run), limit);
-    assert_refused(&o, 1, "metrics.csv: File too large", "file-size limit");
+    assert_refused(&o, 1, "metrics.csv: the file is larger than the file-size limit allows", "file-size limit");
     assert_eq!(
         size(&run.join("metrics.csv")),
         limit,
@@ -627,7 +669,7 @@ fn a_full_tmpfs_exits_1_and_the_run_resumes_elsewhere_to_the_same_bytes() {
         .arg(&full)
         .output()
         .unwrap();
-    assert_refused(&o, 1, "No space left on device", "full tmpfs");
+    assert_refused(&o, 1, "the disk is full: free disk space", "full tmpfs");
     assert!(stderr(&o).contains("--resume"), "says how to continue");
     assert_no_temp_files(&full);
     copy_tree(&full, &moved);
