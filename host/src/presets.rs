@@ -3,7 +3,7 @@
 //! | preset | runs | what |
 //! |---|---|---|
 //! | `table5` | 36 ops × 7 fracs × 3 seeds = 756 | [`PAPER_OPS`] at p = 97, r = 0.3 … 0.9 (paper Table 5) |
-//! | `transfer` | 135 | PT-E and PT-T from grokked add/subtract/multiply (paper §4), frozen random `W_E` (App. F), scratch baselines |
+//! | `transfer` | 144 | PT-E and PT-T from grokked add/subtract/multiply (paper §4), frozen random `W_E` (App. F), scratch baselines |
 //! | `mixtures` | 3 mixtures × 7 fracs × 3 seeds = 63 | the reference's multi-task mixtures |
 //! | `p-sweep` | 3 ops × 7 primes × 2 fracs × 3 seeds = 126 | add, subtract, multiply over p = 31 … 113 |
 //!
@@ -67,6 +67,12 @@ pub const PRESET_STEPS: u64 = 100_000;
 /// `pt_add_p97_03`, `pt_sub_p97_03`, `pt_mul_p97_03`).
 pub const TRANSFER_SOURCES: [&str; 3] = ["add", "subtract", "multiply"];
 pub const TRANSFER_SOURCE_FRAC: f64 = 0.3;
+/// Steps each source trains, without stopping early: the steps of the reference README's
+/// pre-grokked checkpoints (`pt_add_p97_03` and `pt_mul_p97_03` at 10 000, `pt_sub_p97_03` at
+/// 40 000), well past grokking, so the sources have gone through the cleanup phase.
+pub fn transfer_source_steps(op: &str) -> u64 {
+    if op == "subtract" { 40_000 } else { 10_000 }
+}
 /// Targets of every source: the elementary operations (a 3 × 3 source × target matrix).
 pub const TRANSFER_ELEMENTARY: [&str; 3] = ["add", "subtract", "multiply"];
 /// Polynomial targets transferred from `add` only, as in the reference README.
@@ -95,7 +101,7 @@ pub const P_SWEEP_FRACS: [f64; 2] = [0.3, 0.5];
 pub enum Preset {
     /// The 36 TABLE5 ops of `modgrok ops` at p = 97, fracs 0.3..0.9, seeds 0-2 (756 runs)
     Table5,
-    /// PT-E / PT-T from grokked add, subtract, multiply; frozen random W_E; baselines (135 runs)
+    /// PT-E / PT-T from grokked add, subtract, multiply; frozen random W_E; baselines (144 runs)
     Transfer,
     /// add,multiply / add,subtract / add,subtract,multiply at fracs 0.3..0.9, seeds 0-2 (63 runs)
     Mixtures,

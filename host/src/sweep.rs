@@ -39,11 +39,13 @@ const SWEEP_EXAMPLES: &str = "\
 Presets (flags given as well override the preset's values):
   table5    the 36 ops of `modgrok ops` marked TABLE5 (all 40 less 4 exact duplicates), p = 97,
             fracs 0.3,0.4,...,0.9, seeds 0,1,2, at most 100000 steps: 756 runs (paper Table 5)
-  transfer  add, subtract, multiply pre-grokked at frac 0.3 (p = 97, seeds 0,1,2); from each,
-            PT-E (--load embed --freeze embed) and PT-T (--load transformer --freeze transformer)
-            into add, subtract, multiply, and from add into x2_y2, x2_xy_y2, x_x_y, xy_y,
-            x2_xy_y2_x, x3_xy, x3_xy2_y, at frac 0.3 with the source's seed; a frozen random W_E
-            on add, subtract, multiply; scratch baselines of every target: 135 runs (paper §4, App. F)
+  transfer  add, subtract, multiply pre-grokked at frac 0.3 (p = 97, seeds 0,1,2; trained 10000,
+            40000 and 10000 steps without stopping early, as the reference's checkpoints); from
+            each, PT-E (--load embed --freeze embed) and PT-T (--load transformer --freeze
+            transformer) into add, subtract, multiply, and from add into x2_y2, x2_xy_y2, x_x_y,
+            xy_y, x2_xy_y2_x, x3_xy, x3_xy2_y, at frac 0.3 with the source's seed; a frozen random
+            W_E on add, subtract, multiply; scratch baselines of every target: 144 runs (paper §4,
+            App. F)
   mixtures  add,multiply / add,subtract / add,subtract,multiply at p = 97, fracs 0.3..0.9,
             seeds 0,1,2, at most 100000 steps: 63 runs
   p-sweep   add, subtract, multiply at p = 31,47,59,71,83,97,113, fracs 0.3,0.5, seeds 0,1,2,
@@ -466,13 +468,15 @@ fn transfer_grid(
         for src in presets::TRANSFER_SOURCES {
             for &seed in seeds {
                 source_of.insert((src, seed), grid.len());
-                grid.push(plain_run(
-                    template,
-                    src,
-                    p,
-                    presets::TRANSFER_SOURCE_FRAC,
-                    seed,
-                )?);
+                let mut run = plain_run(template, src, p, presets::TRANSFER_SOURCE_FRAC, seed)?;
+                run.cfg = RunSpec {
+                    steps: presets::transfer_source_steps(src),
+                    stop_after_grok: false,
+                    ..run.cfg.spec()
+                }
+                .into_config()?;
+                run.name = format!("{}_source", run.name);
+                grid.push(run);
             }
         }
         let mut all_targets: Vec<String> = Vec::new();
@@ -1062,17 +1066,26 @@ mod tests {
         let t = args(&["--preset", "transfer", "--out", "x"])
             .grid()
             .unwrap();
-        assert_eq!(t.len(), 135);
+        assert_eq!(t.len(), 144);
         let pte = t
             .iter()
             .find(|r| r.name == "x2_y2_p97_f0.3_s1_pt-e_add")
             .unwrap();
         let src = &t[pte.source.unwrap()];
-        assert_eq!(src.name, "add_p97_f0.3_s1");
+        assert_eq!(src.name, "add_p97_f0.3_s1_source");
+        assert_eq!((src.cfg.steps, src.cfg.stop_after_grok), (10_000, false));
+        let sub_src = t.iter().find(|r| r.name == "subtract_p97_f0.3_s2_source");
+        assert_eq!(sub_src.map(|r| r.cfg.steps), Some(40_000));
+        // The scratch baselines of the elementary targets are runs of their own.
+        let scratch = t.iter().find(|r| r.name == "add_p97_f0.3_s1").unwrap();
+        assert_eq!(
+            (scratch.cfg.steps, scratch.cfg.stop_after_grok),
+            (100_000, true)
+        );
         let tr = pte.cfg.transfer.as_ref().unwrap();
         assert_eq!(
             tr.init_from.as_deref(),
-            Some("x/add_p97_f0.3_s1/final.safetensors")
+            Some("x/add_p97_f0.3_s1_source/final.safetensors")
         );
         assert_eq!(
             (tr.load.as_slice(), tr.freeze.as_slice()),

@@ -541,7 +541,11 @@ fn a_full_disk_during_a_checkpoint_write_exits_1_and_the_resume_matches() {
     let resume_args = ["train", "--threads", "1", "--quiet"];
     let o = with_file_limit(&resume_args, ("--resume", &run), limit);
     assert_refused(&o, 1, "step_0000040.optim.safetensors", "file-size limit");
-    assert!(stderr(&o).contains("larger than the file-size limit allows"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("larger than the file-size limit allows"),
+        "{}",
+        stderr(&o)
+    );
     assert!(stderr(&o).contains("--resume"), "says how to continue");
     assert_no_temp_files(&run);
     let o = resume(&run).output().unwrap();
@@ -605,7 +609,12 @@ fn a_full_disk_during_a_metrics_append_exits_1_and_the_resume_matches() {
         "sizes changed: optim {optim}, metrics {metrics}; pick another limit"
     );
     let o = with_file_limit(&every_step_args(), ("--out", &run), limit);
-    assert_refused(&o, 1, "metrics.csv: the file is larger than the file-size limit allows", "file-size limit");
+    assert_refused(
+        &o,
+        1,
+        "metrics.csv: the file is larger than the file-size limit allows",
+        "file-size limit",
+    );
     assert_eq!(
         size(&run.join("metrics.csv")),
         limit,
