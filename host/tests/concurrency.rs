@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Child, Output};
 use std::time::{Duration, Instant};
 
-use common::{TINY_MODEL, assert_same_run, command, modgrok, resume, stderr};
+use common::{TINY_MODEL, TINY_SCHEDULE, assert_same_run, command, modgrok, resume, stderr};
 
 /// Waits up to a minute for `path` to exist.
 fn wait_for(path: &Path, child: &mut Child) {
@@ -109,29 +109,18 @@ fn two_sweeps_on_one_shard_end_as_one_sweep_would() {
             "0.5,0.6,0.7",
             "--seeds",
             "0-1",
-            "--d-model",
-            "8",
-            "--heads",
-            "2",
-            "--d-mlp",
-            "16",
-            "--steps",
-            "60",
-            "--log-every",
-            "10",
-            "--checkpoint-every",
-            "20",
             "--no-stop",
             "--jobs",
             "1",
             "--threads",
             "1",
             "--quiet",
-            "--out",
         ]
         .iter()
+        .chain(&TINY_MODEL)
+        .chain(&TINY_SCHEDULE)
         .map(|s| s.to_string())
-        .chain([out.to_str().unwrap().to_string()])
+        .chain(["--out".into(), out.to_str().unwrap().to_string()])
         .collect()
     };
     let lone = tmp.path().join("lone");
