@@ -7,8 +7,9 @@
 //! | `mixtures` | 3 mixtures × 7 fracs × 3 seeds = 63 | the reference's multi-task mixtures |
 //! | `p-sweep` | 3 ops × 7 primes × 2 fracs × 3 seeds = 126 | add, subtract, multiply over p = 31 … 113 |
 //!
-//! Every preset trains at most [`PRESET_STEPS`] steps (the reference's `num_epochs`) with early
-//! stopping; any flag given on the command line overrides the preset's value.
+//! Every preset trains at most [`PRESET_STEPS`] steps (the reference's `num_epochs`) and stops a
+//! run early once it has grokked at [`PRESET_GROK_THRESHOLD`]; any flag given on the command
+//! line overrides the preset's value.
 use modgrok_core::data::{ALL_OPS, Op};
 
 /// The paper's operations as `modgrok sweep --ops paper` and the `table5` preset run them: every
@@ -62,6 +63,11 @@ pub const TABLE5_FRACS: [f64; 7] = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 pub const PRESET_SEEDS: [u64; 3] = [0, 1, 2];
 /// Step budget of every preset: the reference configs' `num_epochs`.
 pub const PRESET_STEPS: u64 = 100_000;
+/// Mean test accuracy at which a preset's run counts as grokked (and, held for the patience,
+/// stops). Below `train`'s 0.999: on the published pairs subtraction generalises to every test
+/// pair but the few whose x is its own op token `-` (x = p + 2), and settles near 99.5 %; the
+/// paper marks those cells grokked (docs/reproduction.md).
+pub const PRESET_GROK_THRESHOLD: f64 = 0.99;
 
 /// Sources of the `transfer` preset, pre-grokked at [`TRANSFER_SOURCE_FRAC`] (the reference's
 /// `pt_add_p97_03`, `pt_sub_p97_03`, `pt_mul_p97_03`).

@@ -36,7 +36,8 @@ use crate::run_dir::RunDir;
 use crate::train::{self, Outcome, TrainOptions};
 
 const SWEEP_EXAMPLES: &str = "\
-Presets (flags given as well override the preset's values):
+Presets (each trains at most 100000 steps and counts a run grokked at mean test accuracy 0.99;
+flags given as well override the preset's values):
   table5    the 36 ops of `modgrok ops` marked TABLE5 (all 40 less 4 exact duplicates), p = 97,
             fracs 0.3,0.4,...,0.9, seeds 0,1,2, at most 100000 steps: 756 runs (paper Table 5)
   transfer  add, subtract, multiply pre-grokked at frac 0.3 (p = 97, seeds 0,1,2; trained 10000,
@@ -274,6 +275,7 @@ impl SweepArgs {
         let mut s = RunSpec::default();
         if self.preset.is_some() {
             s.steps = presets::PRESET_STEPS;
+            s.grok_threshold = presets::PRESET_GROK_THRESHOLD;
         }
         macro_rules! set {
             ($($f:ident),*) => { $( if let Some(v) = self.$f { s.$f = v; } )* };
@@ -1097,7 +1099,23 @@ mod tests {
                 .any(|r| r.name == "subtract_p97_f0.3_s0_pt-t_multiply")
         );
         let t = args(&["--preset", "table5", "--steps", "500", "--out", "x"]).template();
-        assert_eq!((t.steps, t.d_model), (500, 128));
+        assert_eq!((t.steps, t.d_model, t.grok_threshold), (500, 128, 0.99));
+        let t = args(&[
+            "--preset",
+            "table5",
+            "--grok-threshold",
+            "0.5",
+            "--out",
+            "x",
+        ])
+        .template();
+        assert_eq!(t.grok_threshold, 0.5);
+        assert_eq!(
+            args(&["--ops", "add", "--out", "x"])
+                .template()
+                .grok_threshold,
+            0.999
+        );
         assert_eq!(
             args(&["--preset", "table5", "--out", "x"]).template().steps,
             100_000
