@@ -130,6 +130,10 @@ fn read_header(path: &Path, file: &TensorFile) -> Result<(u64, RunConfig), HostE
             format!("metadata `config` is not a modgrok run config ({e})"),
         )
     })?;
+    // Every reader (resume, analyze, export-fixed, transfer) gets the same refusal, exit 1.
+    config
+        .check()
+        .map_err(|e| bad(path, format!("its config metadata is not valid here: {e}")))?;
     Ok((step, config))
 }
 

@@ -381,12 +381,26 @@ fn damaged_checkpoints_and_configs_exit_1_and_change_nothing() {
             "checkpoint metadata of another op",
             Box::new(|d: &Path| {
                 rewrite(&d.join(MODEL), |_, meta| {
-                    let cfg = meta["config"].replace(r#""op":"add""#, r#""op":"subtract""#);
+                    // The whole config of a subtract run: its op and its task's token.
+                    let cfg = meta["config"]
+                        .replace(r#""op":"add","token":8"#, r#""op":"subtract","token":9"#)
+                        .replace(r#""op":"add""#, r#""op":"subtract""#);
                     assert_ne!(cfg, meta["config"]);
                     meta.insert("config".into(), cfg);
                 })
             }),
             "belongs to another run",
+        ),
+        (
+            "checkpoint metadata whose op does not give its tokens",
+            Box::new(|d: &Path| {
+                rewrite(&d.join(MODEL), |_, meta| {
+                    let cfg = meta["config"].replace(r#""op":"add""#, r#""op":"x+z""#);
+                    assert_ne!(cfg, meta["config"]);
+                    meta.insert("config".into(), cfg);
+                })
+            }),
+            "its config metadata is not valid here: malformed expression",
         ),
         (
             "config.json edited to another p by hand",
@@ -685,4 +699,32 @@ fn a_full_tmpfs_exits_1_and_the_run_resumes_elsewhere_to_the_same_bytes() {
     let o = resume(&moved).output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     assert_same_run(&straight, &moved);
+}
+
+/// A model file whose config metadata cannot be read: `analyze` and `export-fixed` refuse it the
+/// same way (exit 1, naming the file), and `export-fixed` writes nothing first.
+#[test]
+fn a_model_with_unreadable_config_metadata_is_refused_alike_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    tiny_ok(&run, &[]);
+    let model = run.join("final.safetensors");
+    rewrite(&model, |_, meta| {
+        let cfg = meta["config"].replace(r#""op":"add""#, r#""op":"x+z""#);
+        meta.insert("config".into(), cfg);
+    });
+    let m = model.to_str().unwrap();
+    for args in [&["analyze", m][..], &["export-fixed", m]] {
+        let o = modgrok(args);
+        assert_refused(
+            &o,
+            1,
+            "final.safetensors: its config metadata is not valid here",
+            args[0],
+        );
+    }
+    assert!(
+        !run.join("final.mgq").exists(),
+        "export-fixed wrote before refusing"
+    );
 }

@@ -176,13 +176,10 @@ pub fn load(target: &Path) -> Result<Loaded, HostError> {
     })
 }
 
-/// Reads a model file; its config must pass the run-config checks and equal `run_cfg`.
+/// Reads a model file (whose config [`checkpoint::read_model`] checks); it must equal
+/// `run_cfg`.
 fn read_model_checked(path: &Path, run_cfg: Option<&RunConfig>) -> Result<ModelFile, HostError> {
     let file = checkpoint::read_model(path)?;
-    file.config.check().map_err(|e| HostError::BadCheckpoint {
-        path: path.to_path_buf(),
-        reason: format!("its config metadata is not valid here: {e}"),
-    })?;
     if let Some(cfg) = run_cfg
         && &file.config != cfg
     {
