@@ -63,7 +63,6 @@ impl Default for TrainOptions {
     }
 }
 
-/// All cores.
 /// Most worker threads a run may ask for: far past any machine's cores, and few enough that
 /// starting them cannot fail.
 pub const MAX_THREADS: usize = 1024;
@@ -79,6 +78,7 @@ pub fn check_threads(threads: usize) -> Result<usize, HostError> {
     }
 }
 
+/// All cores.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -133,6 +133,10 @@ pub(crate) fn train_fresh(
         // What a run stopped before it wrote its config left is no run: train into it.
         Fresh::Create(out) if out.is_dir() && RunDir::is_leftover(out)? => {
             let lock = RunLock::acquire(out)?;
+            // Another process may have started a run there before the lock was ours.
+            if !RunDir::is_leftover(out)? {
+                return Err(HostError::OutExists(out.to_path_buf()));
+            }
             (RunDir::emptied(out)?, Some(lock))
         }
         Fresh::Create(out) => {
