@@ -84,6 +84,11 @@ fn model_file_has_exactly_the_spec_tensors_mask_and_metadata() {
         let meta = meta.metadata().clone().unwrap();
         assert_eq!(meta["step"], step);
         assert_eq!(meta["format_version"], "1");
+        assert_eq!(
+            meta["data_sha256"],
+            sha256sum(data_region(&bytes)),
+            "{file}"
+        );
         let cfg: serde_json::Value = serde_json::from_str(&meta["config"]).unwrap();
         assert_eq!(
             (cfg["p"].as_u64(), cfg["d_vocab"].as_u64()),
@@ -108,6 +113,10 @@ fn optim_file_has_both_moments_of_every_tensor_and_the_adamw_step() {
     }
     let (_, meta) = SafeTensors::read_metadata(&bytes).unwrap();
     assert_eq!(meta.metadata().as_ref().unwrap()["adamw_step"], "20");
+    assert_eq!(
+        meta.metadata().as_ref().unwrap()["data_sha256"],
+        sha256sum(data_region(&bytes))
+    );
     let optim = read_optim(&run.join("checkpoints/step_0000020.optim.safetensors")).unwrap();
     assert!(optim.v.iter().all(|&x| x >= 0.0) && optim.v.iter().any(|&x| x > 0.0));
 }
@@ -161,7 +170,10 @@ fn damaged_or_foreign_checkpoints_are_errors_not_panics() {
             data: &checkpoint::MASK,
         });
         let (_, meta) = SafeTensors::read_metadata(&good).unwrap();
-        let meta: BTreeMap<String, String> = meta.metadata().clone().unwrap().into_iter().collect();
+        let mut meta: BTreeMap<String, String> =
+            meta.metadata().clone().unwrap().into_iter().collect();
+        // Checked on its own below; here the file must fail for its tensors.
+        meta.remove(tensor_file::DATA_SHA256);
         tensor_file::to_bytes(&ts, &meta)
     };
     check(&tensors_with(None, true), "transposed shapes");
@@ -182,4 +194,56 @@ fn damaged_or_foreign_checkpoints_are_errors_not_panics() {
     check(&no_meta, "no metadata");
     // The untouched file still loads, to the same parameters.
     assert_eq!(read_model(&good_path).unwrap(), model);
+}
+
+#[test]
+fn a_flipped_byte_in_the_tensor_data_fails_the_checksum() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tiny_run(tmp.path());
+    let bad = tmp.path().join("flipped.safetensors");
+    for file in [
+        "final.safetensors",
+        "checkpoints/step_0000010.safetensors",
+        "checkpoints/step_0000010.optim.safetensors",
+    ] {
+        let good = std::fs::read(run.join(file)).unwrap();
+        let start = good.len() - data_region(&good).len();
+        // First, middle and last data byte; one low mantissa bit, which moves a weight by
+        // an ulp or so and nothing else would notice.
+        for at in [start, (start + good.len()) / 2, good.len() - 1] {
+            let mut bytes = good.clone();
+            bytes[at] ^= 0x01;
+            std::fs::write(&bad, &bytes).unwrap();
+            let err = if file.contains("optim") {
+                read_optim(&bad).map(|_| ()).unwrap_err()
+            } else {
+                read_model(&bad).map(|_| ()).unwrap_err()
+            };
+            assert_eq!(err.exit_code(), 1, "{file} at {at}: {err}");
+            let text = err.to_string();
+            assert!(
+                text.contains("flipped.safetensors") && text.contains("checksum"),
+                "{file} at {at}: {text}"
+            );
+        }
+    }
+}
+
+/// Every byte after the 8-byte length and the JSON header.
+fn data_region(bytes: &[u8]) -> &[u8] {
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    &bytes[8 + n..]
+}
+
+/// SHA-256 by coreutils' `sha256sum`, an implementation independent of modgrok's.
+fn sha256sum(bytes: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("sha256sum (coreutils) on PATH");
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_string()
 }

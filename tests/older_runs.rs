@@ -5,7 +5,9 @@
 //! `train --p 11 --frac 0.5 --d-model 16 --heads 2 --d-mlp 32 --steps 200 --log-every 50
 //! --checkpoint-every 100 --keep-checkpoints 0 --threads 1 --halt-after 100`. The same command
 //! without `--halt-after`, on that build, wrote a `final.safetensors` and a `metrics.csv` whose
-//! FNV-1a 64 hashes are below.
+//! FNV-1a 64 hashes are below. Model files have since gained one metadata entry, `data_sha256`
+//! (the checksum of their tensor data); [`model_hash`] checks it and hashes the file without it,
+//! which is byte for byte the file that build wrote.
 use std::path::Path;
 
 use clap::Parser;
@@ -46,6 +48,26 @@ fn hash(path: &Path) -> u64 {
     fnv1a(&std::fs::read(path).unwrap())
 }
 
+/// FNV-1a 64 of a model file with its `data_sha256` metadata entry, checked first, taken out of
+/// the header (the header re-padded to 8 bytes, its length updated).
+fn model_hash(path: &Path) -> u64 {
+    let bytes = std::fs::read(path).unwrap();
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&bytes[8..8 + n]).unwrap().trim_end();
+    let data = &bytes[8 + n..];
+    let entry = format!(
+        "\"data_sha256\":\"{}\",",
+        modgrok_host::tensor_file::sha256_hex(data)
+    );
+    assert!(header.contains(&entry), "no valid checksum in {header}");
+    let mut json = header.replacen(&entry, "", 1).into_bytes();
+    json.resize(json.len().next_multiple_of(8), b' ');
+    let mut old = (json.len() as u64).to_le_bytes().to_vec();
+    old.extend_from_slice(&json);
+    old.extend_from_slice(data);
+    fnv1a(&old)
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
@@ -77,7 +99,10 @@ fn a_run_directory_from_before_pairs_resumes_to_the_bytes_it_would_have_had() {
         .train()
         .unwrap();
     assert!(matches!(outcome, Outcome::Finished(ref r) if r.final_step == 200));
-    assert_eq!(hash(&run.join("final.safetensors")), FINAL_SAFETENSORS_FNV);
+    assert_eq!(
+        model_hash(&run.join("final.safetensors")),
+        FINAL_SAFETENSORS_FNV
+    );
     assert_eq!(hash(&run.join("metrics.csv")), METRICS_CSV_FNV);
     assert_eq!(
         std::fs::read_to_string(run.join("config.json")).unwrap(),
@@ -98,7 +123,7 @@ fn pairs_field_writes_the_files_of_the_build_before_pairs() {
     };
     let field = train("field", &["--pairs", "field", "--threads", "2"]);
     assert_eq!(
-        hash(&field.join("final.safetensors")),
+        model_hash(&field.join("final.safetensors")),
         FINAL_SAFETENSORS_FNV
     );
     assert_eq!(hash(&field.join("metrics.csv")), METRICS_CSV_FNV);
@@ -109,7 +134,7 @@ fn pairs_field_writes_the_files_of_the_build_before_pairs() {
     // The default trains on other pairs: other weights, and the choice in config.json.
     let reference = train("reference", &["--threads", "2"]);
     assert_ne!(
-        hash(&reference.join("final.safetensors")),
+        model_hash(&reference.join("final.safetensors")),
         FINAL_SAFETENSORS_FNV
     );
     let config = std::fs::read_to_string(reference.join("config.json")).unwrap();
@@ -142,6 +167,9 @@ fn a_sweep_from_before_pairs_continues_with_pairs_field_and_says_so_without() {
     );
     sweep(&["--pairs", "field"]).unwrap();
     let run = out.join("add_p11_f0.5_s0");
-    assert_eq!(hash(&run.join("final.safetensors")), FINAL_SAFETENSORS_FNV);
+    assert_eq!(
+        model_hash(&run.join("final.safetensors")),
+        FINAL_SAFETENSORS_FNV
+    );
     assert_eq!(hash(&run.join("metrics.csv")), METRICS_CSV_FNV);
 }

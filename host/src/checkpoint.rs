@@ -4,7 +4,9 @@
 //! eight SPEC §3 tensors under the reference names plus the causal-mask buffer
 //! `blocks.0.attn.mask` ([3, 3] lower-triangular ones), so the reference's
 //! `load_state_dict(load_file(path))` works with strict checking. Metadata: `step` (updates
-//! applied), `config` (the run config as JSON), `format_version`. The optimizer file beside a
+//! applied), `config` (the run config as JSON), `format_version`, and `data_sha256`, the
+//! SHA-256 of the tensor data, checked on every read (files written before it existed have
+//! none and are read unchecked). The optimizer file beside a
 //! checkpoint holds `m.<name>` and `v.<name>`, with the AdamW step count in `adamw_step`.
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -71,7 +73,10 @@ pub fn model_bytes(cfg: &RunConfig, params: &[f32], step: u64) -> Result<Vec<u8>
         shape: vec![3, 3],
         data: &MASK,
     });
-    Ok(tensor_file::to_bytes(&tensors, &metadata(cfg, step)))
+    Ok(tensor_file::to_bytes_checksummed(
+        &tensors,
+        &metadata(cfg, step),
+    ))
 }
 
 /// Bytes of the optimizer file of the checkpoint at `step`.
@@ -87,7 +92,7 @@ pub fn optim_bytes(
     tensors.extend(named(&model, v, "v."));
     let mut meta = metadata(cfg, step);
     meta.insert("adamw_step".into(), adamw_step.to_string());
-    Ok(tensor_file::to_bytes(&tensors, &meta))
+    Ok(tensor_file::to_bytes_checksummed(&tensors, &meta))
 }
 
 fn read(path: &Path) -> Result<TensorFile, HostError> {

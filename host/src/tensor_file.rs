@@ -7,10 +7,18 @@
 //! `shape`, `data_offsets`, header padded with spaces to 8 bytes); a unit test checks that the
 //! two agree byte for byte when the order cannot differ. Reading goes through the crate, which
 //! validates the header, offsets and sizes.
+//!
+//! [`to_bytes_checksummed`] also records the SHA-256 of the tensor data (every byte after the
+//! header) under the metadata key [`DATA_SHA256`]; [`from_bytes`] checks it whenever a file
+//! carries one, so a flipped byte in the data is an error rather than other weights.
 use std::collections::BTreeMap;
 
 use safetensors::{Dtype, SafeTensors};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// Metadata key of the lowercase-hex SHA-256 of the file's tensor data.
+pub const DATA_SHA256: &str = "data_sha256";
 
 /// One named tensor to write: shape outermost first, row-major f32 data.
 pub struct TensorRef<'a> {
@@ -47,14 +55,50 @@ enum HeaderEntry<'a> {
 /// The file's bytes: 8-byte little-endian header length, JSON header, then the tensors' f32
 /// little-endian data in name order.
 pub fn to_bytes(tensors: &[TensorRef<'_>], metadata: &BTreeMap<String, String>) -> Vec<u8> {
+    let order = name_order(tensors);
+    assemble(&order, metadata, &data_bytes(&order))
+}
+
+/// [`to_bytes`] with the data's SHA-256 added to the metadata under [`DATA_SHA256`].
+pub fn to_bytes_checksummed(
+    tensors: &[TensorRef<'_>],
+    metadata: &BTreeMap<String, String>,
+) -> Vec<u8> {
+    let order = name_order(tensors);
+    let data = data_bytes(&order);
+    let mut metadata = metadata.clone();
+    metadata.insert(DATA_SHA256.into(), sha256_hex(&data));
+    assemble(&order, &metadata, &data)
+}
+
+/// Lowercase hex of SHA-256(`bytes`).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn name_order<'t, 'a>(tensors: &'t [TensorRef<'a>]) -> Vec<&'t TensorRef<'a>> {
     let mut order: Vec<&TensorRef<'_>> = tensors.iter().collect();
     order.sort_by(|a, b| a.name.cmp(&b.name));
+    order
+}
+
+fn data_bytes(order: &[&TensorRef<'_>]) -> Vec<u8> {
+    order
+        .iter()
+        .flat_map(|t| t.data.iter().flat_map(|x| x.to_le_bytes()))
+        .collect()
+}
+
+fn assemble(order: &[&TensorRef<'_>], metadata: &BTreeMap<String, String>, data: &[u8]) -> Vec<u8> {
     let mut header: BTreeMap<&str, HeaderEntry<'_>> = BTreeMap::new();
     if !metadata.is_empty() {
         header.insert("__metadata__", HeaderEntry::Metadata(metadata));
     }
     let mut offset = 0;
-    for t in &order {
+    for t in order {
         let end = offset + 4 * t.data.len();
         header.insert(
             &t.name,
@@ -69,14 +113,10 @@ pub fn to_bytes(tensors: &[TensorRef<'_>], metadata: &BTreeMap<String, String>) 
     // A map of strings, integers and string maps always serialises.
     let mut json = serde_json::to_vec(&header).unwrap_or_default();
     json.resize(json.len().next_multiple_of(8), b' ');
-    let mut out = Vec::with_capacity(8 + json.len() + offset);
+    let mut out = Vec::with_capacity(8 + json.len() + data.len());
     out.extend_from_slice(&(json.len() as u64).to_le_bytes());
     out.extend_from_slice(&json);
-    for t in &order {
-        for x in t.data {
-            out.extend_from_slice(&x.to_le_bytes());
-        }
-    }
+    out.extend_from_slice(data);
     out
 }
 
@@ -89,8 +129,19 @@ pub fn from_bytes(bytes: &[u8]) -> Result<TensorFile, String> {
     let metadata = meta
         .metadata()
         .as_ref()
-        .map(|m| m.clone().into_iter().collect())
+        .map(|m| m.clone().into_iter().collect::<BTreeMap<String, String>>())
         .unwrap_or_default();
+    if let Some(want) = metadata.get(DATA_SHA256) {
+        // `deserialize` has checked that the 8-byte length and the header fit and that the
+        // data fills the rest of the file exactly.
+        let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap_or_default()) as usize;
+        let got = sha256_hex(&bytes[8 + header_len..]);
+        if &got != want {
+            return Err(format!(
+                "its tensor data does not match its {DATA_SHA256} checksum: the file is damaged"
+            ));
+        }
+    }
     let mut tensors = BTreeMap::new();
     for (name, view) in st.tensors() {
         if view.dtype() != Dtype::F32 {
@@ -203,5 +254,54 @@ mod tests {
             .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
             .collect();
         assert!(from_bytes(&noise).is_err());
+    }
+
+    #[test]
+    fn sha256_hex_matches_the_fips_180_2_examples() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn every_flipped_data_byte_of_a_checksummed_file_is_an_error() {
+        let (a, b) = sample();
+        let t = [
+            TensorRef {
+                name: "a".into(),
+                shape: vec![6],
+                data: &a,
+            },
+            TensorRef {
+                name: "b".into(),
+                shape: vec![3],
+                data: &b,
+            },
+        ];
+        let meta: BTreeMap<String, String> = [("step".to_string(), "3".to_string())].into();
+        let bytes = to_bytes_checksummed(&t, &meta);
+        let back = from_bytes(&bytes).unwrap();
+        assert_eq!(back.tensors["a"].data, a);
+        assert_eq!(back.metadata["step"], "3");
+        let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+        let data = &bytes[8 + n..];
+        assert_eq!(data.len(), 4 * (a.len() + b.len()));
+        assert_eq!(back.metadata[DATA_SHA256], sha256_hex(data));
+        for i in 8 + n..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= 0x10;
+            let err = from_bytes(&damaged).unwrap_err();
+            assert!(err.contains("checksum"), "byte {i}: {err}");
+        }
+        // A file without the key (written before it existed) is read as it is.
+        let mut plain = to_bytes(&t, &meta);
+        let last = plain.len() - 1;
+        plain[last] ^= 0x10;
+        assert!(from_bytes(&plain).is_ok());
     }
 }

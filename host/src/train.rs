@@ -188,7 +188,7 @@ pub(crate) fn resume_locked(dir: &RunDir, opts: &TrainOptions) -> Result<Outcome
         // stopped.
         return train_fresh(&cfg, Fresh::Claimed(root), opts);
     }
-    let mut first_error = None;
+    let mut skipped = Vec::new();
     let mut state = None;
     for &step in &steps {
         match load_checkpoint(dir, &cfg, step) {
@@ -196,17 +196,22 @@ pub(crate) fn resume_locked(dir: &RunDir, opts: &TrainOptions) -> Result<Outcome
                 state = Some(s);
                 break;
             }
-            Err(e) => {
-                first_error.get_or_insert(e.to_string());
-            }
+            Err(e) => skipped.push(e.to_string()),
         }
     }
     let Some(state) = state else {
         return Err(HostError::NoUsableCheckpoint {
             dir: dir.checkpoints(),
-            reason: first_error.unwrap_or_default(),
+            reason: skipped.into_iter().next().unwrap_or_default(),
         });
     };
+    for reason in &skipped {
+        // The newer checkpoint is rewritten, atomically, when the run reaches its step again.
+        eprintln!(
+            "warning: {reason}; resuming from the checkpoint at step {} instead",
+            state.step
+        );
+    }
     // The last check, and the first write: metrics.csv is left alone if its rows are damaged.
     let header = metrics::header(&cfg.task_names());
     let rows = MetricsLog::truncate_before(&dir.metrics(), &header, state.step, cfg.log_every)?;

@@ -265,6 +265,8 @@ fn rewrite(
 ) {
     let mut file = tensor_file::from_bytes(&std::fs::read(path).unwrap()).unwrap();
     edit(&mut file.tensors, &mut file.metadata);
+    // Written afresh with a valid checksum, so each case fails for the damage it names.
+    file.metadata.remove(tensor_file::DATA_SHA256);
     let refs: Vec<TensorRef<'_>> = file
         .tensors
         .iter()
@@ -274,7 +276,11 @@ fn rewrite(
             data: &t.data,
         })
         .collect();
-    std::fs::write(path, tensor_file::to_bytes(&refs, &file.metadata)).unwrap();
+    std::fs::write(
+        path,
+        tensor_file::to_bytes_checksummed(&refs, &file.metadata),
+    )
+    .unwrap();
 }
 
 fn noise(n: usize, seed: u64) -> Vec<u8> {
@@ -324,6 +330,17 @@ fn damaged_checkpoints_and_configs_exit_1_and_change_nothing() {
             "random bytes",
             Box::new(|d: &Path| std::fs::write(d.join(MODEL), noise(4044, 7)).unwrap()),
             "not a safetensors file",
+        ),
+        (
+            "a flipped byte in the optimizer file's data",
+            Box::new(|d: &Path| {
+                let path = d.join(OPTIM);
+                let mut bytes = std::fs::read(&path).unwrap();
+                let at = bytes.len() - 7;
+                bytes[at] ^= 0x04;
+                std::fs::write(path, bytes).unwrap();
+            }),
+            "does not match its data_sha256 checksum",
         ),
         (
             "a wrong shape",

@@ -241,3 +241,41 @@ fn a_kill_inside_a_checkpoint_write_resumes_from_the_previous_one() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_same_run(&straight, &run);
 }
+
+/// A flipped byte in the tensor data of the newest checkpoint, model or optimizer file:
+/// `--resume` names the file that failed its checksum, says it resumes from the checkpoint
+/// before, rewrites the damaged one when it gets there and ends with the bytes of a run that
+/// never stopped.
+#[test]
+fn a_checkpoint_with_a_flipped_data_byte_is_skipped_and_said_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let straight = tmp.path().join("straight");
+    tiny_ok(&straight, &[]);
+    for (i, file) in [
+        "checkpoints/step_0000040.safetensors",
+        "checkpoints/step_0000040.optim.safetensors",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let run = tmp.path().join(format!("run{i}"));
+        tiny_ok(&run, &["--halt-after", "45"]);
+        let path = run.join(file);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x01;
+        std::fs::write(&path, bytes).unwrap();
+        let o = resume(&run).output().unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with("warning: ")
+                && err.contains(path.to_str().unwrap())
+                && err.contains("checksum")
+                && err.contains("resuming from the checkpoint at step 20"),
+            "{err}"
+        );
+        assert_same_run(&straight, &run);
+    }
+}
