@@ -27,14 +27,20 @@ const MODEL_EXT: &str = ".safetensors";
 const OPTIM_EXT: &str = ".optim.safetensors";
 
 impl RunDir {
-    /// Creates a new, empty run directory; an existing one is an error.
-    pub fn create(root: &Path) -> Result<RunDir, HostError> {
-        if root.exists() && !root.is_dir() {
+    /// Refuses an `--out` that names an existing file (a directory, or nothing yet, passes).
+    pub fn check_out_not_a_file(out: &Path) -> Result<(), HostError> {
+        if out.exists() && !out.is_dir() {
             return Err(HostError::Usage(format!(
                 "--out {} is a file, not a directory: choose another --out",
-                root.display()
+                out.display()
             )));
         }
+        Ok(())
+    }
+
+    /// Creates a new, empty run directory; an existing one is an error.
+    pub fn create(root: &Path) -> Result<RunDir, HostError> {
+        Self::check_out_not_a_file(root)?;
         if root.exists() {
             return Err(HostError::OutExists(root.to_path_buf()));
         }

@@ -887,12 +887,7 @@ pub fn run(args: &SweepArgs) -> Result<SweepSummary, HostError> {
     let grid = args.grid()?;
     let shard = args.shard()?;
     let threads = args.run_threads()?;
-    if args.out.exists() && !args.out.is_dir() {
-        return Err(HostError::Usage(format!(
-            "--out {} is a file, not a directory: choose another --out",
-            args.out.display()
-        )));
-    }
+    RunDir::check_out_not_a_file(&args.out)?;
     if !args.backend.is_cpu() {
         modgrok_gpu::GpuContext::new()?;
     }

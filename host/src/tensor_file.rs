@@ -124,7 +124,7 @@ fn assemble(order: &[&TensorRef<'_>], metadata: &BTreeMap<String, String>, data:
 pub fn from_bytes(bytes: &[u8]) -> Result<TensorFile, String> {
     let st =
         SafeTensors::deserialize(bytes).map_err(|e| format!("not a safetensors file ({e})"))?;
-    let (_, meta) =
+    let (header_len, meta) =
         SafeTensors::read_metadata(bytes).map_err(|e| format!("not a safetensors file ({e})"))?;
     let metadata = meta
         .metadata()
@@ -132,9 +132,7 @@ pub fn from_bytes(bytes: &[u8]) -> Result<TensorFile, String> {
         .map(|m| m.clone().into_iter().collect::<BTreeMap<String, String>>())
         .unwrap_or_default();
     if let Some(want) = metadata.get(DATA_SHA256) {
-        // `deserialize` has checked that the 8-byte length and the header fit and that the
-        // data fills the rest of the file exactly.
-        let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap_or_default()) as usize;
+        // `deserialize` has checked that the data fills the rest of the file exactly.
         let got = sha256_hex(&bytes[8 + header_len..]);
         if &got != want {
             return Err(format!(
