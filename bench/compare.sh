@@ -17,8 +17,7 @@ while [ $# -gt 0 ]; do
     *) echo "unknown flag $1: use --p, --frac, --threads, --steps, --rounds, --python" >&2; exit 2 ;;
   esac
 done
-ref=../shared/bench/torch_reference_step.py
-[ -f "$ref" ] || { echo "missing $ref: run from a checkout with shared/ beside it" >&2; exit 2; }
+ref=bench/torch_reference_step.py
 cargo build --release --example bench_step >/dev/null 2>&1
 ratios=()
 for _ in $(seq "$rounds"); do

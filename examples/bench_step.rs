@@ -1,6 +1,6 @@
 //! Seconds per full-batch training step of the paper's model on addition (host trainer: core's
 //! step with its blocks on rayon threads), printed as one JSON line in the shape of
-//! `shared/bench/torch_reference_step.py`, so `bench/compare.sh` can put the two side by side.
+//! `bench/torch_reference_step.py`, so `bench/compare.sh` can put the two side by side.
 //!
 //!   cargo run --release --example bench_step -- --p 97 --frac 0.3 --threads 2 --steps 30
 use modgrok_host::backend::BenchStep;

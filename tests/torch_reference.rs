@@ -1,5 +1,5 @@
 //! core (modgrok-core) against PyTorch (tests/fixtures/reference_tiny.json, made by
-//! tests/fixtures/make_reference.py from the reference model of shared/bench).
+//! tests/fixtures/make_reference.py from the reference model of bench/torch_reference_step.py).
 //!
 //! Tolerance: |core − torch| ≤ 1e-5 · max|torch| per tensor (about 1e-5 relative). Both sides
 //! are f32 with different summation orders, and torch's CPU kernels use fused multiply-adds and
