@@ -1,0 +1,99 @@
+//! SVG plots for a run directory and an analysis report (SPEC §7): training curves, Fourier
+//! spectra and the 2D logit map.
+//!
+//! Four functions, each writing one self-contained 800×500 SVG file:
+//!
+//! | function | for |
+//! |---|---|
+//! | [`lines`] | loss (log step, log loss), accuracy (log step, linear), FFS/FCR over training |
+//! | [`lines_twin_y`] | FFS and FCR (left axis) with test accuracy (right axis) on one step axis |
+//! | [`spectrum_bars`] | `α_k` and `β_k` side by side for k = 1..K, key frequencies highlighted (paper Fig. 3) |
+//! | [`heatmap`] | a rows×cols map, e.g. the p×p 2D logit-norm spectrum, viridis with a colour bar |
+//!
+//! What every plot does with awkward data, so a caller never has to clean it first:
+//! - a point with a NaN or infinite coordinate is not drawn, and a line is broken there rather
+//!   than joined across the gap;
+//! - on a log axis a point with a coordinate ≤ 0 is not drawn either. In particular **step 0 is
+//!   left out of a log-step plot** (it has no position on a log axis); its neighbour, the first
+//!   logged step after it, is drawn. Tick labels therefore always name true step values, which a
+//!   `+1` shift would not;
+//! - an empty series (or one with nothing drawable) keeps its colour and legend entry, marked
+//!   "(no data)", so colours match between plots of the same run;
+//! - when nothing at all is drawable the file is still a valid SVG with axes and a "no data" note.
+//!
+//! Series colours follow the input order (Okabe–Ito palette, colour-blind safe), so the n-th
+//! series has the same colour in every plot. Files are written to a temporary name beside the
+//! target and renamed, so a reader never sees half a plot.
+//!
+//! ```no_run
+//! use modgrok_host::plot::{self, Axes, Series};
+//! let train = [(0.0, 4.6), (10.0, 3.1), (1000.0, 0.01)];
+//! let test = [(0.0, 4.6), (10.0, 4.4), (1000.0, 2.0)];
+//! plot::lines(
+//!     std::path::Path::new("loss.svg"),
+//!     "loss, a+b mod 97",
+//!     "step",
+//!     "loss",
+//!     &[Series { name: "train", points: &train }, Series { name: "test", points: &test }],
+//!     Axes { log_x: true, log_y: true },
+//! )?;
+//! # Ok::<(), modgrok_host::plot::PlotError>(())
+//! ```
+
+use std::path::PathBuf;
+
+mod axis;
+mod bars;
+mod canvas;
+mod heatmap;
+mod legend;
+mod lines;
+mod style;
+#[cfg(test)]
+mod tests;
+
+pub use bars::spectrum_bars;
+pub use heatmap::heatmap;
+pub use lines::{lines, lines_twin_y};
+pub use style::{HEIGHT, WIDTH};
+
+/// One named curve (for [`lines`]) or one bar family (for [`spectrum_bars`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Series<'a> {
+    /// Legend text, e.g. `"train"` or `"cos α_k"`.
+    pub name: &'a str,
+    /// `(x, y)` in drawing order; for [`spectrum_bars`], `(k, value)`.
+    pub points: &'a [(f64, f64)],
+}
+
+/// Which axes of a [`lines`] plot are logarithmic (base 10).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Axes {
+    pub log_x: bool,
+    pub log_y: bool,
+}
+
+/// Why a plot was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    /// Writing or renaming the SVG file failed.
+    #[error("cannot write plot {}: {}{}", .path.display(), crate::error::io_text(.source), crate::error::io_hint(.source))]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// plotters refused to draw (a layout it cannot fit, for instance).
+    #[error("cannot draw plot {path}: {message}")]
+    Draw { path: PathBuf, message: String },
+    /// [`heatmap`] was given a data slice whose length is not `rows * cols`.
+    #[error(
+        "heatmap {path}: data has {len} values but rows × cols = {rows} × {cols}; pass the map row-major"
+    )]
+    Shape {
+        path: PathBuf,
+        rows: usize,
+        cols: usize,
+        len: usize,
+    },
+}
