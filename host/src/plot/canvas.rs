@@ -8,6 +8,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::PlotError;
 use super::axis::{Axis, Coord};
 use super::style::{MARGIN, X_LABEL_AREA, Y_LABEL_AREA, desc_font, tick_font};
+use crate::error::HostError;
+use crate::fsio;
 
 pub(super) type Svg<'a> = SVGBackend<'a>;
 pub(super) type Area<'a> = DrawingArea<Svg<'a>, plotters::coord::Shift>;
@@ -46,21 +48,15 @@ pub(super) fn draw_svg<T>(
     Ok((svg, value))
 }
 
-/// Writes `svg` to `path` through a temporary file and a rename.
+/// Writes `svg` to `path` through [`fsio::write_atomic`], so a reader never sees half a plot and
+/// a resume sweeps the temporary file a crash left, as for every other file of a run.
 pub(super) fn save(path: &Path, svg: &str) -> Result<(), PlotError> {
-    let io_err = |source| PlotError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, svg.as_bytes()).map_err(io_err)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io_err(e)
+    fsio::write_atomic(path, svg.as_bytes()).map_err(|e| match e {
+        HostError::Io { path, source } => PlotError::Io { path, source },
+        other => PlotError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(other.to_string()),
+        },
     })
 }
 

@@ -22,8 +22,9 @@
 //! - when nothing at all is drawable the file is still a valid SVG with axes and a "no data" note.
 //!
 //! Series colours follow the input order (Okabe–Ito palette, colour-blind safe), so the n-th
-//! series has the same colour in every plot. Files are written to a temporary name beside the
-//! target and renamed, so a reader never sees half a plot.
+//! series has the same colour in every plot. Files are written with [`crate::fsio::write_atomic`],
+//! like every other file of a run, so a reader never sees half a plot and a resume sweeps up what
+//! a crash left behind.
 //!
 //! ```no_run
 //! use modgrok_host::plot::{self, Axes, Series};

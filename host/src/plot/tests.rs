@@ -338,6 +338,19 @@ fn missing_directory_is_an_io_error_not_a_panic() {
 }
 
 #[test]
+fn a_written_plot_leaves_no_temporary_file_beside_it() {
+    let dir = temp_dir("atomic");
+    lines(&dir.join("a.svg"), "t", "x", "y", &[], Axes::default()).expect("plot");
+    heatmap(&dir.join("h.svg"), "h", &[1.0], 1, 1, "a", "b").expect("plot");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("list dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["a.svg", "h.svg"]);
+}
+
+#[test]
 fn tick_labels_read_as_numbers() {
     assert_eq!(log_label(0.0), "1");
     assert_eq!(log_label(3.0), "1000");
