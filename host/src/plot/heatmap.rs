@@ -1,6 +1,7 @@
 //! The colour map of a 2-D array with its viridis colour bar.
 use std::fmt::Write as _;
 use std::path::Path;
+use std::sync::LazyLock;
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -181,32 +182,29 @@ fn paint_under(svg: &mut String, cells: &str) {
     svg.insert_str(at, cells);
 }
 
-/// viridis, interpolated linearly between its 11 samples at t = 0, 0.1, …, 1 (matplotlib's
-/// values); t outside [0, 1] is clamped.
+/// matplotlib's viridis sampled at t = 0, 0.1, …, 1. plotters' own `ViridisRGB` has 8 coarser
+/// stops that stray up to 13 levels from matplotlib's; its interpolation over these samples is
+/// the one this map has always used.
+const VIRIDIS: [RGBColor; 11] = [
+    RGBColor(0x44, 0x01, 0x54),
+    RGBColor(0x48, 0x24, 0x75),
+    RGBColor(0x41, 0x44, 0x87),
+    RGBColor(0x35, 0x5f, 0x8d),
+    RGBColor(0x2a, 0x78, 0x8e),
+    RGBColor(0x21, 0x91, 0x8c),
+    RGBColor(0x22, 0xa8, 0x84),
+    RGBColor(0x44, 0xbf, 0x70),
+    RGBColor(0x7a, 0xd1, 0x51),
+    RGBColor(0xbd, 0xdf, 0x26),
+    RGBColor(0xfd, 0xe7, 0x25),
+];
+
+/// viridis at `t`, interpolated linearly between the samples; t outside [0, 1] is clamped and
+/// a non-finite t (which plotters' colour maps cannot index) reads as 0.
 pub(super) fn viridis(t: f64) -> RGBColor {
-    const STOPS: [(u8, u8, u8); 11] = [
-        (0x44, 0x01, 0x54),
-        (0x48, 0x24, 0x75),
-        (0x41, 0x44, 0x87),
-        (0x35, 0x5f, 0x8d),
-        (0x2a, 0x78, 0x8e),
-        (0x21, 0x91, 0x8c),
-        (0x22, 0xa8, 0x84),
-        (0x44, 0xbf, 0x70),
-        (0x7a, 0xd1, 0x51),
-        (0xbd, 0xdf, 0x26),
-        (0xfd, 0xe7, 0x25),
-    ];
-    let t = if t.is_finite() {
-        t.clamp(0.0, 1.0)
-    } else {
-        0.0
-    } * 10.0;
-    let i = (t.floor() as usize).min(9);
-    let f = t - i as f64;
-    let mix = |a: u8, b: u8| (a as f64 + f * (b as f64 - a as f64)).round() as u8;
-    let (a, b) = (STOPS[i], STOPS[i + 1]);
-    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+    static MAP: LazyLock<DerivedColorMap<RGBColor>> =
+        LazyLock::new(|| DerivedColorMap::new(&VIRIDIS));
+    MAP.get_color(if t.is_finite() { t } else { 0.0 })
 }
 
 /// Four significant digits, for the heat-map extremes.

@@ -351,6 +351,16 @@ fn a_written_plot_leaves_no_temporary_file_beside_it() {
 }
 
 #[test]
+fn viridis_hits_its_samples_and_clamps_odd_input() {
+    assert_eq!(viridis(0.5), RGBColor(0x21, 0x91, 0x8c));
+    assert_eq!(viridis(0.25), RGBColor(0x3b, 0x52, 0x8a));
+    assert_eq!(viridis(-3.0), viridis(0.0));
+    assert_eq!(viridis(7.0), viridis(1.0));
+    assert_eq!(viridis(f64::NAN), viridis(0.0));
+    assert_eq!(viridis(f64::INFINITY), viridis(0.0));
+}
+
+#[test]
 fn tick_labels_read_as_numbers() {
     assert_eq!(log_label(0.0), "1");
     assert_eq!(log_label(3.0), "1000");
