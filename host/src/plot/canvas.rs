@@ -14,6 +14,8 @@ use crate::fsio;
 pub(super) type Svg<'a> = SVGBackend<'a>;
 pub(super) type Area<'a> = DrawingArea<Svg<'a>, plotters::coord::Shift>;
 pub(super) type Chart<'a, 'b> = ChartContext<'a, Svg<'b>, Cartesian2d<Coord, Coord>>;
+/// The plotting area of a chart, where its data is drawn.
+pub(super) type PlotArea<'a> = DrawingArea<Svg<'a>, Cartesian2d<Coord, Coord>>;
 pub(super) type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Draws a `size` SVG on a white background into memory and writes it to `path`.
@@ -112,11 +114,7 @@ pub(super) fn draw_axes(
 }
 
 /// A grey "no data" in the middle of an empty plot.
-pub(super) fn note_no_data(
-    area: &DrawingArea<Svg<'_>, Cartesian2d<Coord, Coord>>,
-    x: &Axis,
-    y: &Axis,
-) -> DrawResult {
+pub(super) fn note_no_data(area: &PlotArea<'_>, x: &Axis, y: &Axis) -> DrawResult {
     let style = TextStyle::from(("sans-serif", 22).into_font())
         .color(&RGBColor(130, 130, 130))
         .pos(Pos::new(HPos::Center, VPos::Center));

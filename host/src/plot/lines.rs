@@ -4,7 +4,7 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::axis::{Axis, Scale, extent};
-use super::canvas::{Chart, DrawResult, Grid, chart_on, draw_axes, note_no_data};
+use super::canvas::{DrawResult, Grid, PlotArea, chart_on, draw_axes, note_no_data};
 use super::legend::{LegendEntry, render_legended};
 use super::style::{Y_LABEL_AREA, color, desc_font, tick_font};
 use super::{Axes, PlotError, Series};
@@ -38,7 +38,7 @@ pub fn lines(
             (&y_axis, y_label),
             Grid::All,
         )?;
-        draw_curves(&mut chart, &curves, 0)?;
+        draw_curves(chart.plotting_area(), &curves, 0, false)?;
         if no_data {
             note_no_data(chart.plotting_area(), &x_axis, &y_axis)?;
         }
@@ -112,27 +112,8 @@ pub fn lines_twin_y(
             .label_style(tick_font())
             .axis_desc_style(desc_font())
             .draw()?;
-        draw_curves(&mut chart, &left_curves, 0)?;
-        for (i, segs) in right_curves.iter().enumerate() {
-            let c = color(n_left + i);
-            for seg in segs {
-                if seg.len() == 1 {
-                    chart.draw_secondary_series(std::iter::once(Circle::new(
-                        seg[0],
-                        3,
-                        c.filled(),
-                    )))?;
-                } else {
-                    let style = c.stroke_width(2);
-                    chart.draw_secondary_series(DashedLineSeries::new(
-                        seg.iter().copied(),
-                        8,
-                        5,
-                        style,
-                    ))?;
-                }
-            }
-        }
+        draw_curves(chart.plotting_area(), &left_curves, 0, false)?;
+        draw_curves(chart.secondary_plotting_area(), &right_curves, n_left, true)?;
         if no_data {
             note_no_data(chart.plotting_area(), &x_axis, &yl_axis)?;
         }
@@ -172,26 +153,31 @@ fn line_legend<'a>(
         .collect()
 }
 
-/// Solid curves (each a list of [`segments`]) in colours `first`, `first + 1`, ….
+/// Curves (each a list of [`segments`]) in colours `first`, `first + 1`, …: 2-px lines, dashed
+/// for the right axis of a twin plot, and a dot for a run of a single point, which a line would
+/// not show.
 fn draw_curves(
-    chart: &mut Chart<'_, '_>,
+    area: &PlotArea<'_>,
     curves: &[Vec<Vec<(f64, f64)>>],
     first: usize,
+    dashed: bool,
 ) -> DrawResult {
     for (i, segs) in curves.iter().enumerate() {
+        let c = color(first + i);
         for seg in segs {
-            draw_segment(chart, seg, color(first + i))?;
+            let points = seg.iter().copied();
+            if seg.len() == 1 {
+                area.draw(&Circle::new(seg[0], 3, c.filled()))?;
+            } else if dashed {
+                for dash in DashedLineSeries::new(points, 8, 5, c.stroke_width(2)) {
+                    area.draw(&dash)?;
+                }
+            } else {
+                for line in LineSeries::new(points, c.stroke_width(2)) {
+                    area.draw(&line)?;
+                }
+            }
         }
-    }
-    Ok(())
-}
-
-/// One drawable run: a 2-px line, or a dot when the run is a single point.
-fn draw_segment(chart: &mut Chart<'_, '_>, seg: &[(f64, f64)], c: RGBColor) -> DrawResult {
-    if seg.len() == 1 {
-        chart.draw_series(std::iter::once(Circle::new(seg[0], 3, c.filled())))?;
-    } else {
-        chart.draw_series(LineSeries::new(seg.iter().copied(), c.stroke_width(2)))?;
     }
     Ok(())
 }
