@@ -55,6 +55,7 @@ pub(super) fn draw_svg<T>(
 pub(super) fn save(path: &Path, svg: &str) -> Result<(), PlotError> {
     fsio::write_atomic(path, svg.as_bytes()).map_err(|e| match e {
         HostError::Io { path, source } => PlotError::Io { path, source },
+        // write_atomic fails only on I/O today; should that change, the plot is still named.
         other => PlotError::Io {
             path: path.to_path_buf(),
             source: std::io::Error::other(other.to_string()),

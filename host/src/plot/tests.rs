@@ -202,6 +202,66 @@ fn all_empty_series_still_write_svg_with_no_data_note() {
 }
 
 #[test]
+fn single_points_and_equal_values_draw_without_panic() {
+    let dir = temp_dir("degenerate");
+    let path = dir.join("odd.svg");
+    let one = [(5.0, 2.0)];
+    let flat = curve(|_| 0.7);
+    for axes in [
+        Axes::default(),
+        Axes {
+            log_x: true,
+            log_y: true,
+        },
+    ] {
+        for points in [&one[..], &flat] {
+            let series = [Series {
+                name: "odd",
+                points,
+            }];
+            lines(&path, "odd", "step", "loss", &series, axes).expect("plot");
+            let svg = read_svg(&path);
+            assert!(svg.contains("odd") && !svg.contains("no data") && !svg.contains("NaN"));
+        }
+    }
+    let other = [(6.0, 3.0)];
+    lines_twin_y(
+        &path,
+        "odd twin",
+        "step",
+        (
+            "left",
+            &[Series {
+                name: "l",
+                points: &one,
+            }],
+        ),
+        (
+            "right",
+            &[Series {
+                name: "r",
+                points: &other,
+            }],
+        ),
+        true,
+    )
+    .expect("plot");
+    assert!(!read_svg(&path).contains("NaN"));
+    let zeros: Vec<(f64, f64)> = (1..=30).map(|k| (k as f64, 0.0)).collect();
+    let series = [Series {
+        name: "zero",
+        points: &zeros,
+    }];
+    spectrum_bars(&path, "flat", "k", "norm", &series, &[3]).expect("plot");
+    assert!(!read_svg(&path).contains("NaN"));
+    for (data, rows, cols) in [(&[3.0; 9][..], 3, 3), (&[1.5][..], 1, 1)] {
+        heatmap(&path, "equal", data, rows, cols, "a", "b").expect("plot");
+        let svg = read_svg(&path);
+        assert!(!svg.contains("NaN") && !svg.contains("no data"));
+    }
+}
+
+#[test]
 fn twin_y_plot_names_both_axes_and_all_series() {
     let dir = temp_dir("twin");
     let path = dir.join("twin.svg");
