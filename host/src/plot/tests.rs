@@ -73,7 +73,8 @@ fn lines_writes_svg_with_title_and_series_names() {
     ] {
         assert!(svg.contains(text), "missing {text:?}");
     }
-    assert!(!dir.join(".acc.svg.tmp").exists());
+    let tmp = format!("{}acc.svg.{}", crate::fsio::TMP_PREFIX, std::process::id());
+    assert!(!dir.join(tmp).exists());
 }
 
 #[test]
