@@ -1,4 +1,6 @@
-//! The model of SPEC §3: parameters, forward, analytic backward and the training step.
+//! The model of SPEC §3: parameters, the reference forward and backward of one example
+//! (`reference`, the paper's formulas as plain loops), and the fast full-batch training step
+//! that is tested against it.
 mod attention;
 mod config;
 mod embed;
@@ -6,7 +8,8 @@ mod init;
 mod linalg;
 mod loss;
 mod mlp;
-mod plain;
+mod reference;
+mod stats;
 mod step;
 mod token_sums;
 mod unembed;
@@ -14,9 +17,16 @@ mod unembed;
 pub use config::{ModelConfig, N_TENSORS, Param, TensorInfo, Weights};
 pub use init::{SplitMix64, init_params};
 pub use loss::cross_entropy;
-pub use plain::{plain_forward, plain_scratch_len};
+pub use reference::{
+    reference_backward, reference_batch_scratch_len, reference_forward, reference_gradients,
+    reference_scratch_len,
+};
+/// The reference forward under the names its callers know: logits at the last position.
+pub use reference::{
+    reference_forward as plain_forward, reference_scratch_len as plain_scratch_len,
+};
+pub use stats::{BlockStats, EvalStats, task_scales};
 pub use step::{
-    BLOCK, BlockRunner, BlockStats, BlockWork, EvalStats, GROUPS, OptimState, PieceWork, Serial,
-    StepLayout, StepStats, Sums, evaluate, forward_logits, gradients, prepare, prepare_with,
-    train_step,
+    BLOCK, BlockRunner, BlockWork, GROUPS, OptimState, PieceWork, Serial, StepLayout, StepStats,
+    Sums, evaluate, forward_logits, gradients, prepare, prepare_with, train_step,
 };
