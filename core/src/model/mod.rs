@@ -1,20 +1,18 @@
 //! The model of SPEC §3: parameters, the reference forward and backward of one example
 //! (`reference`, the paper's formulas as plain loops), and the fast full-batch training step
-//! that is tested against it.
-mod attention;
+//! (`fast`) that is tested against it.
 mod config;
-mod embed;
+mod fast;
 mod init;
-mod linalg;
 mod loss;
-mod mlp;
 mod reference;
 mod stats;
-mod step;
-mod token_sums;
-mod unembed;
 
 pub use config::{ModelConfig, N_TENSORS, Param, TensorInfo, Weights};
+pub use fast::{
+    BLOCK, BlockRunner, BlockWork, GROUPS, OptimState, PieceWork, Serial, StepLayout, StepStats,
+    Sums, evaluate, forward_logits, gradients, prepare, prepare_with, train_step,
+};
 pub use init::{SplitMix64, init_params};
 pub use loss::cross_entropy;
 pub use reference::{
@@ -26,7 +24,3 @@ pub use reference::{
     reference_forward as plain_forward, reference_scratch_len as plain_scratch_len,
 };
 pub use stats::{BlockStats, EvalStats, task_scales};
-pub use step::{
-    BLOCK, BlockRunner, BlockWork, GROUPS, OptimState, PieceWork, Serial, StepLayout, StepStats,
-    Sums, evaluate, forward_logits, gradients, prepare, prepare_with, train_step,
-};

@@ -27,15 +27,12 @@ use super::attention::{
     attention_tokens_dv, attention_tokens_heads_inner, attention_tokens_o_table,
     attention_tokens_qkv, attention_w_o_grad_t, attention_w_qkv_grad, head_map_grad_t, head_map_t,
 };
-use super::config::{ModelConfig, N_TENSORS, Weights, WeightsMut};
 use super::embed::{embed_backward, embed_forward};
 use super::linalg::{
     add_assign, aligned, aligned_len, carve_aligned, carve_aligned_mut, pack_a_blocks,
     pack_b_blocks, packed_a_len, packed_block_len, packed_len, transpose, transpose_rows,
 };
-use super::loss::{EXP_BUF, cross_entropy_in};
 use super::mlp::{mlp_tokens_backward, mlp_tokens_forward, mlp_weight_grads_t};
-use super::stats::{BlockStats, EvalStats, task_scales};
 use super::token_sums::{Kept, e_sum_row, token_sums, token_touches, token_unit, touches_len};
 use super::unembed::{
     mlp_out_weight_grads_t, neuron_logit_map_forward, neuron_logit_map_grad, unembed_backward,
@@ -43,6 +40,9 @@ use super::unembed::{
 };
 use crate::adamw::{AdamWConfig, adamw_step};
 use crate::data::Example;
+use crate::model::config::{ModelConfig, N_TENSORS, Weights, WeightsMut};
+use crate::model::loss::{EXP_BUF, cross_entropy_in};
+use crate::model::stats::{BlockStats, EvalStats, task_scales};
 use crate::{Error, MAX_TASKS, Real};
 use core::ops::Range;
 
