@@ -79,9 +79,10 @@ pub fn attention_forward<T: Real>(
 
 /// Backward of [`attention_forward`] from `dout = dL/d out` [3, d_model]:
 /// `dz_q = W_O^T dout_q`, `dW_O += Σ_q dout_q z_q^T`;
-/// per head and query q: `da[k] = dz_q[h]·v_k`, `dscore[k] = a[q][k]·(da[k] − Σ_k' a[q][k'] da[k'])`,
-/// `dq_q += Σ_k dscore[k] k_k / √d_head`, `dk_k += dscore[k] q_q / √d_head`,
-/// `dv_k += a[q][k] dz_q`; then `dW_X += Σ_s dx_s x_s^T` and `dx_s += W_X^T dx_s` for X = Q, K, V.
+/// per head and query q, over k ≤ q: `da[k] = dz_q[h]·v_k`,
+/// `dscore[k] = a[q][k]·(da[k] − Σ_k' a[q][k'] da[k'])`, `dq_q += Σ_k dscore[k] k_k / √d_head`,
+/// `dk_k += dscore[k] q_q / √d_head`, `dv_k += a[q][k] dz_q`; then for (X, dy) = (Q, dq),
+/// (K, dk), (V, dv): `dW_X += Σ_s dy_s x_s^T` and `dx_s += W_X^T dy_s`.
 /// Weights, x and the kept q, k, v, a, z as in the forward; scratch dz, dq, dk, dv: [3, hd]
 /// (written); d_w_q, d_w_k, d_w_v: [n_heads, d_head, d_model], d_w_o: [d_model, hd] and
 /// dx: [3, d_model] (added into).
