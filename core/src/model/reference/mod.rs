@@ -24,53 +24,136 @@ use super::stats::{BlockStats, EvalStats, task_scales};
 use crate::data::Example;
 use crate::{Error, Real};
 
-/// The activations [`reference_forward`] keeps, then the backward's scratch:
-/// x [3, D], q, k, v [3, H·d_head], a [H, 3, 3], z [3, H·d_head], attention out [3, D],
-/// r [3, D], m [M], MLP out [D], r' [D]; dr' [D], dm_pre [M], dr [3, D], dz, dq, dk, dv
-/// [3, H·d_head], dx [3, D].
-fn parts(cfg: &ModelConfig) -> [usize; 19] {
-    let (d, hd, m) = (cfg.d_model, cfg.n_heads * cfg.d_head, cfg.d_mlp);
-    [
-        3 * d,
-        3 * hd,
-        3 * hd,
-        3 * hd,
-        cfg.n_heads * 9,
-        3 * hd,
-        3 * d,
-        3 * d,
-        m,
-        d,
-        d,
-        d,
-        m,
-        3 * d,
-        3 * hd,
-        3 * hd,
-        3 * hd,
-        3 * hd,
-        3 * d,
-    ]
+/// One example's buffers in the caller's scratch, in this order: what [`reference_forward`]
+/// keeps, then the backward's scratch. D = d_model, HD = n_heads·d_head, M = d_mlp. `S` is a
+/// length or a `&mut [T]`.
+struct Buffers<S> {
+    /// The embedded tokens [3, D].
+    x: S,
+    /// Queries, keys and values [3, HD] each.
+    q: S,
+    k: S,
+    v: S,
+    /// Attention weights [n_heads, 3, 3].
+    a: S,
+    /// The heads' mixed values z [3, HD].
+    z: S,
+    /// The attention's output `W_O z` [3, D].
+    attn_out: S,
+    /// The residual after attention, r [3, D].
+    r: S,
+    /// The MLP's activations at the last position [M].
+    m: S,
+    /// The MLP's output `W_out m` [D].
+    mlp_out: S,
+    /// The residual at the last position after the MLP, r' [D].
+    r_out: S,
+    /// Gradients of r' [D] and of the MLP's pre-activations [M].
+    d_r_out: S,
+    dm_pre: S,
+    /// Gradient of r [3, D].
+    dr: S,
+    /// Gradients of z, q, k, v [3, HD] each.
+    dz: S,
+    dq: S,
+    dk: S,
+    dv: S,
+    /// Gradient of x [3, D].
+    dx: S,
+}
+
+impl Buffers<usize> {
+    fn lens(cfg: &ModelConfig) -> Self {
+        let (d, hd, m) = (cfg.d_model, cfg.n_heads * cfg.d_head, cfg.d_mlp);
+        Buffers {
+            x: 3 * d,
+            q: 3 * hd,
+            k: 3 * hd,
+            v: 3 * hd,
+            a: cfg.n_heads * 9,
+            z: 3 * hd,
+            attn_out: 3 * d,
+            r: 3 * d,
+            m,
+            mlp_out: d,
+            r_out: d,
+            d_r_out: d,
+            dm_pre: m,
+            dr: 3 * d,
+            dz: 3 * hd,
+            dq: 3 * hd,
+            dk: 3 * hd,
+            dv: 3 * hd,
+            dx: 3 * d,
+        }
+    }
+
+    fn total(&self) -> usize {
+        self.x
+            + self.q
+            + self.k
+            + self.v
+            + self.a
+            + self.z
+            + self.attn_out
+            + self.r
+            + self.m
+            + self.mlp_out
+            + self.r_out
+            + self.d_r_out
+            + self.dm_pre
+            + self.dr
+            + self.dz
+            + self.dq
+            + self.dk
+            + self.dv
+            + self.dx
+    }
+}
+
+impl<'a, T> Buffers<&'a mut [T]> {
+    /// `scratch` cut into the buffers, in field order.
+    fn carve(cfg: &ModelConfig, scratch: &'a mut [T]) -> Self {
+        let n = Buffers::lens(cfg);
+        let mut rest = scratch;
+        let mut take = |len: usize| {
+            let (head, tail) = core::mem::take(&mut rest).split_at_mut(len);
+            rest = tail;
+            head
+        };
+        Buffers {
+            x: take(n.x),
+            q: take(n.q),
+            k: take(n.k),
+            v: take(n.v),
+            a: take(n.a),
+            z: take(n.z),
+            attn_out: take(n.attn_out),
+            r: take(n.r),
+            m: take(n.m),
+            mlp_out: take(n.mlp_out),
+            r_out: take(n.r_out),
+            d_r_out: take(n.d_r_out),
+            dm_pre: take(n.dm_pre),
+            dr: take(n.dr),
+            dz: take(n.dz),
+            dq: take(n.dq),
+            dk: take(n.dk),
+            dv: take(n.dv),
+            dx: take(n.dx),
+        }
+    }
 }
 
 /// Scratch length of [`reference_forward`] and [`reference_backward`].
 pub fn reference_scratch_len(cfg: &ModelConfig) -> usize {
-    parts(cfg).iter().sum()
+    Buffers::lens(cfg).total()
 }
 
 /// Scratch length of [`reference_gradients`]: one example's scratch and its logits and their
 /// gradient [2, d_vocab].
 pub fn reference_batch_scratch_len(cfg: &ModelConfig) -> usize {
     reference_scratch_len(cfg) + 2 * cfg.d_vocab
-}
-
-/// `buf` cut into consecutive pieces of the given lengths.
-fn carve<T, const N: usize>(mut buf: &mut [T], lens: [usize; N]) -> [&mut [T]; N] {
-    lens.map(|n| {
-        let (head, tail) = core::mem::take(&mut buf).split_at_mut(n);
-        buf = tail;
-        head
-    })
 }
 
 fn check(cfg: &ModelConfig, params: usize, scratch: usize, tokens: [u16; 3]) -> Result<(), Error> {
@@ -108,7 +191,20 @@ pub fn reference_forward<T: Real>(
     }
     let (d, m, voc) = (cfg.d_model, cfg.d_mlp, cfg.d_vocab);
     let w = Weights::split(cfg, params);
-    let [x, q, k, v, a, z, attn_out, r, mh, mlp_out, r_out, ..] = carve(scratch, parts(cfg));
+    let Buffers {
+        x,
+        q,
+        k,
+        v,
+        a,
+        z,
+        attn_out,
+        r,
+        m: mh,
+        mlp_out,
+        r_out,
+        ..
+    } = Buffers::carve(cfg, scratch);
     embed_forward(w.w_e, tokens, x, [d, voc]);
     let attn_w = [w.w_q, w.w_k, w.w_v, w.w_o];
     attention_forward(cfg, attn_w, x, [q, k, v, a, z], attn_out);
@@ -146,19 +242,17 @@ pub fn reference_backward<T: Real>(
     let (d, m, voc) = (cfg.d_model, cfg.d_mlp, cfg.d_vocab);
     let w = Weights::split(cfg, params);
     let g = WeightsMut::split(cfg, grads);
-    let [
+    let Buffers {
         x,
         q,
         k,
         v,
         a,
         z,
-        _attn_out,
         r,
-        mh,
-        _mlp_out,
+        m: mh,
         r_out,
-        dr_out,
+        d_r_out: dr_out,
         dm_pre,
         dr,
         dz,
@@ -166,7 +260,8 @@ pub fn reference_backward<T: Real>(
         dk,
         dv,
         dx,
-    ] = carve(scratch, parts(cfg));
+        ..
+    } = Buffers::carve(cfg, scratch);
     dr_out.fill(T::ZERO);
     unembed_backward(dlogits, r_out, w.w_u, g.w_u, dr_out, [d, voc]);
     dr.fill(T::ZERO);
@@ -219,7 +314,9 @@ pub fn reference_gradients<T: Real>(
     }
     let scales = task_scales(cfg, examples, n_tasks)?;
     let voc = cfg.d_vocab;
-    let [one, logits, dlogits] = carve(scratch, [reference_scratch_len(cfg), voc, voc]);
+    let (one, rest) = scratch.split_at_mut(reference_scratch_len(cfg));
+    let (logits, rest) = rest.split_at_mut(voc);
+    let dlogits = &mut rest[..voc];
     grads[..cfg.n_params()].fill(T::ZERO);
     let mut sums = BlockStats::default();
     for ex in examples {
