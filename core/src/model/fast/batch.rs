@@ -1,8 +1,8 @@
 //! Phase 2 of the step, the batch pass: forward, loss and backward of each group of examples,
 //! chunk by chunk, over the token cache; and the forward-only passes built on it.
 use super::attention::{TokenGrads, attention_backward, attention_forward, attention_mix};
-use super::layout::{BLOCK, Cache, StepLayout, check_len, groups, mh_ld};
-use super::linalg::{aligned, aligned_len, carve_aligned_mut, pack_a_blocks};
+use super::layout::{Acts, BLOCK, Cache, StepLayout, check_len, groups, mh_ld};
+use super::linalg::{aligned, carve_aligned_mut, pack_a_blocks};
 use super::runner::BlockRunner;
 use super::token_sums::Kept;
 use super::unembed::{neuron_logit_map_grad, unembed_backward, unembed_forward};
@@ -45,7 +45,15 @@ fn run_block<T: Real>(
         p_t,
         ..
     } = Cache::carve(lay, cache);
-    let [a_own, mh, logits, dl_own, dm_own, da, mh_t] = carve_aligned_mut(acts, lay.acts_parts());
+    let Acts {
+        a: a_own,
+        m: mh,
+        logits,
+        dlogits: dl_own,
+        dm_pre: dm_own,
+        da,
+        m_t_packed: mh_t,
+    } = Acts::carve_mut(lay, acts);
     let (partial, [dlogits, dm, a]) = match back {
         Some(Backward { partial, kept }) => (Some(partial), kept),
         None => (None, [dl_own, dm_own, a_own]),
@@ -170,11 +178,10 @@ pub fn forward_logits<T: Real>(
         .unwrap_or(1);
     let scales = task_scales(cfg, examples, n_tasks)?;
     let voc = cfg.d_vocab;
-    let logits_at = aligned_len(&lay.acts_parts()[..2]);
     for (b, chunk) in examples.chunks(BLOCK).enumerate() {
         run_block(&lay, cache, chunk, &scales, acts, None, false);
         let out = &mut logits[b * BLOCK * voc..(b * BLOCK + chunk.len()) * voc];
-        out.copy_from_slice(&acts[logits_at..logits_at + chunk.len() * voc]);
+        out.copy_from_slice(&Acts::carve_mut(&lay, acts).logits[..chunk.len() * voc]);
     }
     Ok(())
 }

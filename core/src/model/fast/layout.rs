@@ -73,21 +73,20 @@ impl StepLayout {
         }
     }
 
-    /// a [B, H, 3], m [B, M], logits [B, V], dlogits [B, V], dm_pre [B, M], da [B, H, 3],
-    /// m^T packed as the neuron-logit map's gradient reads it.
-    pub(super) fn acts_parts(&self) -> [usize; 7] {
+    /// Lengths of one chunk's activations ([`Acts`]).
+    fn acts_parts(&self) -> Acts<usize> {
         let c = &self.cfg;
         let (v, m) = (c.d_vocab, c.d_mlp);
         let b = BLOCK;
-        [
-            b * c.n_heads * 3,
-            b * mh_ld(m),
-            b * v,
-            b * v,
-            b * m,
-            b * c.n_heads * 3,
-            packed_a_len(m, b),
-        ]
+        Acts {
+            a: b * c.n_heads * 3,
+            m: b * mh_ld(m),
+            logits: b * v,
+            dlogits: b * v,
+            dm_pre: b * m,
+            da: b * c.n_heads * 3,
+            m_t_packed: packed_a_len(m, b),
+        }
     }
 
     /// g [V, 1 + H, M], lg [V, 1 + H, V] (the token tables' sums, token-major, see
@@ -130,7 +129,7 @@ impl StepLayout {
 
     /// Length of one chunk's activations.
     pub fn acts_len(&self) -> usize {
-        aligned_len(&self.acts_parts())
+        aligned_len(&self.acts_parts().into_array())
     }
 
     /// Length of one group's partial sums.
@@ -343,6 +342,56 @@ impl<'a, T> Cache<&'a mut [T]> {
     /// `cache` cut into its buffers.
     pub fn carve_mut(lay: &StepLayout, cache: &'a mut [T]) -> Self {
         Cache::from_array(carve_aligned_mut(cache, lay.cache_parts().into_array()))
+    }
+}
+
+/// One chunk's activations, B = [`BLOCK`] examples, H = n_heads, M = d_mlp, V = d_vocab, in
+/// this order, each starting [`aligned`](super::linalg::aligned) after the one before. `S` is
+/// a length (the layout) or a `&mut [T]` (carved activations).
+pub(super) struct Acts<S> {
+    /// Attention weights of the last position [B, H, 3].
+    pub a: S,
+    /// The MLP's activations [B, M], rows [`mh_ld`] apart.
+    pub m: S,
+    /// Logits [B, V] and their gradient [B, V].
+    pub logits: S,
+    pub dlogits: S,
+    /// Gradient of the MLP's pre-activations [B, M].
+    pub dm_pre: S,
+    /// Gradient of the attention weights [B, H, 3].
+    pub da: S,
+    /// `m^T` packed as the neuron-logit map's gradient reads it.
+    pub m_t_packed: S,
+}
+
+impl<S> Acts<S> {
+    fn into_array(self) -> [S; 7] {
+        [
+            self.a,
+            self.m,
+            self.logits,
+            self.dlogits,
+            self.dm_pre,
+            self.da,
+            self.m_t_packed,
+        ]
+    }
+}
+
+impl<'a, T> Acts<&'a mut [T]> {
+    /// `acts` cut into its buffers.
+    pub fn carve_mut(lay: &StepLayout, acts: &'a mut [T]) -> Self {
+        let [a, m, logits, dlogits, dm_pre, da, m_t_packed] =
+            carve_aligned_mut(acts, lay.acts_parts().into_array());
+        Acts {
+            a,
+            m,
+            logits,
+            dlogits,
+            dm_pre,
+            da,
+            m_t_packed,
+        }
     }
 }
 
