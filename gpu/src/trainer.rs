@@ -20,10 +20,12 @@
 use std::num::NonZeroU64;
 use std::sync::mpsc;
 
+use modgrok_core::Error;
 use modgrok_core::adamw::AdamWConfig;
 use modgrok_core::data::Example;
-use modgrok_core::model::{EvalStats, ModelConfig, N_TENSORS, Param, cross_entropy};
-use modgrok_core::{Error, MAX_TASKS};
+use modgrok_core::model::{
+    BlockStats, EvalStats, ModelConfig, N_TENSORS, Param, cross_entropy, task_scales,
+};
 
 use crate::{GpuContext, GpuError};
 
@@ -317,60 +319,18 @@ fn build_ids(voc: usize, train: &[Example], test: &[Example]) -> (Vec<u32>, Ids)
     (out, ids)
 }
 
-/// Checks tokens, labels and tasks, and returns each example's weight 1/N_task (as core does).
-fn example_scales(cfg: &ModelConfig, ex: &[Example], n_tasks: usize) -> Result<Vec<f32>, Error> {
-    if n_tasks == 0 || n_tasks > MAX_TASKS {
-        return Err(Error::BadTaskCount { n: n_tasks });
-    }
-    let mut count = [0u64; MAX_TASKS];
-    for e in ex {
-        for &t in e.tokens.iter().chain([&e.label]) {
-            if t as usize >= cfg.d_vocab {
-                return Err(Error::BadToken {
-                    token: t as u32,
-                    d_vocab: cfg.d_vocab,
-                });
-            }
-        }
-        if e.task as usize >= n_tasks {
-            return Err(Error::BadTaskCount {
-                n: e.task as usize + 1,
-            });
-        }
-        count[e.task as usize] += 1;
-    }
-    Ok(ex
-        .iter()
-        .map(|e| (1.0 / count[e.task as usize] as f64) as f32)
-        .collect())
-}
-
 /// Loss and accuracy per task from logits [n, V], with core's f64 cross-entropy, summed in
 /// example order.
 fn eval_stats(logits: &[f32], ex: &[Example], voc: usize, n_tasks: usize) -> EvalStats {
-    let mut loss_sum = [0.0f64; MAX_TASKS];
-    let mut correct = [0u32; MAX_TASKS];
-    let mut count = [0u32; MAX_TASKS];
+    let mut sums = BlockStats::default();
     for (e, row) in ex.iter().zip(logits.chunks_exact(voc)) {
         let (loss, ok) = cross_entropy(row, e.label as usize, 1.0, None);
         let t = e.task as usize;
-        loss_sum[t] += loss;
-        correct[t] += ok as u32;
-        count[t] += 1;
+        sums.loss_sum[t] += loss;
+        sums.correct[t] += ok as u32;
+        sums.count[t] += 1;
     }
-    let mut out = EvalStats {
-        n_tasks,
-        loss: [0.0; MAX_TASKS],
-        acc: [0.0; MAX_TASKS],
-        count,
-    };
-    for t in 0..n_tasks {
-        if count[t] > 0 {
-            out.loss[t] = loss_sum[t] / count[t] as f64;
-            out.acc[t] = correct[t] as f64 / count[t] as f64;
-        }
-    }
-    out
+    EvalStats::from_sums(&sums, n_tasks)
 }
 
 struct Dispatch {
@@ -428,8 +388,12 @@ impl GpuTrainer {
                 .into());
             }
         }
-        let scales = example_scales(cfg, train, n_tasks)?;
-        example_scales(cfg, test, n_tasks)?;
+        let task_weight = task_scales(cfg, train, n_tasks)?;
+        task_scales(cfg, test, n_tasks)?;
+        let scales: Vec<f32> = train
+            .iter()
+            .map(|e| task_weight[e.task as usize] as f32)
+            .collect();
         let adapter = ctx.adapter_name();
         let rows = train.len().max(test.len()).max(1);
         let arena = Arena::new(cfg, rows, train.len());

@@ -1,64 +1,14 @@
-//! The fixed-point model file, and [`QuantModel`]: a checked view of one, read in place.
-//!
-//! Layout, all integers little-endian:
-//!
-//! | offset | bytes | field |
-//! |---|---|---|
-//! | 0 | 4 | magic `MGQF` |
-//! | 4 | 2 | format version, [`VERSION`] |
-//! | 6 | 2 | fraction bits of a weight, 12 (I4F12) |
-//! | 8 | 2 | p: number tokens are `0..p`, `+` is `p + 1` (SPEC §1) |
-//! | 10 | 10 | d_vocab, d_model, n_heads, d_head, d_mlp, u16 each |
-//! | 20 | 4 | checksum: 32-bit FNV-1a of every byte from offset 24 on |
-//! | 24 | 2·n | the weights, I4F12 as i16 |
-//!
-//! The weights come tensor by tensor in core's order, each row-major: W_E^T [d_vocab, d_model]
-//! (row t is token t's embedding), W_Q, W_K, W_V [n_heads, d_head, d_model], W_O
-//! [d_model, n_heads·d_head], W_in [d_mlp, d_model], W_out [d_model, d_mlp], W_U^T
-//! [d_vocab, d_model] (row z gives logit z). Every matrix-vector product of the forward then
-//! reads its rows contiguously.
-use super::format::{WEIGHT_FRAC_BITS, file_len, n_weights};
+//! [`QuantModel`]: a checked view of a fixed-point model file, read in place. The byte layout
+//! is [`super::format`]'s.
+use super::format::{CHECKSUM_AT, FIELDS_AT, MAGIC, WEIGHT_FRAC_BITS, file_len, fnv1a, n_weights};
 use crate::Error;
 use crate::model::ModelConfig;
 
-/// Bytes before the weights.
-pub const HEADER_LEN: usize = 24;
-/// Format version this crate writes and reads.
-pub const VERSION: u16 = 1;
-const MAGIC: [u8; 4] = *b"MGQF";
-
-/// 32-bit FNV-1a.
-fn fnv1a(bytes: &[u8]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    for &b in bytes {
-        h ^= b as u32;
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h
-}
-
-/// Fills the header of a file whose weights `body` holds.
-pub(super) fn write_header(cfg: &ModelConfig, p: u16, body: &[u8], header: &mut [u8]) {
-    header[0..4].copy_from_slice(&MAGIC);
-    let fields = [
-        VERSION,
-        WEIGHT_FRAC_BITS as u16,
-        p,
-        cfg.d_vocab as u16,
-        cfg.d_model as u16,
-        cfg.n_heads as u16,
-        cfg.d_head as u16,
-        cfg.d_mlp as u16,
-    ];
-    for (i, f) in fields.iter().enumerate() {
-        header[4 + 2 * i..6 + 2 * i].copy_from_slice(&f.to_le_bytes());
-    }
-    header[20..24].copy_from_slice(&fnv1a(body).to_le_bytes());
-}
+pub use super::format::{HEADER_LEN, VERSION};
 
 /// A model file checked and cut into its tensors, borrowing the bytes (from flash,
 /// `include_bytes!`, or a caller buffer): nothing is copied. Each tensor is row-major I4F12 as
-/// little-endian i16, in the shapes of the table in [`crate::quant::file`].
+/// little-endian i16, in the shapes of the table in [`crate::quant::format`].
 #[derive(Debug, Clone, Copy)]
 pub struct QuantModel<'a> {
     pub(super) cfg: ModelConfig,
@@ -83,10 +33,11 @@ impl<'a> QuantModel<'a> {
         if bytes.len() < HEADER_LEN {
             return Err(bad("shorter than its header"));
         }
-        if bytes[0..4] != MAGIC {
+        if bytes[..FIELDS_AT] != MAGIC {
             return Err(bad("no MGQF magic"));
         }
-        let field = |i: usize| u16::from_le_bytes([bytes[4 + 2 * i], bytes[5 + 2 * i]]);
+        let field =
+            |i: usize| u16::from_le_bytes([bytes[FIELDS_AT + 2 * i], bytes[FIELDS_AT + 1 + 2 * i]]);
         if field(0) != VERSION {
             return Err(bad("format version is not 1"));
         }
@@ -118,7 +69,7 @@ impl<'a> QuantModel<'a> {
         }
         debug_assert_eq!(bytes.len(), file_len(&cfg));
         let body = &bytes[HEADER_LEN..];
-        let sum = u32::from_le_bytes([bytes[20], bytes[21], bytes[22], bytes[23]]);
+        let sum = u32::from_le_bytes(bytes[CHECKSUM_AT..HEADER_LEN].try_into().expect("4 bytes"));
         if fnv1a(body) != sum {
             return Err(bad("checksum mismatch: the file is damaged"));
         }

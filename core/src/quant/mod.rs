@@ -28,15 +28,16 @@
 //! assert_eq!(core::mem::size_of_val(&SCRATCH), quant::scratch_bytes(&CFG));
 //! ```
 //!
-//! **File.** See [`mod@file`] for the byte layout: a 24-byte header (magic, version, p, dims,
+//! **File.** See [`format`] for the byte layout: a 24-byte header (magic, version, p, dims,
 //! checksum) and the eight tensors as little-endian I4F12.
 pub mod file;
-mod format;
+pub mod format;
 mod forward;
 
-pub use file::{HEADER_LEN, QuantModel};
+pub use file::QuantModel;
 pub use fixed::types::{I4F12, I16F16};
 pub use format::{
-    WEIGHT_FRAC_BITS, file_len, n_weights, quantise, scratch_bytes, scratch_len, weights_bytes,
+    HEADER_LEN, WEIGHT_FRAC_BITS, file_len, n_weights, quantise, scratch_bytes, scratch_len,
+    weights_bytes,
 };
 pub use forward::exp_neg;

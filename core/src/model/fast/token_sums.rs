@@ -18,10 +18,10 @@
 //! The examples' grads and attention weights are kept by the batch pass ([`Kept`]); these sums
 //! then run row by row over a [`token_touches`] index, so each row is written once per step
 //! and a token's grads are read once per column block, whatever the thread count.
-use super::config::ModelConfig;
 use super::linalg::{add_assign, aligned, aligned_len, axpy, carve_aligned_mut};
 use crate::Real;
 use crate::data::Example;
+use crate::model::config::ModelConfig;
 use core::ops::Range;
 
 /// Row of token t's e row in the token-major sums of a model with `n_heads` heads.
@@ -370,7 +370,7 @@ mod tests {
             d_head: 2,
             d_mlp: CB + 37,
         };
-        let mut next = crate::model::linalg::test_values(0x2545_f491_4f6c_dd1d);
+        let mut next = crate::model::fast::linalg::test_values(0x2545_f491_4f6c_dd1d);
         let op_or =
             |e: usize, every: usize, t: usize| if e.is_multiple_of(every) { 5 } else { t as u16 };
         let examples: Vec<Example> = (0..29)

@@ -10,11 +10,11 @@
 //! element is the same sum whatever the split. The backward's dots with the head-output tables
 //! read a per-token copy with the heads innermost ([`attention_tokens_heads_inner`]), so that a
 //! token's n_heads sums run as SIMD lanes.
-use super::config::ModelConfig;
 use super::linalg::{axpy, gemm_acc, gemm_set};
 use super::token_sums::o_sum_row;
 use crate::Real;
 use crate::data::Example;
+use crate::model::config::ModelConfig;
 use core::ops::Range;
 
 /// Rows `rows` (tokens) of `q = e W_Q^T` (or K, V: pass that weight's transpose):
@@ -627,7 +627,7 @@ mod tests {
             d_mlp: 8,
         };
         let width = CB + 9;
-        let mut next = crate::model::linalg::test_values(0x9e37_79b9_7f4a_7c15);
+        let mut next = crate::model::fast::linalg::test_values(0x9e37_79b9_7f4a_7c15);
         let tt: [f32; 7 * (CB + 9) * 4] = core::array::from_fn(|_| next());
         let grad: [f32; 5 * (CB + 9)] = core::array::from_fn(|_| next());
         let examples: [Example; 5] = core::array::from_fn(|i| Example {
@@ -649,7 +649,7 @@ mod tests {
     #[test]
     fn attention_mix_matches_its_sums_written_out_bitwise() {
         const W: usize = CB + 9;
-        let mut next = crate::model::linalg::test_values(0x2545_f491_4f6c_dd1d);
+        let mut next = crate::model::fast::linalg::test_values(0x2545_f491_4f6c_dd1d);
         let table: [f32; 5 * 10 * W] = core::array::from_fn(|_| next());
         let a: [f32; 3 * 27] = core::array::from_fn(|_| next());
         let examples: [Example; 3] = core::array::from_fn(|i| Example {

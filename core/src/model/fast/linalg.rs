@@ -20,16 +20,6 @@ pub fn add_assign<T: Real>(y: &mut [T], x: &[T]) {
     }
 }
 
-/// `Σ_i a[i]·b[i]`, i ascending from zero.
-#[inline(always)]
-pub fn dot<T: Real>(a: &[T], b: &[T]) -> T {
-    let mut s = T::ZERO;
-    for (&x, &y) in a.iter().zip(b) {
-        s += x * y;
-    }
-    s
-}
-
 /// `C[i][j] += Σ_k A(i, k)·B[k][j]` for i < m, j < n, each sum added term by term into C's
 /// current value with k ascending. `A(i, k) = a[i·a_row + k·a_col]`, so both `A` and `A^T` are
 /// read in place; B: [k_dim, ldb], C: [m, ldc].
@@ -608,15 +598,6 @@ fn tile<T: Real, const R: usize, const W: usize>(
         }
     }
     *acc = t;
-}
-
-/// Splits `buf` into consecutive pieces of the given lengths.
-pub fn carve_mut<T, const N: usize>(mut buf: &mut [T], lens: [usize; N]) -> [&mut [T]; N] {
-    lens.map(|n| {
-        let (a, b) = core::mem::take(&mut buf).split_at_mut(n);
-        buf = b;
-        a
-    })
 }
 
 /// Elements from the start of one [`carve_aligned`] piece to the next are a multiple of this:
