@@ -7,29 +7,12 @@ use modgrok_core::model::{
     EvalStats, N_TENSORS, StepLayout, Sums, evaluate, gradients, init_params, prepare_with,
 };
 use modgrok_gpu::{GpuContext, GpuTrainer};
-use serde::{Deserialize, Serialize};
 
 use crate::config::{RunConfig, RunSpec};
 use crate::dataset::Dataset;
 use crate::error::HostError;
 use crate::huge::HugeBuf;
 use crate::parallel::Parallel;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Backend {
-    /// core on rayon threads: the same bits on every machine and thread count
-    #[default]
-    Cpu,
-    /// wgpu compute shaders (Vulkan, Metal, DX12): close to core, the same bits on one adapter
-    Gpu,
-}
-
-impl Backend {
-    pub fn is_cpu(&self) -> bool {
-        *self == Backend::Cpu
-    }
-}
 
 /// Opens the device a new run needs, and returns the config with its adapter recorded.
 pub fn open(cfg: &RunConfig) -> Result<(RunConfig, Option<GpuContext>), HostError> {

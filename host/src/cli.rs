@@ -139,8 +139,8 @@ pub struct TrainArgs {
     pub threads: Option<usize>,
     /// Where the step runs: cpu (core, the same bytes everywhere) or gpu (wgpu compute shaders:
     /// close to cpu, the same bytes on the same adapter, which config.json records)
-    #[arg(long, value_enum, default_value_t = crate::backend::Backend::Cpu)]
-    pub backend: crate::backend::Backend,
+    #[arg(long, value_enum, default_value_t = crate::config::Backend::Cpu)]
+    pub backend: crate::config::Backend,
     /// Write a metrics row every this many steps
     #[arg(long, default_value_t = 100)]
     pub log_every: u64,
@@ -248,8 +248,8 @@ impl TrainArgs {
 
     /// The transfer settings of `--init-from`, `--load` and `--freeze`, checked by
     /// [`RunSpec::into_config`].
-    pub fn transfer(&self) -> Option<crate::transfer::Transfer> {
-        use crate::transfer::{Transfer, split_list};
+    pub fn transfer(&self) -> Option<crate::config::Transfer> {
+        use crate::config::{Transfer, split_list};
         let t = Transfer {
             init_from: self.init_from.as_ref().map(|p| p.display().to_string()),
             load: match (&self.load, &self.init_from) {

@@ -85,7 +85,7 @@ pub fn write(dir: &RunDir, cfg: &RunConfig) -> Result<(), HostError> {
             cfg.op, cfg.p, cfg.frac, cfg.seed
         );
         let path = dir.plot(file);
-        plot::lines(&path, &title, "step", metric, &series, axes)?;
+        plot::lines(&path, &title, "step", metric, &series, axes).map_err(HostError::plot)?;
     }
     write_fourier(&dir.metrics(), &dir.plot(FOURIER_PLOT), cfg)?;
     Ok(())
@@ -141,6 +141,7 @@ pub fn write_fourier(metrics: &Path, path: &Path, cfg: &RunConfig) -> Result<boo
         ("FFS / FCR", &left),
         ("test accuracy", &right),
         false,
-    )?;
+    )
+    .map_err(HostError::plot)?;
     Ok(true)
 }

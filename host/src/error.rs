@@ -43,8 +43,9 @@ pub enum HostError {
     #[error("cannot start {threads} worker threads: {reason}; try a smaller --threads")]
     Threads { threads: usize, reason: String },
 
+    /// A figure could not be drawn or written.
     #[error("{0}")]
-    Plot(#[from] crate::plot::PlotError),
+    Plot(Box<dyn std::error::Error + Send + Sync>),
 
     /// No GPU adapter for `--backend gpu`, or the device failed.
     #[error("{0}")]
@@ -112,6 +113,11 @@ impl HostError {
             | HostError::Plot(_)
             | HostError::Gpu(_) => EXIT_FAILURE,
         }
+    }
+
+    /// A figure that was not written is a failure while running.
+    pub fn plot(e: impl std::error::Error + Send + Sync + 'static) -> HostError {
+        HostError::Plot(Box::new(e))
     }
 
     /// Wraps an I/O error with the path it concerns.

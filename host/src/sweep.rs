@@ -27,7 +27,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use crate::backend::Backend;
+use crate::config::Backend;
 use crate::config::{RunConfig, RunSpec};
 use crate::error::HostError;
 use crate::presets::{self, Preset};
@@ -444,7 +444,7 @@ fn transfer_grid(
     seeds: &[u64],
     ps: &[u32],
 ) -> Result<Vec<GridRun>, HostError> {
-    use crate::transfer::Transfer;
+    use crate::config::Transfer;
     let targets = |src: &str| -> Vec<String> {
         match &ops {
             Some(ops) => ops.clone(),

@@ -6,8 +6,13 @@ use modgrok_core::data::{Pairs, Tasks};
 use modgrok_core::model::ModelConfig;
 use serde::{Deserialize, Serialize};
 
-use crate::backend::Backend;
 use crate::error::HostError;
+
+mod backend;
+mod transfer;
+
+pub use backend::Backend;
+pub use transfer::{GROUPS, Source, Transfer, mask, params_of, split_list};
 
 /// Version of the run-directory and checkpoint format written by this crate.
 pub const FORMAT_VERSION: u32 = 1;
@@ -70,7 +75,7 @@ pub struct RunConfig {
     /// Where the run's initial weights came from and which tensors are frozen (SPEC §4); absent
     /// for a plain run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transfer: Option<crate::transfer::Transfer>,
+    pub transfer: Option<Transfer>,
     /// Where the step runs (`--backend`); absent for `cpu`, core's bits.
     #[serde(default, skip_serializing_if = "Backend::is_cpu")]
     pub backend: Backend,
@@ -108,7 +113,7 @@ pub struct RunSpec {
     pub grok_threshold: f64,
     pub ffs_eps: f64,
     /// `--init-from`, `--load`, `--freeze`; `None` for a plain run.
-    pub transfer: Option<crate::transfer::Transfer>,
+    pub transfer: Option<Transfer>,
     pub backend: Backend,
 }
 
