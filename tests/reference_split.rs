@@ -7,7 +7,7 @@ use std::process::Command;
 
 use modgrok_host::cli::TrainArgs;
 use modgrok_host::config::RunSpec;
-use modgrok_host::dataset::Dataset;
+use modgrok_host::step::dataset::Dataset;
 use modgrok_host::train::Outcome;
 use serde_json::Value;
 

@@ -24,20 +24,20 @@ pub enum Command {
     /// Train a model on one operation or a mixture, writing a run directory
     Train(TrainArgs),
     /// List every named operation: formula, op token, the paper's family
-    Ops(crate::ops_cmd::OpsArgs),
+    Ops(crate::commands::ops::OpsArgs),
     /// Train a grid of runs (ops × p × fracs × seeds, or a preset), sharded, resumable
-    Sweep(crate::sweep::SweepArgs),
+    Sweep(crate::commands::sweep::SweepArgs),
     /// Tabulate a sweep's runs as the paper's Table 5: report.md, report.csv, report.svg
-    Report(crate::report_table::ReportArgs),
+    Report(crate::commands::report_table::ReportArgs),
     /// Fourier analysis of a trained model: spectra, FFS, FCR, key frequencies, logit
     /// components, restricted / excluded / Table 4 losses; writes analysis.json and figures
     Analyze(crate::analysis::AnalyzeArgs),
     /// KL divergence between train and test label distributions, and their entropies, over
     /// split seeds (paper App. K)
-    LabelStats(crate::label_stats::LabelStatsArgs),
+    LabelStats(crate::commands::label_stats::LabelStatsArgs),
     /// Quantise a model to the fixed-point file that core's no_std path and the C interface
     /// load (weights I4F12), and check its answers against the f32 model on every input
-    ExportFixed(crate::export_fixed::ExportFixedArgs),
+    ExportFixed(crate::commands::export_fixed::ExportFixedArgs),
 }
 
 const TRAIN_EXAMPLES: &str = "\
@@ -310,9 +310,9 @@ pub fn run(cli: &Cli) -> Result<(), HostError> {
         Command::Ops(args) => print_stdout(&args.output()),
         Command::Sweep(args) => {
             if args.list {
-                return print_stdout(&crate::sweep::list(args)?);
+                return print_stdout(&crate::commands::sweep::list(args)?);
             }
-            let summary = crate::sweep::run(args)?;
+            let summary = crate::commands::sweep::run(args)?;
             if args.json {
                 let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
                 print_stdout(&(json + "\n"))?;
@@ -322,7 +322,7 @@ pub fn run(cli: &Cli) -> Result<(), HostError> {
             summary.check()
         }
         Command::Report(args) => {
-            let md = crate::report_table::run(args)?;
+            let md = crate::commands::report_table::run(args)?;
             if args.quiet {
                 Ok(())
             } else {

@@ -8,12 +8,12 @@ use modgrok_core::fourier::DEFAULT_KEY_THRESHOLD;
 
 use super::compute::{Analysis, AnalysisOptions, Spectrum, TrainAll, analyse, check_options};
 use super::figures::write_figures;
-use crate::checkpoint::{self, ModelFile};
 use crate::config::RunConfig;
-use crate::curves;
 use crate::error::HostError;
-use crate::fsio;
-use crate::run_dir::RunDir;
+use crate::run::checkpoint::{self, ModelFile};
+use crate::run::curves;
+use crate::run::dir::RunDir;
+use crate::run::fsio;
 
 /// Name of the analysis file in the output directory.
 pub const ANALYSIS_FILE: &str = "analysis.json";

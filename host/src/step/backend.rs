@@ -9,10 +9,10 @@ use modgrok_core::model::{
 use modgrok_gpu::{GpuContext, GpuTrainer};
 
 use crate::config::{RunConfig, RunSpec};
-use crate::dataset::Dataset;
 use crate::error::HostError;
-use crate::huge::HugeBuf;
-use crate::parallel::Parallel;
+use crate::step::dataset::Dataset;
+use crate::step::huge::HugeBuf;
+use crate::step::parallel::Parallel;
 
 /// Opens the device a new run needs, and returns the config with its adapter recorded.
 pub fn open(cfg: &RunConfig) -> Result<(RunConfig, Option<GpuContext>), HostError> {
@@ -112,7 +112,7 @@ impl Stepper {
     ) -> Result<Stepper, HostError> {
         let model = cfg.model()?;
         if let Some(ctx) = gpu {
-            let frozen: [bool; N_TENSORS] = crate::transfer::frozen_mask(cfg);
+            let frozen: [bool; N_TENSORS] = crate::train::transfer::frozen_mask(cfg);
             let t = GpuTrainer::new(
                 ctx,
                 &model,
@@ -172,7 +172,7 @@ impl Stepper {
     ) -> Result<(), HostError> {
         match self {
             Stepper::Cpu(c) => {
-                let frozen: [bool; N_TENSORS] = crate::transfer::frozen_mask(cfg);
+                let frozen: [bool; N_TENSORS] = crate::train::transfer::frozen_mask(cfg);
                 c.runner.adamw_step(
                     &cfg.model()?,
                     &cfg.adamw(),

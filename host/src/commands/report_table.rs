@@ -16,8 +16,8 @@ use modgrok_core::data::ALL_OPS;
 use serde_json::Value;
 
 use crate::error::HostError;
-use crate::fsio;
 use crate::paper::{self, Verdict};
+use crate::run::fsio;
 
 const REPORT_EXAMPLES: &str = "\
 Examples:

@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::config::RunConfig;
 use crate::error::HostError;
 use crate::plot::{self, Axes, Series};
-use crate::run_dir::RunDir;
+use crate::run::dir::RunDir;
 
 /// The header and the numeric rows of a CSV file (complete lines only).
 pub fn read_table(path: &Path) -> Result<(Vec<String>, Vec<Vec<f64>>), HostError> {

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use modgrok_core::model::N_TENSORS;
 
-use crate::checkpoint::{self, ModelFile};
 use crate::config::{RunConfig, Source, Transfer, mask};
 use crate::error::HostError;
+use crate::run::checkpoint::{self, ModelFile};
 
 /// The frozen tensors of a run (none without transfer settings). The config was validated when
 /// it was made or read.

@@ -8,7 +8,7 @@ use modgrok_core::data::Tasks;
 use modgrok_core::fourier::{LabelStats, label_counts, label_stats};
 
 use crate::error::HostError;
-use crate::fsio;
+use crate::run::fsio;
 
 const LABEL_STATS_EXAMPLES: &str = "\
 Examples:

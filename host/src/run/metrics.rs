@@ -15,7 +15,7 @@ use modgrok_core::MAX_TASKS;
 use modgrok_core::model::EvalStats;
 
 use crate::error::HostError;
-use crate::fsio;
+use crate::run::fsio;
 
 /// The metrics of one logged step.
 #[derive(Debug, Clone, PartialEq)]
