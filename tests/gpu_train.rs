@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use modgrok_gpu::GpuContext;
-use modgrok_host::cli::TrainArgs;
+use modgrok_host::commands::train::TrainArgs;
 use modgrok_host::run::report::Report;
 use modgrok_host::train::Outcome;
 

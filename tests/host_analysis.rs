@@ -5,7 +5,7 @@ use std::path::Path;
 
 use modgrok_core::model::init_params;
 use modgrok_host::analysis::{AnalysisOptions, FourierProbe, analyse, analysis_json};
-use modgrok_host::cli::TrainArgs;
+use modgrok_host::commands::train::TrainArgs;
 use modgrok_host::run::checkpoint;
 use modgrok_host::run::dir::RunDir;
 

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use modgrok_host::cli::TrainArgs;
+use modgrok_host::commands::train::TrainArgs;
 use modgrok_host::run::checkpoint::{self, read_model, read_optim};
 use modgrok_host::run::tensor_file::{self, TensorRef};
 use safetensors::{Dtype, SafeTensors};

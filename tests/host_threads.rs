@@ -7,7 +7,7 @@ use modgrok_core::data::{Example, Pairs, Tasks};
 use modgrok_core::model::{
     ModelConfig, N_TENSORS, OptimState, StepLayout, init_params, train_step,
 };
-use modgrok_host::cli::TrainArgs;
+use modgrok_host::commands::train::TrainArgs;
 use modgrok_host::run::checkpoint;
 use modgrok_host::train::Outcome;
 

@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use clap::Parser;
-use modgrok_host::cli::TrainArgs;
+use modgrok_host::commands::train::TrainArgs;
 use modgrok_host::train::Outcome;
 
 const FINAL_SAFETENSORS_FNV: u64 = 0xb1ca92e7ee545d05;

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use modgrok_host::cli::TrainArgs;
+use modgrok_host::commands::train::TrainArgs;
 use modgrok_host::config::RunSpec;
 use modgrok_host::step::dataset::Dataset;
 use modgrok_host::train::Outcome;

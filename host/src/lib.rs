@@ -1,7 +1,7 @@
 //! modgrok-host: the `modgrok` CLI, the batched trainer on rayon, runs, checkpoints and reports.
 //!
 //! The trainer is a library so tests can run it in-process:
-//! [`cli::TrainArgs::train`] (the parsed `modgrok train` flags), or [`train::train_new`] /
+//! [`commands::train::TrainArgs::train`] (the parsed `modgrok train` flags), or [`train::train_new`] /
 //! [`train::resume`] with a [`config::RunConfig`] and [`train::TrainOptions`].
 pub mod analysis;
 pub mod cli;

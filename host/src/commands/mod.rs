@@ -1,6 +1,7 @@
-//! The verbs of `modgrok` besides `train`, each with its flags and its output.
+//! The verbs of `modgrok`, each with its flags and what it prints.
 pub mod export_fixed;
 pub mod label_stats;
 pub mod ops;
 pub mod report_table;
 pub mod sweep;
+pub mod train;

@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::HostError;
 
 mod backend;
+mod flags;
 mod transfer;
 
 pub use backend::Backend;
+pub use flags::RunFlags;
 pub use transfer::{GROUPS, Source, Transfer, mask, params_of, split_list};
 
 /// Version of the run-directory and checkpoint format written by this crate.

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::config::{Backend, RunSpec};
+use crate::config::{RunFlags, RunSpec};
 use crate::error::HostError;
 use crate::presets::{self, Preset};
 use crate::train;
@@ -61,10 +61,6 @@ pub struct SweepArgs {
     /// Comma list of primes [default: 97]
     #[arg(long, value_name = "LIST")]
     pub p: Option<String>,
-    /// Operands of every run's split: reference (every token id 0..p+5, as the published
-    /// code) or field (x, y in 0..p); a sweep written before the flag existed is field
-    #[arg(long, default_value = "reference", value_parser = crate::config::pairs_value_parser())]
-    pub pairs: modgrok_core::data::Pairs,
     /// Directory holding one run directory per grid point
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -77,61 +73,11 @@ pub struct SweepArgs {
     /// Threads of each run [default: cores / --jobs, at least 1]; never changes the results
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Where each run's step runs: cpu (core's bytes everywhere) or gpu (one device per run,
-    /// shared by the --jobs runs in flight; the same bytes only on the same adapter)
-    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
-    pub backend: Backend,
     /// Print the runs of this shard, one directory name a line, and train nothing
     #[arg(long)]
     pub list: bool,
-    /// Maximum steps of each run [default: 300000; presets: 100000]
-    #[arg(long)]
-    pub steps: Option<u64>,
-    /// Residual stream width [default: 128]
-    #[arg(long)]
-    pub d_model: Option<usize>,
-    /// Attention heads [default: 4]
-    #[arg(long, visible_alias = "heads")]
-    pub n_heads: Option<usize>,
-    /// MLP hidden width [default: 512]
-    #[arg(long)]
-    pub d_mlp: Option<usize>,
-    /// AdamW learning rate [default: 1e-3]
-    #[arg(long)]
-    pub lr: Option<f64>,
-    /// AdamW weight decay [default: 1.0]
-    #[arg(long)]
-    pub wd: Option<f64>,
-    /// AdamW β1 [default: 0.9]
-    #[arg(long)]
-    pub beta1: Option<f64>,
-    /// AdamW β2 [default: 0.98]
-    #[arg(long)]
-    pub beta2: Option<f64>,
-    /// AdamW ε [default: 1e-8]
-    #[arg(long)]
-    pub eps: Option<f64>,
-    /// Metrics row every this many steps [default: 100]
-    #[arg(long)]
-    pub log_every: Option<u64>,
-    /// Checkpoint every this many steps [default: 1000]
-    #[arg(long)]
-    pub checkpoint_every: Option<u64>,
-    /// Newest checkpoints to keep per run, 0 = all [default: 3]
-    #[arg(long)]
-    pub keep_checkpoints: Option<usize>,
-    /// Steps test accuracy must hold >= --grok-threshold before a run stops [default: 1000]
-    #[arg(long)]
-    pub patience: Option<u64>,
-    /// Mean test accuracy that counts as grokked [default: 0.999]
-    #[arg(long)]
-    pub grok_threshold: Option<f64>,
-    /// ε of the FFS columns of metrics.csv [default: 0.1]
-    #[arg(long)]
-    pub ffs_eps: Option<f64>,
-    /// Train every run all --steps, even after grokking
-    #[arg(long)]
-    pub no_stop: bool,
+    #[command(flatten)]
+    pub run: RunFlags,
     /// No progress bar and no summary
     #[arg(long, short)]
     pub quiet: bool,
@@ -147,37 +93,12 @@ impl SweepArgs {
     /// The run-defining values shared by every run: train's defaults, then the preset's, then
     /// the flags given.
     pub fn template(&self) -> RunSpec {
-        let mut s = RunSpec::default();
+        let mut base = RunSpec::default();
         if self.preset.is_some() {
-            s.steps = presets::PRESET_STEPS;
-            s.grok_threshold = presets::PRESET_GROK_THRESHOLD;
+            base.steps = presets::PRESET_STEPS;
+            base.grok_threshold = presets::PRESET_GROK_THRESHOLD;
         }
-        macro_rules! set {
-            ($($f:ident),*) => { $( if let Some(v) = self.$f { s.$f = v; } )* };
-        }
-        set!(
-            steps,
-            d_model,
-            n_heads,
-            d_mlp,
-            lr,
-            wd,
-            beta1,
-            beta2,
-            eps,
-            log_every,
-            checkpoint_every,
-            keep_checkpoints,
-            patience,
-            grok_threshold,
-            ffs_eps
-        );
-        if self.no_stop {
-            s.stop_after_grok = false;
-        }
-        s.backend = self.backend;
-        s.pairs = self.pairs;
-        s
+        self.run.apply(base)
     }
 
     pub fn shard(&self) -> Result<Shard, HostError> {

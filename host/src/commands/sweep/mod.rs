@@ -44,7 +44,7 @@ pub fn run(args: &SweepArgs) -> Result<SweepSummary, HostError> {
     let shard = args.shard()?;
     let threads = args.run_threads()?;
     RunDir::check_out_not_a_file(&args.out)?;
-    if !args.backend.is_cpu() {
+    if !args.run.backend.is_cpu() {
         modgrok_gpu::GpuContext::new()?;
     }
     let picked = select(&grid, shard);
