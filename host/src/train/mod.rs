@@ -27,7 +27,6 @@ use std::path::Path;
 use std::time::Instant;
 
 use modgrok_core::model::init_params;
-use modgrok_gpu::GpuContext;
 
 use crate::analysis::FourierProbe;
 use crate::config::RunConfig;
@@ -39,7 +38,7 @@ use crate::run::fsio;
 use crate::run::lock::RunLock;
 use crate::run::metrics::{self, MetricsLog, MetricsRow};
 use crate::run::report::Report;
-use crate::step::backend::{self, Stepper};
+use crate::step::backend::{self, GpuContext, Stepper};
 use crate::step::dataset::Dataset;
 use crate::train::grok::GrokWatch;
 use crate::train::progress::Progress;

@@ -45,7 +45,7 @@ pub fn run(args: &SweepArgs) -> Result<SweepSummary, HostError> {
     let threads = args.run_threads()?;
     RunDir::check_out_not_a_file(&args.out)?;
     if !args.run.backend.is_cpu() {
-        modgrok_gpu::GpuContext::new()?;
+        crate::step::backend::open_gpu()?;
     }
     let picked = select(&grid, shard);
     // Refuse a grid whose directories hold other runs before training anything; each run looks
