@@ -30,7 +30,7 @@ pub enum Command {
     Report(crate::commands::report_table::ReportArgs),
     /// Fourier analysis of a trained model: spectra, FFS, FCR, key frequencies, logit
     /// components, restricted / excluded / Table 4 losses; writes analysis.json and figures
-    Analyze(crate::analysis::AnalyzeArgs),
+    Analyze(crate::commands::analyze::AnalyzeArgs),
     /// KL divergence between train and test label distributions, and their entropies, over
     /// split seeds (paper App. K)
     LabelStats(crate::commands::label_stats::LabelStatsArgs),
