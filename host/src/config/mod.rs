@@ -3,7 +3,7 @@
 //! flags' names with `_` for `-`.
 use modgrok_core::adamw::AdamWConfig;
 use modgrok_core::data::{Pairs, Tasks};
-use modgrok_core::model::ModelConfig;
+use modgrok_core::model::{ModelConfig, N_TENSORS};
 use serde::{Deserialize, Serialize};
 
 use crate::error::HostError;
@@ -332,6 +332,15 @@ impl RunConfig {
             )));
         }
         Ok(())
+    }
+
+    /// The frozen tensors of the run (none without transfer settings). The config was validated
+    /// when it was made or read.
+    pub fn frozen(&self) -> [bool; N_TENSORS] {
+        self.transfer
+            .as_ref()
+            .and_then(|t| mask("--freeze", &t.freeze).ok())
+            .unwrap_or([false; N_TENSORS])
     }
 
     /// The tasks of `op`, checked against the stored tokens and vocabulary.

@@ -150,7 +150,7 @@ impl Stepper {
         }
         #[cfg(feature = "gpu")]
         if let Some(ctx) = gpu {
-            let frozen: [bool; N_TENSORS] = crate::train::transfer::frozen_mask(cfg);
+            let frozen: [bool; N_TENSORS] = cfg.frozen();
             let t = GpuTrainer::new(
                 ctx,
                 &model,
@@ -211,7 +211,7 @@ impl Stepper {
     ) -> Result<(), HostError> {
         match self {
             Stepper::Cpu(c) => {
-                let frozen: [bool; N_TENSORS] = crate::train::transfer::frozen_mask(cfg);
+                let frozen: [bool; N_TENSORS] = cfg.frozen();
                 c.runner.adamw_step(
                     &cfg.model()?,
                     &cfg.adamw(),

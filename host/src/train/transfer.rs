@@ -7,20 +7,9 @@
 //! dimensions or vocabulary differ from the run's is a usage error naming each mismatch.
 use std::path::{Path, PathBuf};
 
-use modgrok_core::model::N_TENSORS;
-
 use crate::config::{RunConfig, Source, Transfer, mask};
 use crate::error::HostError;
 use crate::run::checkpoint::{self, ModelFile};
-
-/// The frozen tensors of a run (none without transfer settings). The config was validated when
-/// it was made or read.
-pub fn frozen_mask(cfg: &RunConfig) -> [bool; N_TENSORS] {
-    cfg.transfer
-        .as_ref()
-        .and_then(|t| mask("--freeze", &t.freeze).ok())
-        .unwrap_or([false; N_TENSORS])
-}
 
 /// A run directory means its `final.safetensors`.
 fn model_file(path: &str) -> PathBuf {
