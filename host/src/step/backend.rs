@@ -231,7 +231,7 @@ impl Stepper {
 
     /// Copies θ, and with `moments` also m and v, from the device into the host's copies; the
     /// cpu's copies are always current.
-    #[cfg_attr(not(feature = "gpu"), allow(unused_variables))]
+    #[cfg_attr(not(feature = "gpu"), allow(unused_variables, clippy::ptr_arg))]
     pub fn sync(
         &mut self,
         params: &mut Vec<f32>,
