@@ -1,5 +1,6 @@
 //! Fourier analysis on the host (SPEC §5): the live progress measures of `metrics.csv`
-//! ([`FourierProbe`]) and the analysis of a trained model ([`analyse`]) that training ends with and `modgrok analyze` runs.
+//! ([`FourierProbe`]) and the analysis of a trained model ([`analyse`]) that training ends with
+//! and `modgrok analyze` runs.
 //!
 //! `analysis.json` ([`Analysis`]) holds, for ε and the key threshold it records:
 //! - `embedding`, `neuron_logit_map`: `alpha`, `beta` indexed by frequency k = 0..=K (k = 0 the

@@ -12,7 +12,11 @@ use crate::presets::{PRESET_GROK_THRESHOLD, PRESET_STEPS};
 pub struct RunFlags {
     /// Operands of the split: reference (every token id 0..p+5, as the published code) or field
     /// (x, y in 0..p); a run or sweep written before the flag existed is field
-    #[arg(long, default_value = RunSpec::default().pairs.as_str(), value_parser = super::pairs_value_parser())]
+    #[arg(
+        long,
+        default_value = RunSpec::default().pairs.as_str(),
+        value_parser = super::pairs_value_parser()
+    )]
     pub pairs: Pairs,
     #[arg(long, help = format!(
         "Maximum number of full-batch AdamW steps; {} in a sweep preset [default: {}]",
