@@ -7,8 +7,8 @@ use modgrok::core::adamw::AdamWConfig;
 use modgrok::core::model::{
     N_TENSORS, OptimState, Serial, StepLayout, evaluate, init_params, prepare, train_step,
 };
-use modgrok_host::backend::BenchStep;
 use modgrok_host::config::RunSpec;
+use modgrok_host::step::backend::BenchStep;
 
 fn bench_step(c: &mut Criterion) {
     for p in [97u32, 113] {

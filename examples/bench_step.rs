@@ -3,8 +3,8 @@
 //! `bench/torch_reference_step.py`, so `bench/compare.sh` can put the two side by side.
 //!
 //!   cargo run --release --example bench_step -- --p 97 --frac 0.3 --threads 2 --steps 30
-use modgrok_host::backend::BenchStep;
 use modgrok_host::config::RunSpec;
+use modgrok_host::step::backend::BenchStep;
 
 fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
     let args: Vec<String> = std::env::args().collect();

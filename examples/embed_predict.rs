@@ -13,7 +13,7 @@ use std::time::Instant;
 use modgrok::core::data::Example;
 use modgrok::core::model::{plain_forward, plain_scratch_len};
 use modgrok::core::quant::{self, I16F16, QuantModel};
-use modgrok_host::checkpoint::read_model;
+use modgrok_host::run::checkpoint::read_model;
 
 fn main() -> ExitCode {
     match run() {

@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use modgrok::core::fourier::DEFAULT_FFS_EPS;
 use modgrok_host::analysis::FourierProbe;
-use modgrok_host::backend::BenchStep;
 use modgrok_host::config::RunSpec;
+use modgrok_host::step::backend::BenchStep;
 
 fn arg(i: usize, default: usize) -> usize {
     std::env::args()

@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use modgrok_gpu::GpuContext;
-use modgrok_host::cli::TrainArgs;
-use modgrok_host::report::Report;
+use modgrok_host::commands::train::TrainArgs;
+use modgrok_host::run::report::Report;
 use modgrok_host::train::Outcome;
 
 /// add mod 11 with 90% of the pairs of Z_p for training (108 / 13): on core it memorises at

@@ -5,9 +5,9 @@ use std::path::Path;
 
 use modgrok_core::model::init_params;
 use modgrok_host::analysis::{AnalysisOptions, FourierProbe, analyse, analysis_json};
-use modgrok_host::checkpoint;
-use modgrok_host::cli::TrainArgs;
-use modgrok_host::run_dir::RunDir;
+use modgrok_host::commands::train::TrainArgs;
+use modgrok_host::run::checkpoint;
+use modgrok_host::run::dir::RunDir;
 
 const COLUMNS: [&str; 4] = ["emb_ffs", "emb_fcr", "nlm_ffs", "nlm_fcr"];
 

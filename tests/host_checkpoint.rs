@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use modgrok_host::checkpoint::{self, read_model, read_optim};
-use modgrok_host::cli::TrainArgs;
-use modgrok_host::tensor_file::{self, TensorRef};
+use modgrok_host::commands::train::TrainArgs;
+use modgrok_host::run::checkpoint::{self, read_model, read_optim};
+use modgrok_host::run::tensor_file::{self, TensorRef};
 use safetensors::{Dtype, SafeTensors};
 
 /// p = 7: d_vocab 12; d_model 8 = 2 heads × 4; d_mlp 16.

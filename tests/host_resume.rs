@@ -2,7 +2,7 @@
 //! parameters and metrics.csv, including the early-stopping state.
 use std::path::{Path, PathBuf};
 
-use modgrok_host::cli::TrainArgs;
+use modgrok_host::commands::train::TrainArgs;
 use modgrok_host::error::HostError;
 use modgrok_host::train::Outcome;
 

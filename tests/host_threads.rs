@@ -7,8 +7,8 @@ use modgrok_core::data::{Example, Pairs, Tasks};
 use modgrok_core::model::{
     ModelConfig, N_TENSORS, OptimState, StepLayout, init_params, train_step,
 };
-use modgrok_host::checkpoint;
-use modgrok_host::cli::TrainArgs;
+use modgrok_host::commands::train::TrainArgs;
+use modgrok_host::run::checkpoint;
 use modgrok_host::train::Outcome;
 
 const STEPS: u64 = 200;

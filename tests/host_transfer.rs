@@ -5,9 +5,9 @@
 use std::path::Path;
 
 use modgrok_core::model::{Param, init_params};
-use modgrok_host::checkpoint::{self, ModelFile};
-use modgrok_host::cli::TrainArgs;
+use modgrok_host::commands::train::TrainArgs;
 use modgrok_host::error::HostError;
+use modgrok_host::run::checkpoint::{self, ModelFile};
 use modgrok_host::train::Outcome;
 
 /// A tiny model mod 11: ~1 ms a step.

@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use clap::Parser;
-use modgrok_host::cli::TrainArgs;
+use modgrok_host::commands::train::TrainArgs;
 use modgrok_host::train::Outcome;
 
 const FINAL_SAFETENSORS_FNV: u64 = 0xb1ca92e7ee545d05;
@@ -57,7 +57,7 @@ fn model_hash(path: &Path) -> u64 {
     let data = &bytes[8 + n..];
     let entry = format!(
         "\"data_sha256\":\"{}\",",
-        modgrok_host::tensor_file::sha256_hex(data)
+        modgrok_host::run::tensor_file::sha256_hex(data)
     );
     assert!(header.contains(&entry), "no valid checksum in {header}");
     let mut json = header.replacen(&entry, "", 1).into_bytes();

@@ -5,9 +5,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use modgrok_host::cli::TrainArgs;
+use modgrok_host::commands::train::TrainArgs;
 use modgrok_host::config::RunSpec;
-use modgrok_host::dataset::Dataset;
+use modgrok_host::step::dataset::Dataset;
 use modgrok_host::train::Outcome;
 use serde_json::Value;
 

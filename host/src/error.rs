@@ -43,12 +43,19 @@ pub enum HostError {
     #[error("cannot start {threads} worker threads: {reason}; try a smaller --threads")]
     Threads { threads: usize, reason: String },
 
+    /// A figure could not be drawn or written.
     #[error("{0}")]
-    Plot(#[from] crate::plot::PlotError),
+    Plot(Box<dyn std::error::Error + Send + Sync>),
 
     /// No GPU adapter for `--backend gpu`, or the device failed.
+    #[cfg(feature = "gpu")]
     #[error("{0}")]
     Gpu(#[from] modgrok_gpu::GpuError),
+
+    #[error(
+        "--backend gpu: this modgrok was built without the gpu feature; build it with default features, or use --backend cpu"
+    )]
+    NoGpuFeature,
 }
 
 fn holder(pid: &Option<u32>) -> String {
@@ -102,16 +109,22 @@ impl HostError {
                 modgrok_core::Error::BufferTooSmall { .. } => EXIT_FAILURE,
                 _ => EXIT_USAGE,
             },
-            HostError::Usage(_) | HostError::OutExists(_) => EXIT_USAGE,
+            HostError::Usage(_) | HostError::OutExists(_) | HostError::NoGpuFeature => EXIT_USAGE,
             HostError::NoUsableCheckpoint { .. }
             | HostError::BadCheckpoint { .. }
             | HostError::BadRunDir { .. }
             | HostError::Busy { .. }
             | HostError::Io { .. }
             | HostError::Threads { .. }
-            | HostError::Plot(_)
-            | HostError::Gpu(_) => EXIT_FAILURE,
+            | HostError::Plot(_) => EXIT_FAILURE,
+            #[cfg(feature = "gpu")]
+            HostError::Gpu(_) => EXIT_FAILURE,
         }
+    }
+
+    /// A figure that was not written is a failure while running.
+    pub fn plot(e: impl std::error::Error + Send + Sync + 'static) -> HostError {
+        HostError::Plot(Box::new(e))
     }
 
     /// Wraps an I/O error with the path it concerns.

@@ -17,7 +17,7 @@ use common::{
     TINY_MODEL, assert_no_temp_files, assert_same_run, command, copy_tree, modgrok, resume,
     snapshot, stderr, tiny, tiny_args, tiny_ok,
 };
-use modgrok_host::tensor_file::{self, TensorRef};
+use modgrok_host::run::tensor_file::{self, TensorRef};
 
 /// Exit status `code`, one line on stderr starting `error:` and containing `needle`, no panic,
 /// nothing on stdout.

@@ -232,7 +232,11 @@ fn a_directory_left_before_the_config_was_written_takes_a_new_run() {
     tiny_ok(&straight, &[]);
     std::fs::create_dir_all(left.join("checkpoints")).unwrap();
     std::fs::write(left.join(".tmp.config.json.4242"), "{\"op\"").unwrap();
-    std::fs::write(left.join(modgrok_host::lock::LOCK_FILE), "      4242\n").unwrap();
+    std::fs::write(
+        left.join(modgrok_host::run::lock::LOCK_FILE),
+        "      4242\n",
+    )
+    .unwrap();
     tiny_ok(&left, &[]);
     assert_same_run(&straight, &left);
 }

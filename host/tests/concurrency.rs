@@ -1,6 +1,7 @@
-//! One writer per run directory (`modgrok_host::lock`): a resume of a run that is still training
-//! is refused with the holder's pid, two resumes at once never both write, and two sweeps on
-//! the same shard (a resubmitted array job) end with every run byte-identical to a lone sweep's.
+//! One writer per run directory (`modgrok_host::run::lock`): a resume of a run that is still
+//! training is refused with the holder's pid, two resumes at once never both write, and two
+//! sweeps on the same shard (a resubmitted array job) end with every run byte-identical to a
+//! lone sweep's.
 mod common;
 
 use std::path::Path;

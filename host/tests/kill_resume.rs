@@ -13,8 +13,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{assert_same_run, copy, files, is_temp, resume, stderr, tiny_ok};
-use modgrok_host::checkpoint::{read_model, read_optim};
 use modgrok_host::config::RunConfig;
+use modgrok_host::run::checkpoint::{read_model, read_optim};
 
 /// add mod 23, half the pairs, a small model: ~1 ms a step; checkpoints every 50 steps.
 const RUN: [&str; 21] = [

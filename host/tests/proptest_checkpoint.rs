@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use modgrok_core::model::init_params;
-use modgrok_host::checkpoint::{self, ModelFile, OptimFile, read_model, read_optim};
 use modgrok_host::config::{RunConfig, RunSpec};
 use modgrok_host::error::HostError;
-use modgrok_host::tensor_file;
+use modgrok_host::run::checkpoint::{self, ModelFile, OptimFile, read_model, read_optim};
+use modgrok_host::run::tensor_file;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::Config;

@@ -53,7 +53,8 @@ pub fn write_figures(out: &Path, a: &Analysis) -> Result<Vec<PathBuf>, HostError
             p,
             "y basis: c0, c1, s1, c2, s2, …",
             "x basis: c0, c1, s1, …",
-        )?;
+        )
+        .map_err(HostError::plot)?;
         written.push(path);
     }
     Ok(written)
@@ -84,6 +85,6 @@ fn spectrum_figure(path: &Path, title: &str, s: &Spectrum) -> Result<(), HostErr
             },
         ],
         &s.key_frequencies,
-    )?;
-    Ok(())
+    )
+    .map_err(HostError::plot)
 }

@@ -7,7 +7,7 @@ use modgrok_core::fourier::{
 use modgrok_core::model::{ModelConfig, Weights};
 
 use crate::error::HostError;
-use crate::metrics::FourierMeasures;
+use crate::run::metrics::FourierMeasures;
 
 /// Computes [`FourierMeasures`] from a parameter slice. Built once per run: the twiddle table,
 /// the spectrum buffers and the `[p, d_mlp]` neuron-logit map are allocated in [`Self::new`] and

@@ -1,5 +1,6 @@
 //! Fourier analysis on the host (SPEC §5): the live progress measures of `metrics.csv`
-//! ([`FourierProbe`]) and `modgrok analyze` ([`AnalyzeArgs`], [`analyse`]).
+//! ([`FourierProbe`]) and the analysis of a trained model ([`analyse`]) that training ends with
+//! and `modgrok analyze` runs.
 //!
 //! `analysis.json` ([`Analysis`]) holds, for ε and the key threshold it records:
 //! - `embedding`, `neuron_logit_map`: `alpha`, `beta` indexed by frequency k = 0..=K (k = 0 the
@@ -11,18 +12,18 @@
 //!
 //! Losses here are over the p number classes (SPEC §5), so they can differ slightly from the
 //! training loss over all d_vocab classes. "all" is every pair the mixture admits.
-mod command;
 mod compute;
 mod figures;
 mod live;
+mod output;
 
-pub use command::{
-    ANALYSIS_FILE, AUTO_ANALYSIS_BUDGET, AnalyzeArgs, AnalyzeOutput, Loaded, after_training,
-    analysis_json, load, summary, write_analysis,
-};
 pub use compute::{
     ANALYSIS_VERSION, Analysis, AnalysisOptions, MAX_ANALYSIS_P, Spectrum, Table4, TaskAnalysis,
     TrainAll, analyse, check_options,
 };
 pub use figures::{logit_map_name, write_figures};
 pub use live::FourierProbe;
+pub use output::{
+    ANALYSIS_FILE, AUTO_ANALYSIS_BUDGET, AnalyzeOutput, Loaded, after_training, analysis_json,
+    load, write_analysis,
+};

@@ -105,11 +105,11 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Every file below `dir` with its bytes, but the lock file: it holds the pid of the last
-/// process that held the run (`modgrok_host::lock`), not the run's data.
+/// process that held the run (`modgrok_host::run::lock`), not the run's data.
 pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files(dir)
         .into_iter()
-        .filter(|f| f.as_os_str() != modgrok_host::lock::LOCK_FILE)
+        .filter(|f| f.as_os_str() != modgrok_host::run::lock::LOCK_FILE)
         .map(|f| {
             let bytes = std::fs::read(dir.join(&f)).unwrap();
             (f, bytes)

@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::config::RunConfig;
 use crate::error::HostError;
 use crate::plot::{self, Axes, Series};
-use crate::run_dir::RunDir;
+use crate::run::dir::RunDir;
 
 /// The header and the numeric rows of a CSV file (complete lines only).
 pub fn read_table(path: &Path) -> Result<(Vec<String>, Vec<Vec<f64>>), HostError> {
@@ -85,7 +85,7 @@ pub fn write(dir: &RunDir, cfg: &RunConfig) -> Result<(), HostError> {
             cfg.op, cfg.p, cfg.frac, cfg.seed
         );
         let path = dir.plot(file);
-        plot::lines(&path, &title, "step", metric, &series, axes)?;
+        plot::lines(&path, &title, "step", metric, &series, axes).map_err(HostError::plot)?;
     }
     write_fourier(&dir.metrics(), &dir.plot(FOURIER_PLOT), cfg)?;
     Ok(())
@@ -141,6 +141,7 @@ pub fn write_fourier(metrics: &Path, path: &Path, cfg: &RunConfig) -> Result<boo
         ("FFS / FCR", &left),
         ("test accuracy", &right),
         false,
-    )?;
+    )
+    .map_err(HostError::plot)?;
     Ok(true)
 }

@@ -15,7 +15,7 @@ use modgrok_core::model::ModelConfig;
 
 use crate::config::{FORMAT_VERSION, RunConfig};
 use crate::error::HostError;
-use crate::tensor_file::{self, TensorFile, TensorRef};
+use crate::run::tensor_file::{self, TensorFile, TensorRef};
 
 /// Name of the causal-mask buffer of the reference state dict.
 pub const MASK_NAME: &str = "blocks.0.attn.mask";

@@ -3,11 +3,23 @@
 //! flags' names with `_` for `-`.
 use modgrok_core::adamw::AdamWConfig;
 use modgrok_core::data::{Pairs, Tasks};
-use modgrok_core::model::ModelConfig;
+use modgrok_core::model::{ModelConfig, N_TENSORS};
 use serde::{Deserialize, Serialize};
 
-use crate::backend::Backend;
 use crate::error::HostError;
+
+mod backend;
+mod flags;
+mod pairs;
+mod spec;
+mod transfer;
+
+pub use backend::Backend;
+pub use flags::RunFlags;
+pub(crate) use pairs::{is_field, pairs_of_older_runs};
+pub use pairs::{pairs_serde, pairs_value_parser, parse_pairs};
+pub use spec::RunSpec;
+pub use transfer::{GROUPS, Source, Transfer, mask, params_of, split_list};
 
 /// Version of the run-directory and checkpoint format written by this crate.
 pub const FORMAT_VERSION: u32 = 1;
@@ -70,7 +82,7 @@ pub struct RunConfig {
     /// Where the run's initial weights came from and which tensors are frozen (SPEC §4); absent
     /// for a plain run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transfer: Option<crate::transfer::Transfer>,
+    pub transfer: Option<Transfer>,
     /// Where the step runs (`--backend`); absent for `cpu`, core's bits.
     #[serde(default, skip_serializing_if = "Backend::is_cpu")]
     pub backend: Backend,
@@ -83,192 +95,8 @@ pub struct RunConfig {
     pub d_vocab: usize,
 }
 
-/// The run-defining values before anything is derived (what the CLI flags give).
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunSpec {
-    pub op: String,
-    pub p: u32,
-    pub frac: f64,
-    pub seed: u64,
-    pub pairs: Pairs,
-    pub steps: u64,
-    pub d_model: usize,
-    pub n_heads: usize,
-    pub d_mlp: usize,
-    pub lr: f64,
-    pub wd: f64,
-    pub beta1: f64,
-    pub beta2: f64,
-    pub eps: f64,
-    pub log_every: u64,
-    pub checkpoint_every: u64,
-    pub keep_checkpoints: usize,
-    pub stop_after_grok: bool,
-    pub patience: u64,
-    pub grok_threshold: f64,
-    pub ffs_eps: f64,
-    /// `--init-from`, `--load`, `--freeze`; `None` for a plain run.
-    pub transfer: Option<crate::transfer::Transfer>,
-    pub backend: Backend,
-}
-
 fn default_ffs_eps() -> f64 {
     modgrok_core::fourier::DEFAULT_FFS_EPS
-}
-
-pub(crate) fn pairs_of_older_runs() -> Pairs {
-    Pairs::Field
-}
-
-pub(crate) fn is_field(pairs: &Pairs) -> bool {
-    *pairs == Pairs::Field
-}
-
-/// `--pairs` as text: `reference` or `field`.
-pub fn parse_pairs(s: &str) -> Result<Pairs, String> {
-    [Pairs::Reference, Pairs::Field]
-        .into_iter()
-        .find(|p| p.as_str() == s)
-        .ok_or_else(|| format!("{s:?} is not reference or field"))
-}
-
-/// The clap parser of `--pairs`, which lists both values in `--help`.
-pub fn pairs_value_parser() -> impl clap::builder::TypedValueParser<Value = Pairs> {
-    use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(["reference", "field"])
-        .map(|s| parse_pairs(&s).unwrap_or_default())
-}
-
-/// `pairs` in config.json and checkpoint metadata, as its name.
-pub mod pairs_serde {
-    use modgrok_core::data::Pairs;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(pairs: &Pairs, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(pairs.as_str())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Pairs, D::Error> {
-        let s = String::deserialize(d)?;
-        super::parse_pairs(&s).map_err(serde::de::Error::custom)
-    }
-}
-
-impl Default for RunSpec {
-    /// The paper's setup: addition mod 97, 30% train, seed 0 (SPEC §3–4).
-    fn default() -> Self {
-        let adam = AdamWConfig::default();
-        RunSpec {
-            op: "add".into(),
-            p: 97,
-            frac: 0.3,
-            seed: 0,
-            pairs: Pairs::Reference,
-            steps: 300_000,
-            d_model: 128,
-            n_heads: 4,
-            d_mlp: 512,
-            lr: adam.lr,
-            wd: adam.weight_decay,
-            beta1: adam.beta1,
-            beta2: adam.beta2,
-            eps: adam.eps,
-            log_every: 100,
-            checkpoint_every: 1000,
-            keep_checkpoints: 3,
-            stop_after_grok: true,
-            patience: 1000,
-            grok_threshold: 0.999,
-            ffs_eps: default_ffs_eps(),
-            transfer: None,
-            backend: Backend::Cpu,
-        }
-    }
-}
-
-impl RunSpec {
-    /// Checks every value and derives tasks, vocabulary and head size.
-    pub fn into_config(self) -> Result<RunConfig, HostError> {
-        let tasks = Tasks::parse(self.p, &self.op)?;
-        if self.n_heads == 0 || !self.d_model.is_multiple_of(self.n_heads) {
-            return Err(HostError::Usage(format!(
-                "--d-model {} is not divisible by --n-heads {}: pick sizes with d_model = n_heads * d_head",
-                self.d_model, self.n_heads
-            )));
-        }
-        for (flag, v) in [
-            ("--steps", self.steps),
-            ("--log-every", self.log_every),
-            ("--checkpoint-every", self.checkpoint_every),
-        ] {
-            if v == 0 {
-                return Err(HostError::Usage(format!("{flag} must be at least 1")));
-            }
-        }
-        if !(0.0..=1.0).contains(&self.grok_threshold) {
-            return Err(HostError::Usage(format!(
-                "--grok-threshold {} must lie in [0, 1]",
-                self.grok_threshold
-            )));
-        }
-        if !(0.0..1.0).contains(&self.ffs_eps) {
-            return Err(HostError::Usage(format!(
-                "--ffs-eps {} must lie in [0, 1): a frequency counts when its coefficient exceeds that fraction of the largest",
-                self.ffs_eps
-            )));
-        }
-        let cfg = RunConfig {
-            format_version: FORMAT_VERSION,
-            crate_version: env!("CARGO_PKG_VERSION").into(),
-            tasks: task_infos(&tasks),
-            d_vocab: tasks.d_vocab(),
-            op: self.op,
-            p: self.p,
-            frac: self.frac,
-            seed: self.seed,
-            pairs: self.pairs,
-            steps: self.steps,
-            d_model: self.d_model,
-            n_heads: self.n_heads,
-            d_head: self.d_model / self.n_heads,
-            d_mlp: self.d_mlp,
-            lr: self.lr,
-            wd: self.wd,
-            beta1: self.beta1,
-            beta2: self.beta2,
-            eps: self.eps,
-            log_every: self.log_every,
-            checkpoint_every: self.checkpoint_every,
-            keep_checkpoints: self.keep_checkpoints,
-            stop_after_grok: self.stop_after_grok,
-            patience: self.patience,
-            grok_threshold: self.grok_threshold,
-            ffs_eps: self.ffs_eps,
-            transfer: self.transfer.filter(|t| !t.is_noop()),
-            backend: self.backend,
-            adapter: None,
-        };
-        let n_params = cfg.model()?.n_params();
-        if n_params > MAX_PARAMS {
-            return Err(HostError::Usage(format!(
-                "the model would have {n_params} parameters, more than {MAX_PARAMS} fit in memory here: lower --d-model or --d-mlp"
-            )));
-        }
-        cfg.adamw().validate()?;
-        if let Some(t) = &cfg.transfer {
-            t.validate()?;
-        }
-        let n_pairs = tasks.n_pairs(self.pairs);
-        let n_examples = n_pairs.saturating_mul(tasks.len());
-        if n_examples > MAX_EXAMPLES {
-            return Err(HostError::Usage(format!(
-                "p = {} gives {n_examples} examples, more than {MAX_EXAMPLES} for full-batch training: choose a smaller --p",
-                cfg.p
-            )));
-        }
-        modgrok_core::data::n_train(cfg.frac, n_pairs)?;
-        Ok(cfg)
-    }
 }
 
 fn task_infos(tasks: &Tasks) -> Vec<TaskInfo> {
@@ -325,6 +153,15 @@ impl RunConfig {
             )));
         }
         Ok(())
+    }
+
+    /// The frozen tensors of the run (none without transfer settings). The config was validated
+    /// when it was made or read.
+    pub fn frozen(&self) -> [bool; N_TENSORS] {
+        self.transfer
+            .as_ref()
+            .and_then(|t| mask("--freeze", &t.freeze).ok())
+            .unwrap_or([false; N_TENSORS])
     }
 
     /// The tasks of `op`, checked against the stored tokens and vocabulary.

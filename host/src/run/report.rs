@@ -2,7 +2,7 @@
 //! printed at the end.
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::FourierMeasures;
+use crate::run::metrics::FourierMeasures;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {

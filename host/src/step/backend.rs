@@ -6,29 +6,43 @@
 use modgrok_core::model::{
     EvalStats, N_TENSORS, StepLayout, Sums, evaluate, gradients, init_params, prepare_with,
 };
-use modgrok_gpu::{GpuContext, GpuTrainer};
-use serde::{Deserialize, Serialize};
+#[cfg(feature = "gpu")]
+use modgrok_gpu::GpuTrainer;
 
 use crate::config::{RunConfig, RunSpec};
-use crate::dataset::Dataset;
 use crate::error::HostError;
-use crate::huge::HugeBuf;
-use crate::parallel::Parallel;
+use crate::step::dataset::Dataset;
+use crate::step::huge::HugeBuf;
+use crate::step::parallel::Parallel;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Backend {
-    /// core on rayon threads: the same bits on every machine and thread count
-    #[default]
-    Cpu,
-    /// wgpu compute shaders (Vulkan, Metal, DX12): close to core, the same bits on one adapter
-    Gpu,
+/// The GPU a run steps on.
+#[cfg(feature = "gpu")]
+pub use modgrok_gpu::GpuContext;
+
+/// Without the `gpu` feature there is no GPU to step on: this type has no values.
+#[cfg(not(feature = "gpu"))]
+pub enum GpuContext {}
+
+/// Opens the GPU for `--backend gpu`.
+#[cfg(feature = "gpu")]
+pub fn open_gpu() -> Result<GpuContext, HostError> {
+    Ok(GpuContext::new()?)
 }
 
-impl Backend {
-    pub fn is_cpu(&self) -> bool {
-        *self == Backend::Cpu
-    }
+/// Refuses `--backend gpu`: this modgrok was built without it.
+#[cfg(not(feature = "gpu"))]
+pub fn open_gpu() -> Result<GpuContext, HostError> {
+    Err(HostError::NoGpuFeature)
+}
+
+#[cfg(feature = "gpu")]
+fn adapter_name(ctx: &GpuContext) -> String {
+    ctx.adapter_name()
+}
+
+#[cfg(not(feature = "gpu"))]
+fn adapter_name(ctx: &GpuContext) -> String {
+    match *ctx {}
 }
 
 /// Opens the device a new run needs, and returns the config with its adapter recorded.
@@ -38,8 +52,8 @@ pub fn open(cfg: &RunConfig) -> Result<(RunConfig, Option<GpuContext>), HostErro
         cfg.adapter = None;
         return Ok((cfg, None));
     }
-    let ctx = GpuContext::new()?;
-    cfg.adapter = Some(ctx.adapter_name());
+    let ctx = open_gpu()?;
+    cfg.adapter = Some(adapter_name(&ctx));
     Ok((cfg, Some(ctx)))
 }
 
@@ -49,8 +63,8 @@ pub fn reopen(cfg: &RunConfig) -> Result<Option<GpuContext>, HostError> {
     if cfg.backend.is_cpu() {
         return Ok(None);
     }
-    let ctx = GpuContext::new()?;
-    let name = ctx.adapter_name();
+    let ctx = open_gpu()?;
+    let name = adapter_name(&ctx);
     match &cfg.adapter {
         Some(a) if *a == name => Ok(Some(ctx)),
         recorded => Err(HostError::Usage(format!(
@@ -64,6 +78,7 @@ pub fn reopen(cfg: &RunConfig) -> Result<Option<GpuContext>, HostError> {
 /// they are current only after [`Stepper::sync`].
 pub enum Stepper {
     Cpu(Box<CpuStep>),
+    #[cfg(feature = "gpu")]
     Gpu(Box<GpuTrainer>),
 }
 
@@ -120,6 +135,7 @@ impl CpuStep {
 
 impl Stepper {
     /// A stepper starting from θ, m, v (core's layout).
+    #[cfg_attr(not(feature = "gpu"), allow(unused_variables))]
     pub fn new(
         cfg: &RunConfig,
         data: &Dataset,
@@ -128,8 +144,13 @@ impl Stepper {
         [params, m, v]: [&[f32]; 3],
     ) -> Result<Stepper, HostError> {
         let model = cfg.model()?;
+        #[cfg(not(feature = "gpu"))]
         if let Some(ctx) = gpu {
-            let frozen: [bool; N_TENSORS] = crate::transfer::frozen_mask(cfg);
+            match *ctx {}
+        }
+        #[cfg(feature = "gpu")]
+        if let Some(ctx) = gpu {
+            let frozen: [bool; N_TENSORS] = cfg.frozen();
             let t = GpuTrainer::new(
                 ctx,
                 &model,
@@ -173,6 +194,7 @@ impl Stepper {
                 let pool = c.runner.pool();
                 pool.install(|| c.gradients(cfg, data, params, log))
             }
+            #[cfg(feature = "gpu")]
             Stepper::Gpu(g) => {
                 g.forward_backward()?;
                 Ok(if log { Some(g.metrics()?) } else { None })
@@ -189,7 +211,7 @@ impl Stepper {
     ) -> Result<(), HostError> {
         match self {
             Stepper::Cpu(c) => {
-                let frozen: [bool; N_TENSORS] = crate::transfer::frozen_mask(cfg);
+                let frozen: [bool; N_TENSORS] = cfg.frozen();
                 c.runner.adamw_step(
                     &cfg.model()?,
                     &cfg.adamw(),
@@ -201,6 +223,7 @@ impl Stepper {
                     v,
                 );
             }
+            #[cfg(feature = "gpu")]
             Stepper::Gpu(g) => g.update(t)?,
         }
         Ok(())
@@ -208,17 +231,18 @@ impl Stepper {
 
     /// Copies θ, and with `moments` also m and v, from the device into the host's copies; the
     /// cpu's copies are always current.
+    #[cfg_attr(not(feature = "gpu"), allow(unused_variables, clippy::ptr_arg))]
     pub fn sync(
         &mut self,
         params: &mut Vec<f32>,
         moments: Option<(&mut Vec<f32>, &mut Vec<f32>)>,
     ) -> Result<(), HostError> {
-        let Stepper::Gpu(g) = self else {
-            return Ok(());
-        };
-        match moments {
-            None => *params = g.params()?,
-            Some((m, v)) => [*params, *m, *v] = g.state()?,
+        #[cfg(feature = "gpu")]
+        if let Stepper::Gpu(g) = self {
+            match moments {
+                None => *params = g.params()?,
+                Some((m, v)) => [*params, *m, *v] = g.state()?,
+            }
         }
         Ok(())
     }
@@ -267,5 +291,17 @@ impl BenchStep {
             self.t,
             [&mut self.params, &mut self.m, &mut self.v],
         )
+    }
+}
+
+#[cfg(all(test, not(feature = "gpu")))]
+mod tests {
+    #[test]
+    fn without_the_gpu_feature_backend_gpu_is_a_usage_error_in_one_line() {
+        let err = super::open_gpu().err().expect("no GPU without the feature");
+        assert_eq!(err.exit_code(), crate::error::EXIT_USAGE);
+        let text = err.to_string();
+        assert!(text.contains("without the gpu feature"), "{text}");
+        assert_eq!(text.lines().count(), 1);
     }
 }

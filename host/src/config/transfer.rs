@@ -1,26 +1,16 @@
-//! Transfer and frozen parameters (SPEC §4; paper §4 and App. F).
-//!
-//! A run may start from another run's model file (`--init-from`), copying some tensors
-//! (`--load GROUPS`), and may freeze some tensors (`--freeze GROUPS`): a frozen tensor gets no
-//! AdamW update and no weight decay, so it keeps its loaded (or initial) bits to the end. The
-//! groups are the reference's (`train_emb_ft.py`): `embed` = `embed.W_E`; `transformer` = every
-//! `blocks.0.*` tensor (attention and MLP); `unembed` = `unembed.W_U`; `full` = all eight. A
-//! tensor name (`blocks.0.attn.W_Q`) selects that tensor alone.
+//! Transfer settings of a run (SPEC §4; paper §4 and App. F): which model file a run starts
+//! from (`--init-from`), which tensors it copies (`--load GROUPS`) and which it never updates
+//! (`--freeze GROUPS`). The groups are the reference's (`train_emb_ft.py`): `embed` =
+//! `embed.W_E`; `transformer` = every `blocks.0.*` tensor (attention and MLP); `unembed` =
+//! `unembed.W_U`; `full` = all eight. A tensor name (`blocks.0.attn.W_Q`) selects that tensor
+//! alone.
 //!
 //! - PT-E: `--init-from A --load embed --freeze embed`
 //! - PT-T: `--init-from A --load transformer --freeze transformer` (W_E, W_U from a fresh init)
 //! - frozen random embedding: `--freeze embed`
-//!
-//! The settings are stored in the run config (`transfer`), with the source checkpoint's run and
-//! step, so `--resume` freezes the same tensors and continues to the same bytes. Loading a model
-//! whose p, dimensions or vocabulary differ from the run's is a usage error naming each mismatch.
-use std::path::{Path, PathBuf};
-
 use modgrok_core::model::{N_TENSORS, Param};
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::{self, ModelFile};
-use crate::config::RunConfig;
 use crate::error::HostError;
 
 /// The groups `--load` and `--freeze` take, besides single tensor names.
@@ -54,9 +44,9 @@ pub struct Source {
     pub seed: u64,
     /// The source run's operands; absent for `field`, as in its config.
     #[serde(
-        default = "crate::config::pairs_of_older_runs",
-        skip_serializing_if = "crate::config::is_field",
-        with = "crate::config::pairs_serde"
+        default = "super::pairs_of_older_runs",
+        skip_serializing_if = "super::is_field",
+        with = "super::pairs_serde"
     )]
     pub pairs: modgrok_core::data::Pairs,
     /// Updates the source had applied.
@@ -132,92 +122,6 @@ impl Transfer {
     pub fn is_noop(&self) -> bool {
         self.init_from.is_none() && self.load.is_empty() && self.freeze.is_empty()
     }
-}
-
-/// The frozen tensors of a run (none without transfer settings). The config was validated when
-/// it was made or read.
-pub fn frozen_mask(cfg: &RunConfig) -> [bool; N_TENSORS] {
-    cfg.transfer
-        .as_ref()
-        .and_then(|t| mask("--freeze", &t.freeze).ok())
-        .unwrap_or([false; N_TENSORS])
-}
-
-/// A run directory means its `final.safetensors`.
-fn model_file(path: &str) -> PathBuf {
-    let p = Path::new(path);
-    if p.is_dir() {
-        p.join("final.safetensors")
-    } else {
-        p.to_path_buf()
-    }
-}
-
-/// Each field where the source's model differs from the run's, as `name = source vs run`.
-fn mismatches(src: &RunConfig, cfg: &RunConfig) -> Vec<String> {
-    let fields = [
-        ("p", src.p as usize, cfg.p as usize),
-        ("d_vocab", src.d_vocab, cfg.d_vocab),
-        ("d_model", src.d_model, cfg.d_model),
-        ("n_heads", src.n_heads, cfg.n_heads),
-        ("d_head", src.d_head, cfg.d_head),
-        ("d_mlp", src.d_mlp, cfg.d_mlp),
-    ];
-    fields
-        .iter()
-        .filter(|(_, a, b)| a != b)
-        .map(|(name, a, b)| format!("{name} = {a} there, {b} here"))
-        .collect()
-}
-
-/// Copies the `--load` tensors of `--init-from` over the freshly initialised `params` and
-/// returns the config with [`Transfer::source`] filled in; `None` (and `params` untouched) when
-/// the run loads nothing.
-pub fn load_init(cfg: &RunConfig, params: &mut [f32]) -> Result<Option<RunConfig>, HostError> {
-    let Some(t) = cfg.transfer.as_ref() else {
-        return Ok(None);
-    };
-    let Some(from) = &t.init_from else {
-        return Ok(None);
-    };
-    let file = model_file(from);
-    let ModelFile {
-        step,
-        config: src,
-        params: src_params,
-    } = checkpoint::read_model(&file).map_err(|e| {
-        HostError::Usage(format!(
-            "--init-from {from}: cannot load it ({e}): pass a model file (final.safetensors, checkpoints/step_*.safetensors) or a run directory"
-        ))
-    })?;
-    let bad = mismatches(&src, cfg);
-    if !bad.is_empty() {
-        return Err(HostError::Usage(format!(
-            "--init-from {from}: the checkpoint's {} (transfer needs the same p, model dims and vocabulary)",
-            bad.join(", ")
-        )));
-    }
-    let load = mask("--load", &t.load)?;
-    let model = cfg.model()?;
-    for info in model.tensors() {
-        if load[info.param as usize] {
-            params[info.range()].copy_from_slice(&src_params[info.range()]);
-        }
-    }
-    let mut out = cfg.clone();
-    out.transfer = Some(Transfer {
-        source: Some(Source {
-            file: file.display().to_string(),
-            op: src.op,
-            p: src.p,
-            frac: src.frac,
-            seed: src.seed,
-            pairs: src.pairs,
-            step,
-        }),
-        ..t.clone()
-    });
-    Ok(Some(out))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! RUN/final.safetensors                         parameters at the last step
 //! RUN/report.json                               the summary
 //! RUN/loss.svg, RUN/accuracy.svg                curves on a log step axis
-//! RUN/modgrok.lock                              the writer's lock and pid (crate::lock)
+//! RUN/modgrok.lock                              the writer's lock and pid (crate::run::lock)
 //! ```
 use std::collections::BTreeSet;
 use std::fs;
@@ -77,7 +77,7 @@ impl RunDir {
     pub fn emptied(root: &Path) -> Result<RunDir, HostError> {
         for entry in fs::read_dir(root).map_err(HostError::io(root))? {
             let entry = entry.map_err(HostError::io(root))?;
-            if entry.file_name() == crate::lock::LOCK_FILE {
+            if entry.file_name() == crate::run::lock::LOCK_FILE {
                 continue;
             }
             let path = entry.path();
@@ -105,7 +105,7 @@ impl RunDir {
                     .map(|mut d| d.next().is_none())
                     .unwrap_or(false)
             } else {
-                name == crate::lock::LOCK_FILE
+                name == crate::run::lock::LOCK_FILE
                     || name.to_string_lossy().starts_with(fsio::TMP_PREFIX)
             };
             if !ok {

@@ -1,5 +1,5 @@
 //! Batch blocks on rayon threads, combined in block order, so any thread count gives core's bits.
-use crate::huge::HugeBuf;
+use crate::step::huge::HugeBuf;
 use modgrok_core::Real;
 use modgrok_core::adamw::{AdamWConfig, AdamWUpdate, trained_ranges};
 use modgrok_core::model::{

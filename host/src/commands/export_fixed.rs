@@ -11,9 +11,9 @@ use modgrok_core::quant::{self, I16F16, QuantModel};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::checkpoint;
 use crate::error::HostError;
 use crate::fsio;
+use crate::run::checkpoint;
 
 const EXPORT_EXAMPLES: &str = "\
 Examples:

@@ -1,7 +1,7 @@
 //! The one progress bar of `modgrok train`, on stderr so stdout stays machine-readable.
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
-use crate::metrics::MetricsRow;
+use crate::run::metrics::MetricsRow;
 
 pub struct Progress {
     bar: ProgressBar,

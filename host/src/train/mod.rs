@@ -1,5 +1,5 @@
 //! The host trainer: core's full-batch step (SPEC §4) with the batch blocks on rayon threads,
-//! or with `--backend gpu` the same step on the GPU ([`crate::backend`]).
+//! or with `--backend gpu` the same step on the GPU ([`crate::step::backend`]).
 //!
 //! Step t (t updates applied so far, t = 0 the init):
 //! 1. if t is a multiple of `checkpoint_every` (and not where this session started), write
@@ -12,33 +12,36 @@
 //! 4. stop if t is the last step, or if a logged step finds test accuracy has held ≥ the
 //!    threshold for `patience` steps; otherwise AdamW update t + 1.
 //!
-//! Every reduction runs in core's order whatever the thread count ([`crate::parallel::Parallel`];
-//! on the gpu, in the shaders' one order), so the run is a
+//! Every reduction runs in core's order whatever the thread count
+//! ([`crate::step::parallel::Parallel`]; on the gpu, in the shaders' one order), so the run is a
 //! pure function of its config; resuming reloads θ, m, v from a checkpoint and the early-stopping
 //! state from the metrics rows before it, and continues to the same bytes.
 //!
 //! At the end: `final.safetensors`, the final Fourier analysis when the run is small enough
 //! ([`crate::analysis::after_training`]: `analysis.json` and figures), `report.json`, curves.
+pub mod grok;
+pub mod progress;
+pub mod transfer;
+
 use std::path::Path;
 use std::time::Instant;
 
 use modgrok_core::model::init_params;
-use modgrok_gpu::GpuContext;
 
 use crate::analysis::FourierProbe;
-use crate::backend::{self, Stepper};
-use crate::checkpoint::{self, ModelFile, OptimFile};
 use crate::config::RunConfig;
-use crate::curves;
-use crate::dataset::Dataset;
 use crate::error::HostError;
 use crate::fsio;
-use crate::grok::GrokWatch;
-use crate::lock::RunLock;
-use crate::metrics::{self, MetricsLog, MetricsRow};
-use crate::progress::Progress;
-use crate::report::Report;
-use crate::run_dir::RunDir;
+use crate::run::checkpoint::{self, ModelFile, OptimFile};
+use crate::run::curves;
+use crate::run::dir::RunDir;
+use crate::run::lock::RunLock;
+use crate::run::metrics::{self, MetricsLog, MetricsRow};
+use crate::run::report::Report;
+use crate::step::backend::{self, GpuContext, Stepper};
+use crate::step::dataset::Dataset;
+use crate::train::grok::GrokWatch;
+use crate::train::progress::Progress;
 
 /// How one session runs; nothing here changes the run's bytes.
 #[derive(Debug, Clone)]
@@ -125,7 +128,7 @@ pub(crate) fn train_fresh(
     let mut params = vec![0.0; model.n_params()];
     init_params(&model, cfg.seed, &mut params)?;
     // A transfer run overwrites the tensors it loads and records its source in the config.
-    let loaded = crate::transfer::load_init(cfg, &mut params)?;
+    let loaded = crate::train::transfer::load_init(cfg, &mut params)?;
     let cfg = loaded.as_ref().unwrap_or(cfg);
     let (cfg, gpu) = backend::open(cfg)?;
     let cfg = &cfg;

@@ -1,0 +1,118 @@
+//! The flags of `modgrok sweep` and what they give every run: the template config, the shard,
+//! the threads of each run.
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::config::{RunFlags, RunSpec};
+use crate::error::HostError;
+use crate::presets::{self, Preset};
+use crate::train;
+
+use super::shard::Shard;
+
+const SWEEP_EXAMPLES: &str = "\
+Presets (each trains at most 100000 steps and counts a run grokked at mean test accuracy 0.99;
+flags given as well override the preset's values):
+  table5    the 36 ops of `modgrok ops` marked TABLE5 (all 40 less 4 exact duplicates), p = 97,
+            fracs 0.3,0.4,...,0.9, seeds 0,1,2, at most 100000 steps: 756 runs (paper Table 5)
+  transfer  add, subtract, multiply pre-grokked at frac 0.3 (p = 97, seeds 0,1,2; trained 10000,
+            40000 and 10000 steps without stopping early, as the reference's checkpoints); from
+            each, PT-E (--load embed --freeze embed) and PT-T (--load transformer --freeze
+            transformer) into add, subtract, multiply, and from add into x2_y2, x2_xy_y2, x_x_y,
+            xy_y, x2_xy_y2_x, x3_xy, x3_xy2_y, at frac 0.3 with the source's seed; a frozen random
+            W_E on add, subtract, multiply; scratch baselines of every target: 144 runs (paper §4,
+            App. F)
+  mixtures  add,multiply / add,subtract / add,subtract,multiply at p = 97, fracs 0.3..0.9,
+            seeds 0,1,2, at most 100000 steps: 63 runs
+  p-sweep   add, subtract, multiply at p = 31,47,59,71,83,97,113, fracs 0.3,0.5, seeds 0,1,2,
+            at most 100000 steps: 126 runs
+
+Examples:
+  modgrok sweep --preset table5 --out sweeps/table5 --jobs 2
+  modgrok sweep --preset table5 --out sweeps/table5 --shard 3/16      one Slurm array task
+  modgrok sweep --ops add,subtract --fracs 0.3,0.5 --seeds 0-2 --p 59 --out sweeps/small
+  modgrok sweep --mixture add,subtract --fracs 0.5 --out sweeps/mix
+  modgrok sweep --preset table5 --out sweeps/table5 --list            the runs, one per line
+  modgrok report sweeps/table5                                        the table
+
+Run the same command again to continue a killed sweep: finished runs are skipped, interrupted
+ones resume from their newest checkpoint. Exit status: 0 every run done, 1 a run failed, 2 bad
+usage (nothing trained).";
+
+#[derive(Debug, Clone, Args)]
+#[command(after_help = SWEEP_EXAMPLES)]
+pub struct SweepArgs {
+    /// A named grid (see below); --ops, --fracs, --seeds, --p and the model flags override it
+    #[arg(long, value_enum)]
+    pub preset: Option<Preset>,
+    /// Comma list of operations (names or expressions); `paper` stands for the 36 ops of Table 5
+    #[arg(long, value_name = "LIST")]
+    pub ops: Option<String>,
+    /// A multi-task mixture as one row of the grid, e.g. add,subtract; repeat for more
+    #[arg(long, value_name = "LIST")]
+    pub mixture: Vec<String>,
+    /// Comma list of train fractions [default: 0.3; presets: their own]
+    #[arg(long, value_name = "LIST")]
+    pub fracs: Option<String>,
+    /// Comma list of seeds, ranges allowed (0-2) [default: 0; presets: 0-2]
+    #[arg(long, value_name = "LIST")]
+    pub seeds: Option<String>,
+    /// Comma list of primes [default: 97]
+    #[arg(long, value_name = "LIST")]
+    pub p: Option<String>,
+    /// Directory holding one run directory per grid point
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Train only shard i of n (0 <= i < n): run groups with index mod n == i
+    #[arg(long, value_name = "i/n")]
+    pub shard: Option<String>,
+    /// Runs trained at once
+    #[arg(long, short, default_value_t = 1)]
+    pub jobs: usize,
+    /// Threads of each run [default: cores / --jobs, at least 1]; never changes the results
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print the runs of this shard, one directory name a line, and train nothing
+    #[arg(long)]
+    pub list: bool,
+    #[command(flatten)]
+    pub run: RunFlags,
+    /// No progress bar and no summary
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print the summary as JSON on stdout, and nothing else there
+    #[arg(long)]
+    pub json: bool,
+    /// Stop every run after this step as if killed (for testing resume)
+    #[arg(long, hide = true)]
+    pub halt_after: Option<u64>,
+}
+
+impl SweepArgs {
+    /// The run-defining values shared by every run: train's defaults, then the preset's, then
+    /// the flags given.
+    pub fn template(&self) -> RunSpec {
+        let mut base = RunSpec::default();
+        if self.preset.is_some() {
+            base.steps = presets::PRESET_STEPS;
+            base.grok_threshold = presets::PRESET_GROK_THRESHOLD;
+        }
+        self.run.apply(base)
+    }
+
+    pub fn shard(&self) -> Result<Shard, HostError> {
+        self.shard.as_deref().map_or(Ok(Shard::ALL), Shard::parse)
+    }
+
+    /// Threads of each run.
+    pub fn run_threads(&self) -> Result<usize, HostError> {
+        if self.jobs == 0 {
+            return Err(HostError::Usage("--jobs must be at least 1".into()));
+        }
+        match self.threads {
+            Some(t) => train::check_threads(t),
+            None => Ok((train::default_threads() / self.jobs).max(1)),
+        }
+    }
+}
