@@ -4,8 +4,12 @@
 
 use core::fmt;
 
-use super::{MAX_DEGREE, MAX_TERMS};
 use crate::Error;
+
+/// Highest total degree an expression may have.
+pub const MAX_DEGREE: u32 = 8;
+/// Most terms an expression may have.
+pub const MAX_TERMS: usize = 16;
 
 const D: usize = MAX_DEGREE as usize + 1;
 

@@ -8,10 +8,18 @@
 //! mixture admits the pairs every one of its tasks admits, which agrees with the reference in
 //! those cases and keeps `y = 0` out of a mixture containing division.
 
-use super::Example;
 use super::ops::{Filter, Op};
 use super::split::{Pairs, n_pairs, split_pairs, validate_p};
 use crate::{Error, MAX_TASKS};
+
+/// One example: input `[x, op token, y]` (context length 3), label `f(x, y) mod p`, and the
+/// index of its task in the mixture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Example {
+    pub tokens: [u16; 3],
+    pub label: u16,
+    pub task: u8,
+}
 
 /// One task of a mixture: its operation and the op token its inputs carry.
 #[derive(Clone, Debug, PartialEq, Eq)]
