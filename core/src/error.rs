@@ -95,3 +95,13 @@ impl fmt::Display for Error {
 }
 
 impl core::error::Error for Error {}
+
+/// `Err(BufferTooSmall)` when a buffer of `got` elements is shorter than `need`.
+#[inline]
+pub(crate) fn check_len(got: usize, need: usize) -> Result<(), Error> {
+    if got < need {
+        Err(Error::BufferTooSmall { need, got })
+    } else {
+        Ok(())
+    }
+}

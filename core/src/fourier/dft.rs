@@ -21,7 +21,7 @@
 //! ```
 
 use super::basis::Basis;
-use super::check_len;
+use crate::error::check_len;
 use crate::{Error, Real};
 
 /// Unscaled (C_k, S_k) of a signal read through `f`, k ≥ 1, in the module's order.

@@ -31,8 +31,8 @@
 //! losses) is bounded by ≈ 45 M `exp` calls, about half a second to a second.
 
 use super::basis::{Basis, freq_of, n_freqs};
-use super::check_len;
 use crate::Error;
+use crate::error::check_len;
 
 /// A set of input pairs, by flat index `x·p + y` (the order of the loss sum).
 #[derive(Clone, Copy, Debug)]

@@ -13,8 +13,8 @@
 //! the key frequencies read only k = 1..K.
 
 use super::basis::{Basis, n_freqs};
-use super::check_len;
 use super::dft::coef_pair;
+use crate::error::check_len;
 use crate::{Error, Real};
 
 /// Default ε of [`ffs`] (SPEC §5).

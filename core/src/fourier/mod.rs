@@ -40,15 +40,3 @@ pub use measures::{
     key_frequencies, neuron_logit_map, neuron_logit_map_len, neuron_logit_spectrum, spectrum_cols,
     spectrum_len, spectrum_rows,
 };
-
-use crate::Error;
-
-/// `Err(BufferTooSmall)` when a buffer of `got` elements is shorter than `need`.
-#[inline]
-pub(crate) fn check_len(got: usize, need: usize) -> Result<(), Error> {
-    if got < need {
-        Err(Error::BufferTooSmall { need, got })
-    } else {
-        Ok(())
-    }
-}
