@@ -4,6 +4,13 @@
 //! plotters' own log coordinate, which labels minor lines and places pixels by truncation.
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 
+/// Which axes of a [`lines`](super::lines()) plot are logarithmic (base 10).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Axes {
+    pub log_x: bool,
+    pub log_y: bool,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) enum Scale {
     Linear,

@@ -41,60 +41,22 @@
 //! # Ok::<(), modgrok_host::plot::PlotError>(())
 //! ```
 
-use std::path::PathBuf;
-
 mod axis;
 mod bars;
 mod canvas;
+mod error;
 mod heatmap;
 mod legend;
 mod lines;
+mod series;
 mod style;
 #[cfg(test)]
 mod tests;
 
+pub use axis::Axes;
 pub use bars::spectrum_bars;
+pub use error::PlotError;
 pub use heatmap::heatmap;
 pub use lines::{lines, lines_twin_y};
+pub use series::Series;
 pub use style::{HEIGHT, WIDTH};
-
-/// One named curve (for [`lines`]) or one bar family (for [`spectrum_bars`]).
-#[derive(Clone, Copy, Debug)]
-pub struct Series<'a> {
-    /// Legend text, e.g. `"train"` or `"cos α_k"`.
-    pub name: &'a str,
-    /// `(x, y)` in drawing order; for [`spectrum_bars`], `(k, value)`.
-    pub points: &'a [(f64, f64)],
-}
-
-/// Which axes of a [`lines`] plot are logarithmic (base 10).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Axes {
-    pub log_x: bool,
-    pub log_y: bool,
-}
-
-/// Why a plot was not written.
-#[derive(Debug, thiserror::Error)]
-pub enum PlotError {
-    /// Writing or renaming the SVG file failed.
-    #[error("cannot write plot {}: {}{}", .path.display(), crate::error::io_text(.source), crate::error::io_hint(.source))]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    /// plotters refused to draw (a layout it cannot fit, for instance).
-    #[error("cannot draw plot {path}: {message}")]
-    Draw { path: PathBuf, message: String },
-    /// [`heatmap`] was given a data slice whose length is not `rows * cols`.
-    #[error(
-        "heatmap {path}: data has {len} values but rows × cols = {rows} × {cols}; pass the map row-major"
-    )]
-    Shape {
-        path: PathBuf,
-        rows: usize,
-        cols: usize,
-        len: usize,
-    },
-}
