@@ -1,5 +1,5 @@
-//! The flags of `modgrok sweep` and what they give every run: the template config, the shard,
-//! the threads of each run.
+//! The flags of `modgrok sweep` and what they give every run: the template config and the
+//! threads of each run. The grid and the shard they select are built in `grid` and `shard`.
 use std::path::PathBuf;
 
 use clap::Args;
@@ -8,8 +8,6 @@ use crate::config::{RunFlags, RunSpec};
 use crate::error::HostError;
 use crate::presets::{self, Preset};
 use crate::train;
-
-use super::shard::Shard;
 
 const SWEEP_EXAMPLES: &str = "\
 Presets (each trains at most 100000 steps and counts a run grokked at mean test accuracy 0.99;
@@ -99,10 +97,6 @@ impl SweepArgs {
             base.grok_threshold = presets::PRESET_GROK_THRESHOLD;
         }
         self.run.apply(base)
-    }
-
-    pub fn shard(&self) -> Result<Shard, HostError> {
-        self.shard.as_deref().map_or(Ok(Shard::ALL), Shard::parse)
     }
 
     /// Threads of each run.

@@ -2,6 +2,7 @@
 //! another; `--shard i/n` takes group g when `g mod n == i`.
 use crate::error::HostError;
 
+use super::args::SweepArgs;
 use super::grid::GridRun;
 
 /// Which part of the grid this process trains: shard `index` of `count`.
@@ -30,6 +31,13 @@ impl Shard {
             return Err(bad());
         }
         Ok(Shard { index, count })
+    }
+}
+
+impl SweepArgs {
+    /// The shard `--shard` names; the whole grid without it.
+    pub fn shard(&self) -> Result<Shard, HostError> {
+        self.shard.as_deref().map_or(Ok(Shard::ALL), Shard::parse)
     }
 }
 
