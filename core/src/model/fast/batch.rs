@@ -1,12 +1,13 @@
 //! Phase 2 of the step, the batch pass: forward, loss and backward of each group of examples,
 //! chunk by chunk, over the token cache; and the forward-only passes built on it.
 use super::attention::{TokenGrads, attention_backward, attention_forward, attention_mix};
-use super::layout::{Acts, BLOCK, Cache, StepLayout, check_len, groups, mh_ld};
+use super::layout::{Acts, BLOCK, Cache, StepLayout, groups, mh_ld};
 use super::linalg::{aligned, carve_aligned_mut, pack_a_blocks};
 use super::runner::BlockRunner;
 use super::token_sums::Kept;
 use super::unembed::{neuron_logit_map_grad, unembed_backward, unembed_forward};
 use crate::data::Example;
+use crate::error::check_len;
 use crate::model::config::ModelConfig;
 use crate::model::loss::{EXP_BUF, cross_entropy_in};
 use crate::model::stats::{BlockStats, EvalStats, task_scales};

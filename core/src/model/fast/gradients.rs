@@ -6,13 +6,14 @@ use super::attention::{
 };
 use super::batch::run_group;
 use super::embed::embed_backward;
-use super::layout::{Cache, StepLayout, check_len, groups};
+use super::layout::{Cache, StepLayout, groups};
 use super::linalg::{aligned_len, carve_aligned_mut, transpose_rows};
 use super::mlp::{mlp_tokens_backward, mlp_weight_grads_t};
 use super::runner::{BlockRunner, run_balanced, run_rows};
 use super::token_sums::{Kept, e_sum_row, token_sums, token_touches, token_unit};
 use super::unembed::{mlp_out_weight_grads_t, unembed_tokens_backward, unembed_weight_grads};
 use crate::data::Example;
+use crate::error::check_len;
 use crate::model::config::{ModelConfig, Weights, WeightsMut};
 use crate::model::stats::{BlockStats, EvalStats, task_scales};
 use crate::{Error, Real};

@@ -394,12 +394,3 @@ impl<'a, T> Acts<&'a mut [T]> {
         }
     }
 }
-
-/// `Err(BufferTooSmall)` unless `got ≥ need`.
-pub(super) fn check_len(got: usize, need: usize) -> Result<(), Error> {
-    if got < need {
-        Err(Error::BufferTooSmall { need, got })
-    } else {
-        Ok(())
-    }
-}

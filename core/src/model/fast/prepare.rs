@@ -4,11 +4,12 @@ use super::attention::{
     attention_tokens_heads_inner, attention_tokens_o_table, attention_tokens_qkv, head_map_t,
 };
 use super::embed::embed_forward;
-use super::layout::{Cache, StepLayout, check_len};
+use super::layout::{Cache, StepLayout};
 use super::linalg::{pack_b_blocks, packed_block_len, transpose, transpose_rows};
 use super::mlp::mlp_tokens_forward;
 use super::runner::{BlockRunner, Serial, run_rows};
 use super::unembed::{neuron_logit_map_forward, unembed_tokens_forward};
+use crate::error::check_len;
 use crate::model::config::{ModelConfig, Weights};
 use crate::{Error, Real};
 use core::ops::Range;

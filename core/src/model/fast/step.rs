@@ -2,13 +2,14 @@
 //! update (SPEC §4).
 use super::batch::evaluate;
 use super::gradients::{Sums, gradients};
-use super::layout::{StepLayout, check_len};
+use super::layout::StepLayout;
 use super::linalg::carve_aligned_mut;
 use super::prepare::prepare;
 use super::runner::Serial;
 use crate::Error;
 use crate::adamw::{AdamWConfig, adamw_step};
 use crate::data::Example;
+use crate::error::check_len;
 use crate::model::config::{ModelConfig, N_TENSORS};
 use crate::model::stats::EvalStats;
 
