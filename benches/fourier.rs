@@ -13,7 +13,7 @@ use modgrok::core::fourier::{
 };
 use modgrok::core::model::{Weights, init_params};
 use modgrok_host::analysis::{AnalysisOptions, analyse};
-use modgrok_host::config::RunSpec;
+use modgrok_host::config::RunConfig;
 
 fn bench_embedding(c: &mut Criterion) {
     for p in [97u32, 113] {
@@ -55,8 +55,8 @@ fn bench_embedding(c: &mut Criterion) {
 
 fn bench_analyse(c: &mut Criterion) {
     let threads = 2;
-    let cfg = RunSpec::default().into_config().unwrap();
-    let mcfg = cfg.model().unwrap();
+    let cfg = RunConfig::default().derived().unwrap();
+    let mcfg = cfg.model;
     let mut params = vec![0.0f32; mcfg.n_params()];
     init_params(&mcfg, cfg.seed, &mut params).unwrap();
     let opts = AnalysisOptions {

@@ -7,7 +7,7 @@ use modgrok::core::adamw::AdamWConfig;
 use modgrok::core::model::{
     N_TENSORS, OptimState, Serial, StepLayout, evaluate, init_params, prepare, train_step,
 };
-use modgrok_host::config::RunSpec;
+use modgrok_host::config::RunConfig;
 use modgrok_host::step::backend::BenchStep;
 
 fn bench_step(c: &mut Criterion) {
@@ -64,7 +64,7 @@ fn bench_step(c: &mut Criterion) {
 /// gradients over 64-example blocks on the pool, then AdamW.
 fn bench_host_step(c: &mut Criterion) {
     let threads = 2;
-    let mut bench = BenchStep::new(RunSpec::default(), threads).unwrap();
+    let mut bench = BenchStep::new(RunConfig::default(), threads).unwrap();
     c.bench_function(
         &format!("train_step/host_{threads}_threads/p97_r0.3"),
         |b| b.iter(|| bench.step().unwrap()),

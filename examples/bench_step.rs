@@ -3,7 +3,7 @@
 //! `bench/torch_reference_step.py`, so `bench/compare.sh` can put the two side by side.
 //!
 //!   cargo run --release --example bench_step -- --p 97 --frac 0.3 --threads 2 --steps 30
-use modgrok_host::config::RunSpec;
+use modgrok_host::config::RunConfig;
 use modgrok_host::step::backend::BenchStep;
 
 fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -22,12 +22,12 @@ fn main() {
         arg("--threads", 2usize),
     );
     let (steps, warmup) = (arg("--steps", 30u32), arg("--warmup", 3u32));
-    let spec = RunSpec {
+    let cfg = RunConfig {
         p,
         frac,
-        ..RunSpec::default()
+        ..RunConfig::default()
     };
-    let mut bench = BenchStep::new(spec, threads).unwrap_or_else(|e| {
+    let mut bench = BenchStep::new(cfg, threads).unwrap_or_else(|e| {
         eprintln!("error: {e}");
         std::process::exit(2)
     });

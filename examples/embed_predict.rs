@@ -35,7 +35,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .collect::<Result<_, _>>()?;
     let file = read_model(&model_file(&path))?;
     let (run, params) = (&file.config, &file.params);
-    let cfg = run.model()?;
+    let cfg = run.model;
     let tasks = run.tasks()?;
     let p = tasks.p() as u16;
 

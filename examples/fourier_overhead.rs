@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use modgrok::core::fourier::DEFAULT_FFS_EPS;
 use modgrok_host::analysis::FourierProbe;
-use modgrok_host::config::RunSpec;
+use modgrok_host::config::RunConfig;
 use modgrok_host::step::backend::BenchStep;
 
 fn arg(i: usize, default: usize) -> usize {
@@ -20,8 +20,9 @@ fn arg(i: usize, default: usize) -> usize {
 
 fn main() {
     let (threads, steps, log_every) = (arg(1, 2), arg(2, 20), arg(3, 100));
-    let mut bench = BenchStep::new(RunSpec::default(), threads).expect("the default run is valid");
-    let cfg = bench.cfg.model().expect("valid config");
+    let mut bench =
+        BenchStep::new(RunConfig::default(), threads).expect("the default run is valid");
+    let cfg = bench.cfg.model;
 
     // The training step as `modgrok train` runs it: prepare, gradients, AdamW.
     let t = Instant::now();

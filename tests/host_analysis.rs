@@ -79,7 +79,7 @@ fn metrics_csv_has_the_four_fourier_columns_in_the_unit_interval() {
     // Row 0 is the init; FFS at p = 13 is a multiple of 1/12.
     let cfg = RunDir::open(&run).unwrap().read_config().unwrap();
     assert_eq!(cfg.ffs_eps, 0.2);
-    let model = cfg.model().unwrap();
+    let model = cfg.model;
     let mut params = vec![0.0; model.n_params()];
     init_params(&model, 4, &mut params).unwrap();
     let m = FourierProbe::new(&model, 13, 0.2)

@@ -149,7 +149,7 @@ fn damaged_or_foreign_checkpoints_are_errors_not_panics() {
     // Well-formed files that are not this model: a wrong shape, a missing tensor, no metadata.
     let cfg = model.config.clone();
     let tensors_with = |rename: Option<&str>, reshape: bool| -> Vec<u8> {
-        let m = cfg.model().unwrap();
+        let m = cfg.model;
         let mut ts: Vec<TensorRef<'_>> = m
             .tensors()
             .iter()
@@ -179,7 +179,7 @@ fn damaged_or_foreign_checkpoints_are_errors_not_panics() {
     check(&tensors_with(None, true), "transposed shapes");
     check(&tensors_with(Some("unembed.W_U"), false), "missing W_U");
     let no_meta = {
-        let m = cfg.model().unwrap();
+        let m = cfg.model;
         let ts: Vec<TensorRef<'_>> = m
             .tensors()
             .iter()

@@ -42,12 +42,12 @@ fn weights(run: &Path) -> ModelFile {
 }
 
 fn tensor(m: &ModelFile, p: Param) -> Vec<f32> {
-    let model = m.config.model().unwrap();
+    let model = m.config.model;
     m.params[model.tensor(p).range()].to_vec()
 }
 
 fn init(m: &ModelFile, p: Param) -> Vec<f32> {
-    let model = m.config.model().unwrap();
+    let model = m.config.model;
     let mut params = vec![0.0; model.n_params()];
     init_params(&model, m.config.seed, &mut params).unwrap();
     params[model.tensor(p).range()].to_vec()

@@ -6,14 +6,14 @@ use std::path::Path;
 use std::process::Command;
 
 use modgrok_host::commands::train::TrainArgs;
-use modgrok_host::config::RunSpec;
+use modgrok_host::config::RunConfig;
 use modgrok_host::step::dataset::Dataset;
 use modgrok_host::train::Outcome;
 use serde_json::Value;
 
 #[test]
 fn the_default_run_trains_add_mod_97_on_3121_of_the_10404_reference_pairs() {
-    let cfg = RunSpec::default().into_config().unwrap();
+    let cfg = RunConfig::default().derived().unwrap();
     assert_eq!((cfg.op.as_str(), cfg.p, cfg.frac), ("add", 97, 0.3));
     let data = Dataset::build(&cfg).unwrap();
     assert_eq!((data.train.len(), data.test.len()), (3121, 10404 - 3121));

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use modgrok_core::model::init_params;
-use modgrok_host::config::{RunConfig, RunSpec};
+use modgrok_core::model::{ModelConfig, init_params};
+use modgrok_host::config::RunConfig;
 use modgrok_host::error::HostError;
 use modgrok_host::run::checkpoint::{self, ModelFile, OptimFile, read_model, read_optim};
 use modgrok_host::run::tensor_file;
@@ -37,17 +37,20 @@ struct Valid {
 fn valid() -> &'static Valid {
     static VALID: OnceLock<Valid> = OnceLock::new();
     VALID.get_or_init(|| {
-        let cfg = RunSpec {
+        let cfg = RunConfig {
             p: 7,
             frac: 0.6,
-            d_model: 8,
-            n_heads: 2,
-            d_mlp: 16,
-            ..RunSpec::default()
+            model: ModelConfig {
+                d_model: 8,
+                n_heads: 2,
+                d_mlp: 16,
+                ..RunConfig::default().model
+            },
+            ..RunConfig::default()
         }
-        .into_config()
+        .derived()
         .unwrap();
-        let model = cfg.model().unwrap();
+        let model = cfg.model;
         let mut params = vec![0.0; model.n_params()];
         init_params(&model, 3, &mut params).unwrap();
         let m: Vec<f32> = params.iter().map(|x| x * 0.01).collect();
@@ -100,7 +103,7 @@ fn same_bits(a: &[f32], b: &[f32]) -> bool {
 
 /// A loaded model is whole, and writing it back and reading that gives the same bits.
 fn check_model(m: &ModelFile, scratch: &Scratch) -> Result<(), TestCaseError> {
-    let model = m.config.model().expect("a loaded config is valid");
+    let model = m.config.model;
     prop_assert_eq!(m.params.len(), model.n_params());
     let bytes = checkpoint::model_bytes(&m.config, &m.params, m.step).unwrap();
     let back = read_model(scratch.write(&bytes)).expect("a rewritten model loads");
@@ -110,7 +113,7 @@ fn check_model(m: &ModelFile, scratch: &Scratch) -> Result<(), TestCaseError> {
 }
 
 fn check_optim(o: &OptimFile, scratch: &Scratch) -> Result<(), TestCaseError> {
-    let model = o.config.model().expect("a loaded config is valid");
+    let model = o.config.model;
     prop_assert_eq!((o.m.len(), o.v.len()), (model.n_params(), model.n_params()));
     let bytes = checkpoint::optim_bytes(&o.config, &o.m, &o.v, o.step, o.adamw_step).unwrap();
     let back = read_optim(scratch.write(&bytes)).expect("a rewritten optimizer file loads");

@@ -204,7 +204,7 @@ pub fn analyse(
     opts: &AnalysisOptions,
 ) -> Result<Analysis, HostError> {
     check_options(cfg, opts)?;
-    let mcfg = cfg.model()?;
+    let mcfg = cfg.model;
     if params.len() != mcfg.n_params() {
         return Err(HostError::Usage(format!(
             "the model has {} parameters, its config needs {}",

@@ -85,7 +85,7 @@ impl ExportFixedArgs {
     pub fn run(&self) -> Result<ExportSummary, HostError> {
         let model_path = model_file(&self.checkpoint)?;
         let file = checkpoint::read_model(&model_path)?;
-        let cfg = file.config.model()?;
+        let cfg = file.config.model;
         let tasks = file.config.tasks()?;
         let bytes = quantise(&cfg, file.config.p, &file.params)?;
         let out = self.out.clone().unwrap_or_else(|| {

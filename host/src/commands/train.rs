@@ -3,7 +3,7 @@ use std::path::PathBuf;
 
 use clap::{Args, FromArgMatches};
 
-use crate::config::{RunFlags, RunSpec, Transfer};
+use crate::config::{RunConfig, RunFlags, Transfer};
 use crate::error::HostError;
 use crate::train::{self, Outcome, TrainOptions};
 
@@ -49,16 +49,16 @@ fn resume_conflicts() -> Vec<clap::Id> {
 pub struct TrainArgs {
     /// Operation: a reference name (e.g. add, x2_y), an expression in x and y
     /// ("x^3 + 2*x*y^2 - y", x/y), or a comma list for a mixture (add,subtract)
-    #[arg(long, default_value_t = RunSpec::default().op)]
+    #[arg(long, default_value_t = RunConfig::default().op)]
     pub op: String,
     /// Prime modulus
-    #[arg(long, default_value_t = RunSpec::default().p)]
+    #[arg(long, default_value_t = RunConfig::default().p)]
     pub p: u32,
     /// Fraction of the pairs used for training, in (0, 1)
-    #[arg(long, default_value_t = RunSpec::default().frac)]
+    #[arg(long, default_value_t = RunConfig::default().frac)]
     pub frac: f64,
     /// Seed of the split and of the initial weights
-    #[arg(long, default_value_t = RunSpec::default().seed)]
+    #[arg(long, default_value_t = RunConfig::default().seed)]
     pub seed: u64,
     #[command(flatten)]
     pub run: RunFlags,
@@ -113,19 +113,19 @@ impl TrainArgs {
     }
 
     /// The run-defining values of the flags.
-    pub fn spec(&self) -> RunSpec {
-        RunSpec {
+    pub fn spec(&self) -> RunConfig {
+        RunConfig {
             op: self.op.clone(),
             p: self.p,
             frac: self.frac,
             seed: self.seed,
             transfer: self.transfer(),
-            ..self.run.apply(RunSpec::default())
+            ..self.run.apply(RunConfig::default())
         }
     }
 
     /// The transfer settings of `--init-from`, `--load` and `--freeze`, checked by
-    /// [`RunSpec::into_config`].
+    /// [`RunConfig::derived`].
     pub fn transfer(&self) -> Option<Transfer> {
         use crate::config::split_list;
         let t = Transfer {
@@ -156,7 +156,7 @@ impl TrainArgs {
         match &self.resume {
             Some(dir) => train::resume(dir, &opts),
             None => {
-                let cfg = self.spec().into_config()?;
+                let cfg = self.spec().derived()?;
                 let out = self.out.clone().unwrap_or_else(|| cfg.default_out());
                 train::train_new(&cfg, &out, &opts)
             }

@@ -6,7 +6,7 @@ use modgrok_core::data::{Pairs, Tasks};
 use modgrok_core::model::{ModelConfig, N_TENSORS};
 use serde::{Deserialize, Serialize};
 
-use super::pairs::{is_field, pairs_of_older_runs, pairs_serde};
+use super::file::ConfigFile;
 use super::{Backend, Transfer, mask};
 use crate::error::HostError;
 
@@ -21,7 +21,13 @@ pub struct TaskInfo {
     pub token: u16,
 }
 
+/// Everything that decides a run's bytes. [`Default`] is the paper's setup (SPEC §3–4): addition
+/// mod 97, 30% train, seed 0, the App. A model and AdamW. `op`, `p`, `frac`, `seed` and the
+/// flags' values are set by the caller; the rest (`tasks`, `model.d_vocab`, `model.d_head`,
+/// `format_version`) is filled and everything checked by [`RunConfig::derived`]. Stored as
+/// `config.json` in the layout of [`super::file`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "ConfigFile", from = "ConfigFile")]
 pub struct RunConfig {
     pub format_version: u32,
     /// Version of modgrok-host that started the run.
@@ -31,26 +37,13 @@ pub struct RunConfig {
     pub p: u32,
     pub frac: f64,
     pub seed: u64,
-    /// Which operands the split draws from (SPEC §2). Absent for `field`, so a field run's
-    /// files are those of the modgrok that had no choice, and a run directory written then
-    /// reads as `field`.
-    #[serde(
-        default = "pairs_of_older_runs",
-        skip_serializing_if = "is_field",
-        with = "pairs_serde"
-    )]
+    /// Which operands the split draws from (SPEC §2).
     pub pairs: Pairs,
     /// Maximum number of updates.
     pub steps: u64,
-    pub d_model: usize,
-    pub n_heads: usize,
-    pub d_head: usize,
-    pub d_mlp: usize,
-    pub lr: f64,
-    pub wd: f64,
-    pub beta1: f64,
-    pub beta2: f64,
-    pub eps: f64,
+    /// `d_vocab` and `d_head` are derived from the tasks and `d_model / n_heads`.
+    pub model: ModelConfig,
+    pub adamw: AdamWConfig,
     pub log_every: u64,
     pub checkpoint_every: u64,
     /// Newest checkpoints kept; 0 keeps all.
@@ -58,24 +51,52 @@ pub struct RunConfig {
     pub stop_after_grok: bool,
     pub patience: u64,
     pub grok_threshold: f64,
-    /// ε of the FFS columns of `metrics.csv` (SPEC §5). Runs written before the column existed
-    /// read as the default 0.1.
-    #[serde(default = "default_ffs_eps")]
+    /// ε of the FFS columns of `metrics.csv` (SPEC §5).
     pub ffs_eps: f64,
-    /// Where the run's initial weights came from and which tensors are frozen (SPEC §4); absent
+    /// Where the run's initial weights came from and which tensors are frozen (SPEC §4); `None`
     /// for a plain run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer: Option<Transfer>,
-    /// Where the step runs (`--backend`); absent for `cpu`, core's bits.
-    #[serde(default, skip_serializing_if = "Backend::is_cpu")]
+    /// Where the step runs (`--backend`).
     pub backend: Backend,
     /// The GPU adapter a `gpu` run trains on, recorded when the run starts: its rounding decides
     /// the bytes, so a resume must find the same one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adapter: Option<String>,
     /// Derived from `op` and `p`, stored so a checkpoint is self-describing (SPEC §1).
     pub tasks: Vec<TaskInfo>,
-    pub d_vocab: usize,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            format_version: FORMAT_VERSION,
+            crate_version: env!("CARGO_PKG_VERSION").into(),
+            op: "add".into(),
+            p: 97,
+            frac: 0.3,
+            seed: 0,
+            pairs: Pairs::Reference,
+            steps: 300_000,
+            model: ModelConfig {
+                d_vocab: 0,
+                d_model: 128,
+                n_heads: 4,
+                d_head: 0,
+                d_mlp: 512,
+            },
+            adamw: AdamWConfig::default(),
+            log_every: 100,
+            checkpoint_every: 1000,
+            keep_checkpoints: 3,
+            stop_after_grok: true,
+            patience: 1000,
+            grok_threshold: 0.999,
+            ffs_eps: default_ffs_eps(),
+            transfer: None,
+            backend: Backend::Cpu,
+            adapter: None,
+            tasks: Vec::new(),
+        }
+    }
 }
 
 pub(super) fn default_ffs_eps() -> f64 {
@@ -106,35 +127,13 @@ impl RunConfig {
     /// The tasks of `op`, checked against the stored tokens and vocabulary.
     pub fn tasks(&self) -> Result<Tasks, HostError> {
         let tasks = Tasks::parse(self.p, &self.op)?;
-        if task_infos(&tasks) != self.tasks || tasks.d_vocab() != self.d_vocab {
+        if task_infos(&tasks) != self.tasks || tasks.d_vocab() != self.model.d_vocab {
             return Err(HostError::Usage(format!(
                 "config op {:?} gives different tokens than the stored `tasks`/`d_vocab`: the run was made by another modgrok version",
                 self.op
             )));
         }
         Ok(tasks)
-    }
-
-    pub fn model(&self) -> Result<ModelConfig, HostError> {
-        let cfg = ModelConfig {
-            d_vocab: self.d_vocab,
-            d_model: self.d_model,
-            n_heads: self.n_heads,
-            d_head: self.d_head,
-            d_mlp: self.d_mlp,
-        };
-        cfg.validate()?;
-        Ok(cfg)
-    }
-
-    pub fn adamw(&self) -> AdamWConfig {
-        AdamWConfig {
-            lr: self.lr,
-            beta1: self.beta1,
-            beta2: self.beta2,
-            eps: self.eps,
-            weight_decay: self.wd,
-        }
     }
 
     /// Name of each task for metrics columns and plots: its op, with `#token` added where two

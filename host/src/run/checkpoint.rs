@@ -66,7 +66,7 @@ fn named<'a>(model: &ModelConfig, flat: &'a [f32], prefix: &str) -> Vec<TensorRe
 
 /// Bytes of a model file holding `params` after `step` updates.
 pub fn model_bytes(cfg: &RunConfig, params: &[f32], step: u64) -> Result<Vec<u8>, HostError> {
-    let model = cfg.model()?;
+    let model = cfg.model;
     let mut tensors = named(&model, params, "");
     tensors.push(TensorRef {
         name: MASK_NAME.into(),
@@ -87,7 +87,7 @@ pub fn optim_bytes(
     step: u64,
     adamw_step: u64,
 ) -> Result<Vec<u8>, HostError> {
-    let model = cfg.model()?;
+    let model = cfg.model;
     let mut tensors = named(&model, m, "m.");
     tensors.extend(named(&model, v, "v."));
     let mut meta = metadata(cfg, step);
@@ -145,7 +145,7 @@ fn read_header(path: &Path, file: &TensorFile) -> Result<(u64, RunConfig), HostE
 /// The model the metadata's config describes; an invalid one is this file's fault (exit 1,
 /// naming the file), not a usage error.
 fn model_of(path: &Path, config: &RunConfig) -> Result<ModelConfig, HostError> {
-    config.model().map_err(|e| {
+    config.model.validate().map(|()| config.model).map_err(|e| {
         bad(
             path,
             format!("metadata `config` holds no valid model ({e})"),

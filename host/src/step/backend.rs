@@ -9,7 +9,7 @@ use modgrok_core::model::{
 #[cfg(feature = "gpu")]
 use modgrok_gpu::GpuTrainer;
 
-use crate::config::{RunConfig, RunSpec};
+use crate::config::RunConfig;
 use crate::error::HostError;
 use crate::step::dataset::Dataset;
 use crate::step::huge::HugeBuf;
@@ -101,7 +101,7 @@ impl CpuStep {
         params: &[f32],
         log: bool,
     ) -> Result<Option<(EvalStats, EvalStats)>, HostError> {
-        let model = cfg.model()?;
+        let model = cfg.model;
         let n_tasks = data.tasks.len();
         prepare_with(&model, params, &mut self.cache, &mut self.runner)?;
         let train = gradients(
@@ -143,7 +143,7 @@ impl Stepper {
         threads: usize,
         [params, m, v]: [&[f32]; 3],
     ) -> Result<Stepper, HostError> {
-        let model = cfg.model()?;
+        let model = cfg.model;
         #[cfg(not(feature = "gpu"))]
         if let Some(ctx) = gpu {
             match *ctx {}
@@ -154,7 +154,7 @@ impl Stepper {
             let t = GpuTrainer::new(
                 ctx,
                 &model,
-                &cfg.adamw(),
+                &cfg.adamw,
                 &frozen,
                 &data.train,
                 &data.test,
@@ -212,16 +212,8 @@ impl Stepper {
         match self {
             Stepper::Cpu(c) => {
                 let frozen: [bool; N_TENSORS] = cfg.frozen();
-                c.runner.adamw_step(
-                    &cfg.model()?,
-                    &cfg.adamw(),
-                    t,
-                    &frozen,
-                    params,
-                    &c.grads,
-                    m,
-                    v,
-                );
+                c.runner
+                    .adamw_step(&cfg.model, &cfg.adamw, t, &frozen, params, &c.grads, m, v);
             }
             #[cfg(feature = "gpu")]
             Stepper::Gpu(g) => g.update(t)?,
@@ -248,7 +240,7 @@ impl Stepper {
     }
 }
 
-/// A fresh cpu run of `spec` (its seed's init and split) stepping exactly as `modgrok train`
+/// A fresh cpu run of `cfg` (its seed's init and split) stepping exactly as `modgrok train`
 /// does, with no run directory and no metrics: what the step benches and examples time.
 pub struct BenchStep {
     pub cfg: RunConfig,
@@ -261,10 +253,10 @@ pub struct BenchStep {
 }
 
 impl BenchStep {
-    pub fn new(spec: RunSpec, threads: usize) -> Result<Self, HostError> {
-        let cfg = spec.into_config()?;
+    pub fn new(cfg: RunConfig, threads: usize) -> Result<Self, HostError> {
+        let cfg = cfg.derived()?;
         let data = Dataset::build(&cfg)?;
-        let model = cfg.model()?;
+        let model = cfg.model;
         let n = model.n_params();
         let mut params = vec![0.0; n];
         init_params(&model, cfg.seed, &mut params)?;

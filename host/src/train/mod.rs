@@ -124,7 +124,7 @@ pub(crate) fn train_fresh(
     opts: &TrainOptions,
 ) -> Result<Outcome, HostError> {
     let data = Dataset::build(cfg)?;
-    let model = cfg.model()?;
+    let model = cfg.model;
     let mut params = vec![0.0; model.n_params()];
     init_params(&model, cfg.seed, &mut params)?;
     // A transfer run overwrites the tensors it loads and records its source in the config.
@@ -283,7 +283,7 @@ fn run(
     resumed_from: Option<u64>,
     gpu: Option<GpuContext>,
 ) -> Result<Outcome, HostError> {
-    let model = cfg.model()?;
+    let model = cfg.model;
     let threads = opts.threads.max(1);
     let mut stepper = Stepper::new(cfg, data, gpu.as_ref(), threads, [&st.params, &st.m, &st.v])?;
     let names = cfg.task_names();

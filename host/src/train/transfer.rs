@@ -25,11 +25,11 @@ fn model_file(path: &str) -> PathBuf {
 fn mismatches(src: &RunConfig, cfg: &RunConfig) -> Vec<String> {
     let fields = [
         ("p", src.p as usize, cfg.p as usize),
-        ("d_vocab", src.d_vocab, cfg.d_vocab),
-        ("d_model", src.d_model, cfg.d_model),
-        ("n_heads", src.n_heads, cfg.n_heads),
-        ("d_head", src.d_head, cfg.d_head),
-        ("d_mlp", src.d_mlp, cfg.d_mlp),
+        ("d_vocab", src.model.d_vocab, cfg.model.d_vocab),
+        ("d_model", src.model.d_model, cfg.model.d_model),
+        ("n_heads", src.model.n_heads, cfg.model.n_heads),
+        ("d_head", src.model.d_head, cfg.model.d_head),
+        ("d_mlp", src.model.d_mlp, cfg.model.d_mlp),
     ];
     fields
         .iter()
@@ -66,7 +66,7 @@ pub fn load_init(cfg: &RunConfig, params: &mut [f32]) -> Result<Option<RunConfig
         )));
     }
     let load = mask("--load", &t.load)?;
-    let model = cfg.model()?;
+    let model = cfg.model;
     for info in model.tensors() {
         if load[info.param as usize] {
             params[info.range()].copy_from_slice(&src_params[info.range()]);

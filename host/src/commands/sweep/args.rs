@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::config::{RunFlags, RunSpec};
+use crate::config::{RunConfig, RunFlags};
 use crate::error::HostError;
 use crate::presets::{self, Preset};
 use crate::train;
@@ -90,8 +90,8 @@ pub struct SweepArgs {
 impl SweepArgs {
     /// The run-defining values shared by every run: train's defaults, then the preset's, then
     /// the flags given.
-    pub fn template(&self) -> RunSpec {
-        let mut base = RunSpec::default();
+    pub fn template(&self) -> RunConfig {
+        let mut base = RunConfig::default();
         if self.preset.is_some() {
             base.steps = presets::PRESET_STEPS;
             base.grok_threshold = presets::PRESET_GROK_THRESHOLD;

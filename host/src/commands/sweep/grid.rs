@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::config::{RunConfig, RunSpec};
+use crate::config::RunConfig;
 use crate::error::HostError;
 use crate::presets::{self, Preset};
 
@@ -101,17 +101,17 @@ impl SweepArgs {
             (None, Some(Preset::PSweep)) => presets::P_SWEEP_FRACS.to_vec(),
             (None, Some(Preset::Transfer)) => presets::TRANSFER_TARGET_FRACS.to_vec(),
             (None, Some(_)) => presets::TABLE5_FRACS.to_vec(),
-            (None, None) => vec![RunSpec::default().frac],
+            (None, None) => vec![RunConfig::default().frac],
         };
         let seeds: Vec<u64> = match (&self.seeds, preset) {
             (Some(s), _) => parse_seeds(s)?,
             (None, Some(_)) => presets::PRESET_SEEDS.to_vec(),
-            (None, None) => vec![RunSpec::default().seed],
+            (None, None) => vec![RunConfig::default().seed],
         };
         let ps: Vec<u32> = match (&self.p, preset) {
             (Some(p), _) => parse_list("--p", p)?,
             (None, Some(Preset::PSweep)) => presets::P_SWEEP_PRIMES.to_vec(),
-            (None, _) => vec![RunSpec::default().p],
+            (None, _) => vec![RunConfig::default().p],
         };
         let template = self.template();
         let grid_size = |per_point: usize| {
@@ -172,20 +172,20 @@ impl SweepArgs {
 }
 
 fn plain_run(
-    template: &RunSpec,
+    template: &RunConfig,
     op: &str,
     p: u32,
     frac: f64,
     seed: u64,
 ) -> Result<GridRun, HostError> {
-    let cfg = RunSpec {
+    let cfg = RunConfig {
         op: op.to_string(),
         p,
         frac,
         seed,
         ..template.clone()
     }
-    .into_config()?;
+    .derived()?;
     Ok(GridRun {
         name: run_name(&cfg),
         cfg,
@@ -200,7 +200,7 @@ fn plain_run(
 /// target (or each of `--ops`).
 fn transfer_grid(
     out: &Path,
-    template: &RunSpec,
+    template: &RunConfig,
     ops: Option<Vec<String>>,
     fracs: &[f64],
     seeds: &[u64],
@@ -233,12 +233,12 @@ fn transfer_grid(
             for &seed in seeds {
                 source_of.insert((src, seed), grid.len());
                 let mut run = plain_run(template, src, p, presets::TRANSFER_SOURCE_FRAC, seed)?;
-                run.cfg = RunSpec {
+                run.cfg = RunConfig {
                     steps: presets::transfer_source_steps(src),
                     stop_after_grok: false,
-                    ..run.cfg.spec()
+                    ..run.cfg
                 }
-                .into_config()?;
+                .derived()?;
                 run.name = format!("{}_source", run.name);
                 grid.push(run);
             }
@@ -275,11 +275,11 @@ fn transfer_grid(
                                 source: None,
                             };
                             let mut run = plain_run(template, &target, p, frac, seed)?;
-                            run.cfg = RunSpec {
+                            run.cfg = RunConfig {
                                 transfer: Some(transfer),
-                                ..run.cfg.spec()
+                                ..run.cfg
                             }
-                            .into_config()?;
+                            .derived()?;
                             run.name = format!("{}_{mode}_{src}", run.name);
                             run.source = Some(source);
                             grid.push(run);
@@ -292,14 +292,14 @@ fn transfer_grid(
             for &frac in fracs {
                 for &seed in seeds {
                     let mut run = plain_run(template, target, p, frac, seed)?;
-                    run.cfg = RunSpec {
+                    run.cfg = RunConfig {
                         transfer: Some(Transfer {
                             freeze: vec!["embed".into()],
                             ..Transfer::default()
                         }),
-                        ..run.cfg.spec()
+                        ..run.cfg
                     }
-                    .into_config()?;
+                    .derived()?;
                     run.name = format!("{}_frozen-e", run.name);
                     grid.push(run);
                 }

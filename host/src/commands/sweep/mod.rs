@@ -177,7 +177,10 @@ mod tests {
                 .any(|r| r.name == "subtract_p97_f0.3_s0_pt-t_multiply")
         );
         let t = args(&["--preset", "table5", "--steps", "500", "--out", "x"]).template();
-        assert_eq!((t.steps, t.d_model, t.grok_threshold), (500, 128, 0.99));
+        assert_eq!(
+            (t.steps, t.model.d_model, t.grok_threshold),
+            (500, 128, 0.99)
+        );
         let t = args(&[
             "--preset",
             "table5",
