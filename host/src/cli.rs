@@ -27,7 +27,7 @@ pub enum Command {
     /// Train a grid of runs (ops × p × fracs × seeds, or a preset), sharded, resumable
     Sweep(crate::commands::sweep::SweepArgs),
     /// Tabulate a sweep's runs as the paper's Table 5: report.md, report.csv, report.svg
-    Report(crate::commands::report_table::ReportArgs),
+    Report(crate::commands::report::ReportArgs),
     /// Fourier analysis of a trained model: spectra, FFS, FCR, key frequencies, logit
     /// components, restricted / excluded / Table 4 losses; writes analysis.json and figures
     Analyze(crate::commands::analyze::AnalyzeArgs),
@@ -75,7 +75,7 @@ pub fn run(cli: &Cli) -> Result<(), HostError> {
             summary.check()
         }
         Command::Report(args) => {
-            let md = crate::commands::report_table::run(args)?;
+            let md = crate::commands::report::run(args)?;
             if args.quiet {
                 Ok(())
             } else {

@@ -3,6 +3,6 @@ pub mod analyze;
 pub mod export_fixed;
 pub mod label_stats;
 pub mod ops;
-pub mod report_table;
+pub mod report;
 pub mod sweep;
 pub mod train;
