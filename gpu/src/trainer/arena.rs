@@ -1,0 +1,119 @@
+//! The one f32 buffer a trainer owns: the offsets of θ, gradients, m, v, the per-token cache
+//! and the per-example activations, and the views of them the matmuls read.
+use modgrok_core::model::{ModelConfig, Param};
+
+/// Offsets (in f32 elements) of the regions of the arena. Per-example regions have `rows`
+/// rows, enough for the train or the test set.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Arena {
+    pub(super) params: usize,
+    pub(super) grads: usize,
+    pub(super) m: usize,
+    pub(super) v: usize,
+    /// q, k, v [V, H·d_head]; o, d_o [V, H, D]; dq, dk, dv [V, H·d_head]; de [V, D].
+    pub(super) q: usize,
+    pub(super) k: usize,
+    pub(super) vv: usize,
+    pub(super) o: usize,
+    pub(super) d_o: usize,
+    pub(super) dq: usize,
+    pub(super) dk: usize,
+    pub(super) dv: usize,
+    pub(super) de: usize,
+    /// a, g [rows, H, 3]; r, rr, drr, dr [rows, D]; mh, dpre [rows, M]; logits, dl [rows, V];
+    /// scale [N_train] (each example's weight 1/N_task).
+    pub(super) a: usize,
+    pub(super) g: usize,
+    pub(super) r: usize,
+    pub(super) mh: usize,
+    pub(super) rr: usize,
+    pub(super) logits: usize,
+    pub(super) dl: usize,
+    pub(super) drr: usize,
+    pub(super) dpre: usize,
+    pub(super) dr: usize,
+    pub(super) scale: usize,
+    pub(super) len: usize,
+}
+
+impl Arena {
+    pub(super) fn new(cfg: &ModelConfig, rows: usize, n_train: usize) -> Arena {
+        let (voc, d, h, m) = (cfg.d_vocab, cfg.d_model, cfg.n_heads, cfg.d_mlp);
+        let hd = h * cfg.d_head;
+        let p = cfg.n_params();
+        let mut at = 0;
+        let mut take = |n: usize| {
+            let off = at;
+            at += n;
+            off
+        };
+        let mut a = Arena {
+            params: take(p),
+            grads: take(p),
+            m: take(p),
+            v: take(p),
+            q: take(voc * hd),
+            k: take(voc * hd),
+            vv: take(voc * hd),
+            o: take(voc * h * d),
+            d_o: take(voc * h * d),
+            dq: take(voc * hd),
+            dk: take(voc * hd),
+            dv: take(voc * hd),
+            de: take(voc * d),
+            a: take(rows * h * 3),
+            g: take(rows * h * 3),
+            r: take(rows * d),
+            mh: take(rows * m),
+            rr: take(rows * d),
+            logits: take(rows * voc),
+            dl: take(rows * voc),
+            drr: take(rows * d),
+            dpre: take(rows * m),
+            dr: take(rows * d),
+            scale: take(n_train),
+            len: 0,
+        };
+        a.len = at;
+        a
+    }
+}
+
+/// An operand of [`Recorder::matmul`]: element (b, x, y) at `off + b·sb + x·s0 + y·s1`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct View {
+    pub(super) off: usize,
+    pub(super) s0: usize,
+    pub(super) s1: usize,
+    pub(super) sb: usize,
+}
+
+pub(super) const fn view(off: usize, s0: usize, s1: usize) -> View {
+    View { off, s0, s1, sb: 0 }
+}
+
+/// Parameter offsets in the arena.
+pub(super) struct P {
+    pub(super) w_e: usize,
+    pub(super) w_q: usize,
+    pub(super) w_k: usize,
+    pub(super) w_v: usize,
+    pub(super) w_o: usize,
+    pub(super) w_in: usize,
+    pub(super) w_out: usize,
+    pub(super) w_u: usize,
+}
+
+pub(super) fn tensor_offsets(cfg: &ModelConfig, base: usize) -> P {
+    let at = |p: Param| base + cfg.tensor(p).offset;
+    P {
+        w_e: at(Param::WE),
+        w_q: at(Param::WQ),
+        w_k: at(Param::WK),
+        w_v: at(Param::WV),
+        w_o: at(Param::WO),
+        w_in: at(Param::WIn),
+        w_out: at(Param::WOut),
+        w_u: at(Param::WU),
+    }
+}
