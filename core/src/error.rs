@@ -54,17 +54,17 @@ impl fmt::Display for Error {
             Error::DegreeTooHigh { degree } => write!(
                 f,
                 "expression degree {degree} is above the limit of {}: use a lower power",
-                crate::data::MAX_DEGREE
+                crate::limits::MAX_DEGREE
             ),
             Error::TooManyTerms => write!(
                 f,
                 "expression has more than {} terms: combine like terms or shorten it",
-                crate::data::MAX_TERMS
+                crate::limits::MAX_TERMS
             ),
             Error::BadTaskCount { n } => write!(
                 f,
                 "{n} tasks given: a run needs between 1 and {} operations",
-                crate::MAX_TASKS
+                crate::limits::MAX_TASKS
             ),
             Error::BadDims => write!(
                 f,

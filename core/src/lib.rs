@@ -13,12 +13,11 @@ pub mod data;
 mod error;
 mod exp;
 pub mod fourier;
+mod limits;
 pub mod model;
 pub mod quant;
 mod real;
 
 pub use error::Error;
+pub use limits::MAX_TASKS;
 pub use real::Real;
-
-/// Most tasks one run can mix (SPEC §1).
-pub const MAX_TASKS: usize = 16;

@@ -5,11 +5,7 @@
 use core::fmt;
 
 use crate::Error;
-
-/// Highest total degree an expression may have.
-pub const MAX_DEGREE: u32 = 8;
-/// Most terms an expression may have.
-pub const MAX_TERMS: usize = 16;
+use crate::limits::{MAX_DEGREE, MAX_TERMS};
 
 const D: usize = MAX_DEGREE as usize + 1;
 

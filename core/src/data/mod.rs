@@ -6,7 +6,8 @@ mod ops;
 mod split;
 mod tasks;
 
-pub use expr::{MAX_DEGREE, MAX_TERMS, Polynomial, Term};
+pub use crate::limits::{MAX_DEGREE, MAX_TERMS};
+pub use expr::{Polynomial, Term};
 pub use mt19937::Mt19937;
 pub use ops::{ALL_OPS, Category, Filter, NamedOp, Op, Symbol, parse_op};
 pub use split::{Pairs, n_pairs, n_train, split_pairs, validate_p};

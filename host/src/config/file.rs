@@ -6,14 +6,14 @@
 use modgrok_core::adamw::AdamWConfig;
 use modgrok_core::data::Pairs;
 use modgrok_core::model::ModelConfig;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::pairs::{is_field, pairs_of_older_runs, pairs_serde};
 use super::run::default_ffs_eps;
 use super::{Backend, RunConfig, TaskInfo, Transfer};
 
-#[derive(Clone, Serialize, Deserialize)]
-pub(super) struct ConfigFile {
+#[derive(Serialize, Deserialize)]
+struct ConfigFile {
     format_version: u32,
     crate_version: String,
     op: String,
@@ -131,5 +131,17 @@ impl From<ConfigFile> for RunConfig {
             adapter: f.adapter,
             tasks: f.tasks,
         }
+    }
+}
+
+impl Serialize for RunConfig {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        ConfigFile::from(self.clone()).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for RunConfig {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        ConfigFile::deserialize(d).map(RunConfig::from)
     }
 }

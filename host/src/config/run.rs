@@ -6,7 +6,6 @@ use modgrok_core::data::{Pairs, Tasks};
 use modgrok_core::model::{ModelConfig, N_TENSORS};
 use serde::{Deserialize, Serialize};
 
-use super::file::ConfigFile;
 use super::{Backend, Transfer, mask};
 use crate::error::HostError;
 
@@ -25,9 +24,8 @@ pub struct TaskInfo {
 /// mod 97, 30% train, seed 0, the App. A model and AdamW. `op`, `p`, `frac`, `seed` and the
 /// flags' values are set by the caller; the rest (`tasks`, `model.d_vocab`, `model.d_head`,
 /// `format_version`) is filled and everything checked by [`RunConfig::derived`]. Stored as
-/// `config.json` in the layout of [`super::file`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(into = "ConfigFile", from = "ConfigFile")]
+/// `config.json` in the key order `config/file.rs` fixes.
+#[derive(Debug, Clone, PartialEq)]
 pub struct RunConfig {
     pub format_version: u32,
     /// Version of modgrok-host that started the run.
