@@ -32,25 +32,28 @@ pub fn write_figures(out: &Path, a: &Analysis, basis: Bases) -> Result<Vec<PathB
                 "embedding_spectrum.svg",
                 "embedding W_E".to_string(),
                 &a.embedding,
-                "frequency k",
+                "frequency k".to_string(),
             ),
             (
                 "neuron_logit_spectrum.svg",
                 "neuron-logit map W_L".to_string(),
                 &a.neuron_logit_map,
-                "frequency k",
+                "frequency k".to_string(),
             ),
         ]);
     }
     if let Some(m) = a.multiplicative.as_ref().filter(|_| basis.multiplicative()) {
-        let k_label = "frequency k of log_g x (multiplicative basis; k = (p − 1)/2 has no sine)";
         let g = m.generator;
+        let k_label = format!(
+            "frequency k of i = log_{g} x (k = {} has no sine)",
+            a.p.saturating_sub(1) / 2
+        );
         spectra.extend([
             (
                 "embedding_spectrum_multiplicative.svg",
                 format!("embedding W_E, x = {g}^i"),
                 &m.embedding,
-                k_label,
+                k_label.clone(),
             ),
             (
                 "neuron_logit_spectrum_multiplicative.svg",
@@ -66,7 +69,7 @@ pub fn write_figures(out: &Path, a: &Analysis, basis: Bases) -> Result<Vec<PathB
             "{what}, {run}: FFS {:.3} (ε = {}), FCR {:.3}",
             s.ffs, a.ffs_eps, s.fcr
         );
-        spectrum_figure(&path, &title, s, k_label)?;
+        spectrum_figure(&path, &title, s, &k_label)?;
         written.push(path);
     }
     for (t, task) in a.tasks.iter().enumerate() {
