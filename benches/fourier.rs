@@ -12,7 +12,7 @@ use modgrok::core::fourier::{
     spectrum_len, twiddles_len,
 };
 use modgrok::core::model::{Weights, init_params};
-use modgrok_host::analysis::{AnalysisOptions, analyse};
+use modgrok_host::analysis::{AnalysisOptions, Bases, analyse};
 use modgrok_host::config::RunConfig;
 
 fn bench_embedding(c: &mut Criterion) {
@@ -63,6 +63,7 @@ fn bench_analyse(c: &mut Criterion) {
         ffs_eps: DEFAULT_FFS_EPS,
         key_threshold: DEFAULT_KEY_THRESHOLD,
         threads,
+        basis: Bases::Additive,
     };
     let mut group = c.benchmark_group("analyse");
     // One analysis takes seconds: ten samples of one iteration each.

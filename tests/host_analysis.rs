@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use modgrok_core::model::init_params;
-use modgrok_host::analysis::{AnalysisOptions, FourierProbe, analyse, analysis_json};
+use modgrok_host::analysis::{AnalysisOptions, Bases, FourierProbe, analyse, analysis_json};
 use modgrok_host::commands::train::TrainArgs;
 use modgrok_host::run::checkpoint;
 use modgrok_host::run::dir::RunDir;
@@ -104,6 +104,7 @@ fn analysis_is_identical_for_1_and_3_threads_and_losses_decompose() {
         ffs_eps: 0.1,
         key_threshold: 0.05,
         threads,
+        basis: Bases::Both,
     };
     let one = analyse(&file.config, &file.params, file.step, "m", &opts(1)).unwrap();
     let three = analyse(&file.config, &file.params, file.step, "m", &opts(3)).unwrap();
@@ -158,6 +159,7 @@ fn a_mixture_is_analysed_task_by_task_with_its_own_tokens() {
         ffs_eps: 0.1,
         key_threshold: 0.05,
         threads: 2,
+        basis: Bases::Additive,
     };
     let a = analyse(&file.config, &file.params, file.step, "m", &opts).unwrap();
     let names: Vec<(&str, u16)> = a

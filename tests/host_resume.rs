@@ -221,3 +221,63 @@ fn resume_with_run_flags_is_refused() {
     assert!(err.to_string().contains("cannot be used with"), "{err}");
     assert_eq!(err.exit_code(), 2);
 }
+
+/// metrics.csv without its last column, `emb_ffs_mult`: the file a build from before that column
+/// wrote (every other cell is computed as before).
+fn without_emb_ffs_mult(text: &str) -> String {
+    assert!(text.starts_with("step,") && text.lines().next().unwrap().ends_with(",emb_ffs_mult"));
+    text.lines()
+        .map(|l| format!("{}\n", &l[..l.rfind(',').unwrap()]))
+        .collect()
+}
+
+/// A run started before `emb_ffs_mult` existed resumes with the columns of its header, from a
+/// checkpoint and from none, to the bytes of that build (the new column left out of a run that
+/// never stopped); it keeps the additive analysis, while a new multiply run adds the
+/// multiplicative one.
+#[test]
+fn a_run_whose_header_lacks_emb_ffs_mult_resumes_without_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let op = ["--op", "multiply", "--steps", "400", "--no-stop"];
+    let straight = tmp.path().join("straight");
+    train(&straight, &op).unwrap();
+    let csv = std::fs::read_to_string(straight.join("metrics.csv")).unwrap();
+    let old_csv = without_emb_ffs_mult(&csv);
+    let analysis = std::fs::read_to_string(straight.join("analysis.json")).unwrap();
+    assert!(analysis.contains("\"multiplicative\""));
+    assert!(
+        straight
+            .join("embedding_spectrum_multiplicative.svg")
+            .is_file()
+    );
+    let report = std::fs::read_to_string(straight.join("report.json")).unwrap();
+    assert!(report.contains("\"emb_ffs_mult\""));
+
+    for (name, halt) in [("from_checkpoint", "250"), ("from_none", "60")] {
+        let dir = tmp.path().join(name);
+        let mut flags = op.to_vec();
+        flags.extend_from_slice(&["--halt-after", halt]);
+        train(&dir, &flags).unwrap();
+        let metrics = dir.join("metrics.csv");
+        let text = std::fs::read_to_string(&metrics).unwrap();
+        std::fs::write(&metrics, without_emb_ffs_mult(&text)).unwrap();
+        assert_eq!(finished_at(resume(&dir).unwrap()), 400, "{name}");
+        assert_eq!(
+            std::fs::read_to_string(&metrics).unwrap(),
+            old_csv,
+            "{name}"
+        );
+        for f in ["final.safetensors", "config.json"] {
+            assert_eq!(
+                std::fs::read(dir.join(f)).unwrap(),
+                std::fs::read(straight.join(f)).unwrap(),
+                "{name}: {f}"
+            );
+        }
+        let analysis = std::fs::read_to_string(dir.join("analysis.json")).unwrap();
+        assert!(!analysis.contains("\"multiplicative\""), "{name}");
+        assert!(!dir.join("embedding_spectrum_multiplicative.svg").exists());
+        let report = std::fs::read_to_string(dir.join("report.json")).unwrap();
+        assert!(!report.contains("emb_ffs_mult"), "{name}");
+    }
+}

@@ -28,6 +28,8 @@ pub enum Error {
     BadHyper,
     /// Bytes that are not a fixed-point model file of this version ([`crate::quant`]).
     BadModelFile { reason: &'static str },
+    /// A transform length n outside `1..=`[`crate::fourier::MAX_CYCLIC_N`].
+    BadTransformLength { n: u32 },
     /// A weight that is not finite or lies outside the I4F12 range [-8, 8) of [`crate::quant`].
     WeightOutOfRange { tensor: &'static str, value: f32 },
 }
@@ -85,6 +87,11 @@ impl fmt::Display for Error {
             Error::BadModelFile { reason } => write!(
                 f,
                 "not a fixed-point model file ({reason}): write one with `modgrok export-fixed CHECKPOINT`"
+            ),
+            Error::BadTransformLength { n } => write!(
+                f,
+                "transform length {n} is not allowed: a DFT over Z_n needs 1 <= n <= {}",
+                crate::fourier::MAX_CYCLIC_N
             ),
             Error::WeightOutOfRange { tensor, value } => write!(
                 f,

@@ -42,13 +42,8 @@ fn fast_forward_matches_plain_forward() {
         },
     )
     .unwrap();
-    for t in 0..2 {
-        assert!(
-            (s.loss[t] - plain_loss[t]).abs() <= 1e-12 * plain_loss[t],
-            "{} vs {}",
-            s.loss[t],
-            plain_loss[t]
-        );
+    for (&got, &want) in s.loss[..2].iter().zip(&plain_loss) {
+        assert!((got - want).abs() <= 1e-12 * want, "{got} vs {want}");
     }
 
     let mut s32 = vec![0.0f32; plain_scratch_len(&cfg)];

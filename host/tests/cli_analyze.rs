@@ -10,8 +10,15 @@ use serde_json::Value;
 /// add mod 11 on half the pairs of Z_p (`--pairs field`), d_model 16, 300 steps: enough to
 /// memorise, ~0.3 s.
 fn train(out: &Path, seed: &str) {
+    train_op(out, seed, "add");
+}
+
+/// [`train`] with another operation.
+fn train_op(out: &Path, seed: &str, op: &str) {
     let o = modgrok(&[
         "train",
+        "--op",
+        op,
         "--pairs",
         "field",
         "--p",
@@ -209,6 +216,128 @@ fn train_writes_the_final_analysis_and_analyze_a_checkpoint_goes_to_its_own_dir(
         serde_json::from_slice(&std::fs::read(dir.join("analysis.json")).unwrap()).unwrap();
     assert_eq!(at_200["step"], 200);
     assert_ne!(at_200["tasks"][0]["loss"], from_train["tasks"][0]["loss"]);
+}
+
+/// `--basis`: the default for multiply is both; the multiplicative basis adds one key after the
+/// others, whose bytes stay those of the additive analysis, and its figures and summary lines.
+#[test]
+fn analyze_basis_adds_the_multiplicative_spectra_and_leaves_the_rest_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("mul");
+    train_op(&run, "0", "multiply");
+    let analyze = |out: &str, basis: &[&str], json: bool| {
+        let out = tmp.path().join(out);
+        let mut args = vec![
+            "analyze",
+            run.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(&["--threads", "2"]);
+        args.extend_from_slice(basis);
+        if json {
+            args.push("--json");
+        }
+        let o = modgrok(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        (out, String::from_utf8(o.stdout).unwrap())
+    };
+    let (both, _) = analyze("both", &[], true);
+    let (additive, _) = analyze("additive", &["--basis", "additive"], true);
+    let (mult, summary) = analyze("mult", &["--basis", "multiplicative"], false);
+
+    let with = std::fs::read_to_string(both.join("analysis.json")).unwrap();
+    let without = std::fs::read_to_string(additive.join("analysis.json")).unwrap();
+    let head = without.strip_suffix("\n}\n").unwrap();
+    assert!(with.starts_with(&format!("{head},\n  \"multiplicative\": {{")));
+    assert!(!without.contains("multiplicative"));
+    assert_eq!(
+        std::fs::read_to_string(mult.join("analysis.json")).unwrap(),
+        with
+    );
+
+    let v: Value = serde_json::from_str(&with).unwrap();
+    let m = &v["multiplicative"];
+    assert_eq!(m["generator"], 2, "the smallest primitive root of 11");
+    for name in ["embedding", "neuron_logit_map"] {
+        let s = &m[name];
+        assert_eq!(s["alpha"].as_array().unwrap().len(), 6, "{name}");
+        assert_eq!(
+            s["beta"][5], 0.0,
+            "{name}: the Nyquist frequency has no sine"
+        );
+        for k in ["ffs", "fcr"] {
+            assert!((0.0..=1.0).contains(&f(&s[k])), "{name}.{k} = {}", s[k]);
+        }
+    }
+    // The live column of the last row is the same computation on the same parameters.
+    let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    let last = csv.lines().last().unwrap();
+    assert!(csv.starts_with("step,") && csv.lines().next().unwrap().ends_with(",emb_ffs_mult"));
+    let live: f64 = last.rsplit(',').next().unwrap().parse().unwrap();
+    assert_eq!(live, f(&m["embedding"]["ffs"]));
+    // The run's own final analysis used both bases too.
+    let from_train = std::fs::read_to_string(run.join("analysis.json")).unwrap();
+    assert!(from_train.contains("\"multiplicative\""));
+
+    for (dir, present, absent) in [
+        (
+            &both,
+            &[
+                "embedding_spectrum.svg",
+                "embedding_spectrum_multiplicative.svg",
+                "neuron_logit_spectrum_multiplicative.svg",
+            ][..],
+            &[][..],
+        ),
+        (
+            &additive,
+            &["embedding_spectrum.svg"][..],
+            &["embedding_spectrum_multiplicative.svg"][..],
+        ),
+        (
+            &mult,
+            &[
+                "embedding_spectrum_multiplicative.svg",
+                "logit_spectrum_2d.svg",
+            ][..],
+            &["embedding_spectrum.svg", "neuron_logit_spectrum.svg"][..],
+        ),
+    ] {
+        for svg in present {
+            let text = std::fs::read_to_string(dir.join(svg)).unwrap();
+            assert!(text.contains("<svg"), "{svg} is not an SVG");
+        }
+        for svg in absent {
+            assert!(!dir.join(svg).exists(), "{svg} in {}", dir.display());
+        }
+    }
+    assert!(
+        summary.contains("multiplicative basis: tokens 1..10 as 2^i, i = 0..9 (token 0 left out)"),
+        "{summary}"
+    );
+    let after = summary.split("multiplicative basis").nth(1).unwrap();
+    let lines: Vec<&str> = after.lines().skip(1).take(2).collect();
+    assert!(
+        lines[0].starts_with("embedding ") && lines[1].starts_with("neuron-logit map "),
+        "{summary}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.contains(" FFS ") && l.contains(" FCR "))
+    );
+    assert!(
+        !summary
+            .split("multiplicative basis")
+            .next()
+            .unwrap()
+            .contains("FFS"),
+        "{summary}"
+    );
+
+    let o = modgrok(&["analyze", run.to_str().unwrap(), "--basis", "logs"]);
+    assert_one_line_error(&o, 2, "--basis");
 }
 
 #[test]

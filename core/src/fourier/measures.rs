@@ -165,7 +165,7 @@ pub fn neuron_logit_spectrum(
 }
 
 /// K from a spectrum pair, and the zero floor `ZERO_REL · max_{k≥1}(α_k, β_k)`.
-fn spectrum_k_floor(alpha: &[f64], beta: &[f64]) -> Result<(usize, f64), Error> {
+pub(crate) fn spectrum_k_floor(alpha: &[f64], beta: &[f64]) -> Result<(usize, f64), Error> {
     if alpha.len() != beta.len() || alpha.len() < 2 {
         return Err(Error::BadDims);
     }
@@ -187,20 +187,24 @@ fn floored(v: f64, floor: f64) -> f64 {
 /// alpha, beta: [K + 1] (index 0 ignored). Print ε with the value.
 pub fn ffs(alpha: &[f64], beta: &[f64], eps: f64) -> Result<f64, Error> {
     let (kk, floor) = spectrum_k_floor(alpha, beta)?;
+    let count = ffs_count(&alpha[1..], &beta[1..], floor, eps);
+    Ok(count as f64 / (2 * kk) as f64)
+}
+
+/// How many entries of the cosine family `cos` and of the sine family `sin` (k ≥ 1 only) exceed
+/// ε times their family's largest, each value first floored at `floor`.
+pub(crate) fn ffs_count(cos: &[f64], sin: &[f64], floor: f64, eps: f64) -> usize {
     let mut count = 0usize;
-    for fam in [alpha, beta] {
+    for fam in [cos, sin] {
         let mut m = 0.0f64;
-        for &v in &fam[1..] {
+        for &v in fam {
             m = m.max(floored(v, floor));
         }
         if m > 0.0 {
-            count += fam[1..]
-                .iter()
-                .filter(|&&v| floored(v, floor) / m > eps)
-                .count();
+            count += fam.iter().filter(|&&v| floored(v, floor) / m > eps).count();
         }
     }
-    Ok(count as f64 / (2 * kk) as f64)
+    count
 }
 
 /// Fourier Coefficient Ratio, 1 = balanced, low = cosine- or sine-biased:
@@ -208,8 +212,13 @@ pub fn ffs(alpha: &[f64], beta: &[f64], eps: f64) -> Result<f64, Error> {
 /// when both are 0 and 0 when exactly one is ("0" as in [`ffs`]). alpha, beta: [K + 1].
 pub fn fcr(alpha: &[f64], beta: &[f64]) -> Result<f64, Error> {
     let (kk, floor) = spectrum_k_floor(alpha, beta)?;
+    Ok(fcr_sum(alpha, beta, kk, floor) / kk as f64)
+}
+
+/// `Σ_{k=1..last} min/max(α_k, β_k)` in ascending k, with the rules of [`fcr`].
+pub(crate) fn fcr_sum(alpha: &[f64], beta: &[f64], last: usize, floor: f64) -> f64 {
     let mut sum = 0.0;
-    for k in 1..=kk {
+    for k in 1..=last {
         let (a, b) = (floored(alpha[k], floor), floored(beta[k], floor));
         sum += if a == 0.0 && b == 0.0 {
             1.0
@@ -217,7 +226,7 @@ pub fn fcr(alpha: &[f64], beta: &[f64]) -> Result<f64, Error> {
             a.min(b) / a.max(b)
         };
     }
-    Ok(sum / kk as f64)
+    sum
 }
 
 /// Key frequencies: `out[k] = (α_k² + β_k²) / Σ_{j=1..K} (α_j² + β_j²) > threshold` for

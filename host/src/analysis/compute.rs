@@ -1,22 +1,26 @@
 //! The full Fourier analysis of one model (SPEC §5): spectra, FFS, FCR and key frequencies of
-//! the embedding and the neuron-logit map, and for each task the logits over all p² inputs,
-//! their 2-D spectrum and frequency components, and the restricted, excluded and Table 4 losses.
+//! the embedding and the neuron-logit map (in the additive basis, and on request in the
+//! multiplicative one), and for each task the logits over all p² inputs, their 2-D spectrum and
+//! frequency components, and the restricted, excluded and Table 4 losses.
 //!
 //! Every number is computed by core's functions in core's order; threads only run whole,
 //! independent pieces (64-example blocks of the forward, one loss each), so the result is the
 //! same bits for any thread count.
 use modgrok_core::data::{Example, Tasks};
 use modgrok_core::fourier::{
-    Basis, LossDecomposition, Pairs, component_loss, component_partials, component_partials_len,
-    dft3, dft3_len, dft3_scratch_len, embedding_spectrum, excluded_loss, fcr, ffs, key_frequencies,
-    logit_freq_norms, logit_loss, logit_spectrum_2d, logit_spectrum_2d_len, loss_decomposition,
-    loss_work_len, neuron_logit_map, neuron_logit_map_len, neuron_logit_spectrum, restricted_loss,
-    spectrum_len, twiddles_len,
+    Basis, LossDecomposition, MultBasis, Pairs, component_loss, component_partials,
+    component_partials_len, dft3, dft3_len, dft3_scratch_len, embedding_spectrum, excluded_loss,
+    exp_table_len, fcr, ffs, key_frequencies, log_table_len, logit_freq_norms, logit_loss,
+    logit_spectrum_2d, logit_spectrum_2d_len, loss_decomposition, loss_work_len,
+    mult_embedding_spectrum, mult_fcr, mult_ffs, mult_neuron_logit_spectrum, mult_spectrum_len,
+    mult_twiddles_len, neuron_logit_map, neuron_logit_map_len, neuron_logit_spectrum,
+    restricted_loss, spectrum_len, twiddles_len,
 };
 use modgrok_core::model::{BLOCK, ModelConfig, StepLayout, Weights, forward_logits, prepare};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::bases::Bases;
 use crate::config::RunConfig;
 use crate::error::HostError;
 
@@ -37,6 +41,8 @@ pub struct AnalysisOptions {
     pub key_threshold: f64,
     /// Worker threads; the result does not depend on it.
     pub threads: usize,
+    /// The bases of the embedding and neuron-logit-map spectra.
+    pub basis: Bases,
 }
 
 /// Spectrum of a set of signals over Z_p, indexed by frequency k = 0..=K (k = 0 is the
@@ -143,6 +149,25 @@ pub struct Analysis {
     pub neuron_logit_map: Spectrum,
     /// One entry per task of the mixture, in order.
     pub tasks: Vec<TaskAnalysis>,
+    /// The spectra in the multiplicative basis, when the analysis reads it; absent otherwise
+    /// (and in files written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multiplicative: Option<Multiplicative>,
+}
+
+/// The embedding and the neuron-logit map in the multiplicative (discrete-log) basis (SPEC §5):
+/// the number tokens 1..p (token 0 left out) in the order `g^0, g^1, …, g^(p−2)` and the real
+/// basis over Z_{p−1}. Each [`Spectrum`] is indexed by k = 0..=K, K = (p − 1)/2, where k = K is
+/// the Nyquist frequency, a lone cosine (`beta[K] = 0`); its FFS counts the 2K − 1 non-constant
+/// basis functions, its FCR averages k = 1..K−1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Multiplicative {
+    /// g, the smallest primitive root of p.
+    pub generator: usize,
+    /// Spectrum of W_E's rows over the tokens g^i (norms over d_model).
+    pub embedding: Spectrum,
+    /// Spectrum of `W_L`'s rows for the outputs g^i (norms over neurons).
+    pub neuron_logit_map: Spectrum,
 }
 
 fn spectrum(
@@ -158,6 +183,47 @@ fn spectrum(
         key_frequencies: indices(&key),
         alpha,
         beta,
+    })
+}
+
+fn mult_spectrum(
+    alpha: Vec<f64>,
+    beta: Vec<f64>,
+    opts: &AnalysisOptions,
+) -> Result<Spectrum, HostError> {
+    let mut key = vec![false; alpha.len()];
+    key_frequencies(&alpha, &beta, opts.key_threshold, &mut key)?;
+    Ok(Spectrum {
+        ffs: mult_ffs(&alpha, &beta, opts.ffs_eps)?,
+        fcr: mult_fcr(&alpha, &beta)?,
+        key_frequencies: indices(&key),
+        alpha,
+        beta,
+    })
+}
+
+/// The multiplicative spectra of `w_e` ([d_model, d_vocab]) and `w_l` ([p, d_mlp]).
+fn multiplicative(
+    p: usize,
+    mcfg: &ModelConfig,
+    w_e: &[f32],
+    w_l: &[f32],
+    opts: &AnalysisOptions,
+) -> Result<Multiplicative, HostError> {
+    let mut tw = vec![0.0; mult_twiddles_len(p)];
+    let (mut log, mut exp) = (vec![0; log_table_len(p)], vec![0; exp_table_len(p)]);
+    let mb = MultBasis::new(p, &mut tw, &mut log, &mut exp)?;
+    let nk = mult_spectrum_len(p);
+    let (mut a, mut b) = (vec![0.0; nk], vec![0.0; nk]);
+    mult_embedding_spectrum(mb, w_e, mcfg.d_model, mcfg.d_vocab, &mut a, &mut b)?;
+    let embedding = mult_spectrum(a, b, opts)?;
+    let (mut a, mut b) = (vec![0.0; nk], vec![0.0; nk]);
+    mult_neuron_logit_spectrum(mb, w_l, mcfg.d_mlp, &mut a, &mut b)?;
+    let neuron_logit_map = mult_spectrum(a, b, opts)?;
+    Ok(Multiplicative {
+        generator: mb.generator(),
+        embedding,
+        neuron_logit_map,
     })
 }
 
@@ -242,6 +308,10 @@ pub fn analyse(
     let (mut a, mut b) = (vec![0.0; nk], vec![0.0; nk]);
     neuron_logit_spectrum(basis, &w_l, mcfg.d_mlp, &mut a, &mut b)?;
     let neuron_logit_map = spectrum(a, b, opts)?;
+    let mult = match opts.basis.multiplicative() {
+        true => Some(multiplicative(p, &mcfg, w.w_e, &w_l, opts)?),
+        false => None,
+    };
 
     let Inputs {
         examples,
@@ -282,6 +352,7 @@ pub fn analyse(
         embedding,
         neuron_logit_map,
         tasks: per_task,
+        multiplicative: mult,
     })
 }
 

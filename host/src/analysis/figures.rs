@@ -1,7 +1,9 @@
 //! SVG figures of an analysis (SPEC §7): the embedding and neuron-logit-map spectra as grouped
-//! bars (paper Fig. 3) and the 2-D logit-norm map of each task.
+//! bars (paper Fig. 3), in the additive and the multiplicative basis, and the 2-D logit-norm map
+//! of each task.
 use std::path::{Path, PathBuf};
 
+use super::bases::Bases;
 use super::compute::{Analysis, Spectrum};
 use crate::error::HostError;
 use crate::plot::{self, Series};
@@ -16,25 +18,58 @@ pub fn logit_map_name(a: &Analysis, t: usize) -> String {
     }
 }
 
-/// Writes `embedding_spectrum.svg`, `neuron_logit_spectrum.svg` and the logit maps into `out`;
-/// returns their paths.
-pub fn write_figures(out: &Path, a: &Analysis) -> Result<Vec<PathBuf>, HostError> {
+/// Writes into `out` the spectra of the bases in `basis`: `embedding_spectrum.svg` and
+/// `neuron_logit_spectrum.svg` (additive), `embedding_spectrum_multiplicative.svg` and
+/// `neuron_logit_spectrum_multiplicative.svg` (multiplicative, when `a` holds them); then the
+/// logit maps. Returns their paths.
+pub fn write_figures(out: &Path, a: &Analysis, basis: Bases) -> Result<Vec<PathBuf>, HostError> {
     let run = format!("{} mod {}, step {}", a.op, a.p, a.step);
     let mut written = Vec::new();
-    for (file, what, s) in [
-        ("embedding_spectrum.svg", "embedding W_E", &a.embedding),
-        (
-            "neuron_logit_spectrum.svg",
-            "neuron-logit map W_L",
-            &a.neuron_logit_map,
-        ),
-    ] {
+    let mut spectra = Vec::new();
+    if basis.additive() {
+        spectra.extend([
+            (
+                "embedding_spectrum.svg",
+                "embedding W_E".to_string(),
+                &a.embedding,
+                "frequency k".to_string(),
+            ),
+            (
+                "neuron_logit_spectrum.svg",
+                "neuron-logit map W_L".to_string(),
+                &a.neuron_logit_map,
+                "frequency k".to_string(),
+            ),
+        ]);
+    }
+    if let Some(m) = a.multiplicative.as_ref().filter(|_| basis.multiplicative()) {
+        let g = m.generator;
+        let k_label = format!(
+            "frequency k of i = log_{g} x (k = {} has no sine)",
+            a.p.saturating_sub(1) / 2
+        );
+        spectra.extend([
+            (
+                "embedding_spectrum_multiplicative.svg",
+                format!("embedding W_E, x = {g}^i"),
+                &m.embedding,
+                k_label.clone(),
+            ),
+            (
+                "neuron_logit_spectrum_multiplicative.svg",
+                format!("neuron-logit map W_L, x = {g}^i"),
+                &m.neuron_logit_map,
+                k_label,
+            ),
+        ]);
+    }
+    for (file, what, s, k_label) in spectra {
         let path = out.join(file);
         let title = format!(
             "{what}, {run}: FFS {:.3} (ε = {}), FCR {:.3}",
             s.ffs, a.ffs_eps, s.fcr
         );
-        spectrum_figure(&path, &title, s)?;
+        spectrum_figure(&path, &title, s, &k_label)?;
         written.push(path);
     }
     for (t, task) in a.tasks.iter().enumerate() {
@@ -60,7 +95,7 @@ pub fn write_figures(out: &Path, a: &Analysis) -> Result<Vec<PathBuf>, HostError
     Ok(written)
 }
 
-fn spectrum_figure(path: &Path, title: &str, s: &Spectrum) -> Result<(), HostError> {
+fn spectrum_figure(path: &Path, title: &str, s: &Spectrum, k_label: &str) -> Result<(), HostError> {
     let bars = |v: &[f64]| -> Vec<(f64, f64)> {
         v.iter()
             .enumerate()
@@ -72,7 +107,7 @@ fn spectrum_figure(path: &Path, title: &str, s: &Spectrum) -> Result<(), HostErr
     plot::spectrum_bars(
         path,
         title,
-        "frequency k",
+        k_label,
         "norm",
         &[
             Series {

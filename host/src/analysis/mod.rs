@@ -8,18 +8,23 @@
 //! - `tasks[t]` for each task of the mixture: the logits' component norms, key frequencies,
 //!   `loss`, `accuracy`, `restricted_loss`, `excluded_loss` (arrays indexed by the removed k,
 //!   `[0]` nothing removed), `table4` (the seven combinations of key / non-key / residual), each
-//!   as `{train, all}`, and the p×p `logit_spectrum_2d`.
+//!   as `{train, all}`, and the p×p `logit_spectrum_2d`;
+//! - `multiplicative`, only when the analysis reads the multiplicative basis ([`Bases`]): the
+//!   primitive root `generator` and the `embedding` and `neuron_logit_map` spectra over the
+//!   number tokens 1..p in discrete-log order ([`Multiplicative`]).
 //!
 //! Losses here are over the p number classes (SPEC §5), so they can differ slightly from the
 //! training loss over all d_vocab classes. "all" is every pair the mixture admits.
+mod bases;
 mod compute;
 mod figures;
 mod live;
 mod output;
 
+pub use bases::{Bases, is_multiplicative};
 pub use compute::{
-    ANALYSIS_VERSION, Analysis, AnalysisOptions, MAX_ANALYSIS_P, Spectrum, Table4, TaskAnalysis,
-    TrainAll, analyse, check_options,
+    ANALYSIS_VERSION, Analysis, AnalysisOptions, MAX_ANALYSIS_P, Multiplicative, Spectrum, Table4,
+    TaskAnalysis, TrainAll, analyse, check_options,
 };
 pub use figures::{logit_map_name, write_figures};
 pub use live::FourierProbe;

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use modgrok_core::fourier::DEFAULT_KEY_THRESHOLD;
 
+use super::bases::Bases;
 use super::compute::{Analysis, AnalysisOptions, analyse};
 use super::figures::write_figures;
 use crate::config::RunConfig;
@@ -155,6 +156,8 @@ pub struct AnalyzeOutput {
     pub out: PathBuf,
     /// Every file written, analysis.json first.
     pub files: Vec<PathBuf>,
+    /// The bases it reported.
+    pub basis: Bases,
 }
 
 /// Analyses `params` of the run `cfg` and writes `analysis.json`, the figures and (given the
@@ -174,7 +177,7 @@ pub fn write_analysis(
     let path = out.join(ANALYSIS_FILE);
     fsio::write_atomic(&path, json.as_bytes())?;
     let mut files = vec![path];
-    files.extend(write_figures(out, &analysis)?);
+    files.extend(write_figures(out, &analysis, opts.basis)?);
     if let Some(m) = metrics.filter(|m| m.is_file()) {
         let svg = out.join(format!("{}.svg", curves::FOURIER_PLOT));
         if curves::write_fourier(m, &svg, cfg)? {
@@ -185,6 +188,7 @@ pub fn write_analysis(
         analysis,
         out: out.to_path_buf(),
         files,
+        basis: opts.basis,
     })
 }
 
@@ -195,7 +199,7 @@ pub const AUTO_ANALYSIS_BUDGET: u64 = 200_000_000;
 
 /// The final analysis `modgrok train` writes into its run directory: `analysis.json` and the
 /// spectrum and logit-map figures (`ffs_fcr.svg` is drawn with the training curves), with the
-/// run's ε and the default key threshold. `None` when the run is above
+/// run's ε, the default key threshold and the bases `basis`. `None` when the run is above
 /// [`AUTO_ANALYSIS_BUDGET`].
 pub fn after_training(
     dir: &RunDir,
@@ -203,6 +207,7 @@ pub fn after_training(
     params: &[f32],
     step: u64,
     threads: usize,
+    basis: Bases,
 ) -> Result<Option<AnalyzeOutput>, HostError> {
     let p = cfg.p as u64;
     if cfg.tasks.len() as u64 * p.pow(4) > AUTO_ANALYSIS_BUDGET {
@@ -212,6 +217,7 @@ pub fn after_training(
         ffs_eps: cfg.ffs_eps,
         key_threshold: DEFAULT_KEY_THRESHOLD,
         threads,
+        basis,
     };
     // Named relative to the run directory, so equal runs write equal bytes wherever they are.
     let model = Path::new("final.safetensors");

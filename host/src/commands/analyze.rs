@@ -7,7 +7,7 @@ use clap::Args;
 use modgrok_core::fourier::DEFAULT_KEY_THRESHOLD;
 
 use crate::analysis::{
-    AnalysisOptions, AnalyzeOutput, Spectrum, TrainAll, analysis_json, check_options, load,
+    AnalysisOptions, AnalyzeOutput, Bases, Spectrum, TrainAll, analysis_json, check_options, load,
     write_analysis,
 };
 use crate::error::HostError;
@@ -18,12 +18,17 @@ Examples:
   modgrok analyze runs/add_p97_f0.3_s0                 the run's final model, into the run dir
   modgrok analyze runs/add_p97_f0.3_s0/checkpoints/step_0005000.safetensors
   modgrok analyze model.safetensors --out /tmp/a --json
+  modgrok analyze runs/multiply_p97_f0.3_s0 --basis both   also in the discrete-log basis
 
 Writes analysis.json, embedding_spectrum.svg, neuron_logit_spectrum.svg, logit_spectrum_2d.svg
 (one per task in a mixture, logit_spectrum_2d_task<t>.svg) and, for a model inside a run
-directory, ffs_fcr.svg from its metrics.csv. A mixture is analysed task by task: each task's
-logits, key frequencies and losses use its own op token and labels. Exit status: 0 done,
-1 failed (unreadable or foreign checkpoint), 2 bad usage (no such run directory).";
+directory, ffs_fcr.svg from its metrics.csv. With the multiplicative basis, analysis.json gains
+a `multiplicative` key and embedding_spectrum_multiplicative.svg and
+neuron_logit_spectrum_multiplicative.svg are drawn (--basis multiplicative leaves out the
+additive spectrum figures and summary lines, not analysis.json's keys). A mixture is analysed
+task by task: each task's logits, key frequencies and losses use its own op token and labels.
+Exit status: 0 done, 1 failed (unreadable or foreign checkpoint), 2 bad usage (no such run
+directory).";
 
 #[derive(Debug, Clone, Args)]
 #[command(after_help = ANALYZE_EXAMPLES)]
@@ -46,6 +51,11 @@ pub struct AnalyzeArgs {
     /// Worker threads [default: all cores]; the results are the same for any count
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Bases of the embedding and neuron-logit-map spectra: additive (Z_p), multiplicative
+    /// (Z_p^*, the tokens 1..p by their discrete log) or both [default: both when the run has a
+    /// multiply, multiply_non_zero, division or c*x^a*y^b (a, b >= 1) task, else additive]
+    #[arg(long, value_enum)]
+    pub basis: Option<Bases>,
     /// Print analysis.json on stdout instead of the summary
     #[arg(long)]
     pub json: bool,
@@ -75,10 +85,15 @@ impl AnalyzeArgs {
     /// Loads, analyses and writes; prints nothing.
     pub fn analyze(&self) -> Result<AnalyzeOutput, HostError> {
         let loaded = load(&self.target)?;
+        let basis = match self.basis {
+            Some(b) => b,
+            None => Bases::default_for(&loaded.cfg.tasks()?),
+        };
         let opts = AnalysisOptions {
             ffs_eps: self.ffs_eps.unwrap_or(loaded.cfg.ffs_eps),
             key_threshold: self.key_threshold,
             threads: self.threads.unwrap_or_else(crate::train::default_threads),
+            basis,
         };
         check_options(&loaded.cfg, &opts)?;
         let out = self.out.clone().unwrap_or(loaded.default_out.clone());
@@ -144,8 +159,21 @@ pub fn summary(o: &AnalyzeOutput) -> String {
         "{} mod {}, frac {}, seed {}: {} at step {}\n",
         a.op, a.p, a.frac, a.seed, a.model, a.step
     );
-    s += &spectrum_line("embedding", &a.embedding, a.ffs_eps);
-    s += &spectrum_line("neuron-logit map", &a.neuron_logit_map, a.ffs_eps);
+    if o.basis.additive() {
+        s += &spectrum_line("embedding", &a.embedding, a.ffs_eps);
+        s += &spectrum_line("neuron-logit map", &a.neuron_logit_map, a.ffs_eps);
+    }
+    if let Some(m) = &a.multiplicative {
+        let _ = writeln!(
+            s,
+            "multiplicative basis: tokens 1..{} as {}^i, i = 0..{} (token 0 left out)",
+            a.p.saturating_sub(1),
+            m.generator,
+            a.p.saturating_sub(2)
+        );
+        s += &spectrum_line("embedding", &m.embedding, a.ffs_eps);
+        s += &spectrum_line("neuron-logit map", &m.neuron_logit_map, a.ffs_eps);
+    }
     for t in &a.tasks {
         let _ = writeln!(
             s,

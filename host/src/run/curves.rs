@@ -95,9 +95,10 @@ pub fn write(dir: &RunDir, cfg: &RunConfig) -> Result<(), HostError> {
 pub const FOURIER_PLOT: &str = "ffs_fcr";
 
 /// Draws the four Fourier columns of `metrics` (embedding and neuron-logit-map FFS and FCR, left
-/// axis) with the mean test accuracy (right axis) over a linear step axis, the grokking
-/// transition being where FFS falls (addition) or FCR falls (multiplication). Returns false and
-/// writes nothing when the file lacks the columns (a run from before they existed).
+/// axis), and the embedding's multiplicative FFS where the file has it, with the mean test
+/// accuracy (right axis) over a linear step axis, the grokking transition being where FFS falls
+/// (addition) or FCR falls (multiplication; its multiplicative FFS falls). Returns false and
+/// writes nothing when the file lacks the four columns (a run from before they existed).
 pub fn write_fourier(metrics: &Path, path: &Path, cfg: &RunConfig) -> Result<bool, HostError> {
     let (header, rows) = read_table(metrics)?;
     let column = |name: &str| -> Option<Vec<(f64, f64)>> {
@@ -110,13 +111,18 @@ pub fn write_fourier(metrics: &Path, path: &Path, cfg: &RunConfig) -> Result<boo
         ("nlm_ffs", "W_L FFS"),
         ("nlm_fcr", "W_L FCR"),
     ];
-    let Some(left) = names
+    let Some(mut left) = names
         .iter()
         .map(|(c, _)| column(c))
         .collect::<Option<Vec<_>>>()
     else {
         return Ok(false);
     };
+    let mut names = names.to_vec();
+    if let Some(points) = column("emb_ffs_mult") {
+        names.push(("emb_ffs_mult", "embedding FFS, multiplicative"));
+        left.push(points);
+    }
     let acc = column("test_acc").unwrap_or_default();
     let left: Vec<Series<'_>> = names
         .iter()

@@ -6,7 +6,11 @@
 //! Columns: `step`, mean `train_loss`, `test_loss`, `train_acc`, `test_acc`, per-task
 //! `train_loss.<task>` … for a mixture, then the Fourier progress measures of SPEC §5 (with the
 //! run's `ffs_eps`) `emb_ffs`, `emb_fcr` (embedding) and `nlm_ffs`, `nlm_fcr` (neuron-logit map),
-//! and `weight_norm`.
+//! `weight_norm`, and `emb_ffs_mult` (the embedding's FFS in the multiplicative basis).
+//!
+//! A run keeps the columns it started with ([`Columns`]): a new run gets every current one, and a
+//! resume reads them back from the file's header, so a run written before `emb_ffs_mult` existed
+//! continues without it, to the bytes it would have had.
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -31,13 +35,44 @@ pub struct MetricsRow {
 
 /// The Fourier progress measures of one step (SPEC §5), each in [0, 1]: FFS (1 = dense) and
 /// FCR (1 = cosine and sine balanced) of the embedding's number rows and of the neuron-logit
-/// map `W_U^T[0..p] · W_out`. Computed by [`crate::analysis::FourierProbe`].
+/// map `W_U^T[0..p] · W_out`, and the embedding's FFS in the multiplicative basis. Computed by
+/// [`crate::analysis::FourierProbe`].
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FourierMeasures {
     pub emb_ffs: f64,
     pub emb_fcr: f64,
     pub nlm_ffs: f64,
     pub nlm_fcr: f64,
+    /// FFS of the number tokens 1..p of W_E in the multiplicative (discrete-log) basis; `None`
+    /// for a run whose metrics.csv has no `emb_ffs_mult` column ([`Columns`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emb_ffs_mult: Option<f64>,
+}
+
+/// The optional columns of a run's `metrics.csv`, fixed when the run starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Columns {
+    /// `emb_ffs_mult`, after `weight_norm`.
+    pub emb_ffs_mult: bool,
+}
+
+impl Columns {
+    /// The columns of a run started by this build.
+    pub const CURRENT: Columns = Columns { emb_ffs_mult: true };
+
+    /// The columns a header line names.
+    pub fn of_header(header: &str) -> Columns {
+        let header = header.trim_end_matches(['\n', '\r']);
+        Columns {
+            emb_ffs_mult: header.split(',').any(|c| c == "emb_ffs_mult"),
+        }
+    }
+
+    /// The columns of the `metrics.csv` at `path`, read from its first line.
+    pub fn read(path: &Path) -> Result<Columns, HostError> {
+        let text = std::fs::read_to_string(path).map_err(HostError::io(path))?;
+        Ok(Columns::of_header(text.lines().next().unwrap_or("")))
+    }
 }
 
 /// One cell of a row.
@@ -59,7 +94,7 @@ impl std::fmt::Display for Cell {
 impl MetricsRow {
     /// `(column, value)` in CSV order. The header is built from this same list, so a new column
     /// is one field and one push here. Means are over tasks; per-task columns
-    /// `train_loss.<task>` … appear only for a mixture.
+    /// `train_loss.<task>` … appear only for a mixture, `emb_ffs_mult` only when measured.
     pub fn cells(&self, task_names: &[String]) -> Vec<(String, Cell)> {
         let mut c = vec![
             ("step".to_string(), Cell::Int(self.step)),
@@ -92,6 +127,9 @@ impl MetricsRow {
             c.push((name.to_string(), Cell::Float(v)));
         }
         c.push(("weight_norm".to_string(), Cell::Float(self.weight_norm)));
+        if let Some(v) = f.emb_ffs_mult {
+            c.push(("emb_ffs_mult".to_string(), Cell::Float(v)));
+        }
         c
     }
 
@@ -101,8 +139,13 @@ impl MetricsRow {
     }
 }
 
-/// The header line for a run with these tasks, without the newline.
+/// The header line of a new run with these tasks, without the newline.
 pub fn header(task_names: &[String]) -> String {
+    header_for(task_names, Columns::CURRENT)
+}
+
+/// The header line for a run with these tasks and optional columns, without the newline.
+pub fn header_for(task_names: &[String], columns: Columns) -> String {
     let zero = EvalStats {
         n_tasks: task_names.len(),
         loss: [0.0; MAX_TASKS],
@@ -113,7 +156,10 @@ pub fn header(task_names: &[String]) -> String {
         step: 0,
         train: zero,
         test: zero,
-        fourier: FourierMeasures::default(),
+        fourier: FourierMeasures {
+            emb_ffs_mult: columns.emb_ffs_mult.then_some(0.0),
+            ..FourierMeasures::default()
+        },
         weight_norm: 0.0,
     };
     join(row.cells(task_names).into_iter().map(|(k, _)| k))
@@ -262,15 +308,54 @@ mod tests {
     fn header_has_per_task_columns_only_for_a_mixture() {
         assert_eq!(
             header(&["add".into()]),
-            "step,train_loss,test_loss,train_acc,test_acc,emb_ffs,emb_fcr,nlm_ffs,nlm_fcr,weight_norm"
+            "step,train_loss,test_loss,train_acc,test_acc,emb_ffs,emb_fcr,nlm_ffs,nlm_fcr,weight_norm,emb_ffs_mult"
         );
         let h = header(&["add".into(), "x^2 + y".into()]);
         assert!(h.starts_with(
             "step,train_loss,test_loss,train_acc,test_acc,train_loss.add,test_loss.add,"
         ));
         assert!(
-            h.ends_with("test_acc.x^2 + y,emb_ffs,emb_fcr,nlm_ffs,nlm_fcr,weight_norm"),
+            h.ends_with(
+                "test_acc.x^2 + y,emb_ffs,emb_fcr,nlm_ffs,nlm_fcr,weight_norm,emb_ffs_mult"
+            ),
             "{h}"
+        );
+    }
+
+    #[test]
+    fn a_header_from_before_emb_ffs_mult_keeps_its_columns() {
+        let old = "step,train_loss,test_loss,train_acc,test_acc,emb_ffs,emb_fcr,nlm_ffs,nlm_fcr,weight_norm";
+        let columns = Columns::of_header(old);
+        assert_eq!(
+            columns,
+            Columns {
+                emb_ffs_mult: false
+            }
+        );
+        assert_eq!(header_for(&["add".into()], columns), old);
+        let new = header(&["add".into()]);
+        assert_eq!(Columns::of_header(&format!("{new}\n")), Columns::CURRENT);
+        let row = MetricsRow {
+            step: 10,
+            train: stats(1, 1.0, 0.5),
+            test: stats(1, 2.0, 0.25),
+            fourier: FourierMeasures::default(),
+            weight_norm: 3.0,
+        };
+        assert_eq!(
+            row.line(&["add".into()]),
+            "10,1.0,2.0,0.5,0.25,0.0,0.0,0.0,0.0,3.0"
+        );
+        let row = MetricsRow {
+            fourier: FourierMeasures {
+                emb_ffs_mult: Some(0.125),
+                ..FourierMeasures::default()
+            },
+            ..row
+        };
+        assert_eq!(
+            row.line(&["add".into()]),
+            "10,1.0,2.0,0.5,0.25,0.0,0.0,0.0,0.0,3.0,0.125"
         );
     }
 
@@ -285,6 +370,7 @@ mod tests {
                 emb_fcr: 1.0,
                 nlm_ffs: 0.0,
                 nlm_fcr: 0.1,
+                emb_ffs_mult: None,
             },
             weight_norm: 12.5,
         };
@@ -309,7 +395,10 @@ mod tests {
                 step,
                 train: stats(1, 1.0, 0.5),
                 test: stats(1, 2.0, 0.25),
-                fourier: FourierMeasures::default(),
+                fourier: FourierMeasures {
+                    emb_ffs_mult: Some(0.5),
+                    ..FourierMeasures::default()
+                },
                 weight_norm: 3.0,
             };
             log.append(&row.line(&names)).unwrap();

@@ -66,8 +66,12 @@ impl Report {
             Some(k) => k.iter().map(usize::to_string).collect::<Vec<_>>().join(" "),
             None => "not analysed (run `modgrok analyze`)".to_string(),
         };
+        let mult = match f.emb_ffs_mult {
+            Some(v) => format!(", multiplicative embedding FFS {v:.3}"),
+            None => String::new(),
+        };
         let fourier = format!(
-            "embedding FFS {:.3} FCR {:.3}, neuron-logit map FFS {:.3} FCR {:.3} (ε = {}); \
+            "embedding FFS {:.3} FCR {:.3}, neuron-logit map FFS {:.3} FCR {:.3}{mult} (ε = {}); \
              key frequencies {keys}\n",
             f.emb_ffs, f.emb_fcr, f.nlm_ffs, f.nlm_fcr, self.ffs_eps
         );

@@ -28,7 +28,7 @@ use std::time::Instant;
 
 use modgrok_core::model::init_params;
 
-use crate::analysis::FourierProbe;
+use crate::analysis::{Bases, FourierProbe};
 use crate::config::RunConfig;
 use crate::error::HostError;
 use crate::fsio;
@@ -36,7 +36,7 @@ use crate::run::checkpoint::{self, ModelFile, OptimFile};
 use crate::run::curves;
 use crate::run::dir::RunDir;
 use crate::run::lock::RunLock;
-use crate::run::metrics::{self, MetricsLog, MetricsRow};
+use crate::run::metrics::{self, Columns, MetricsLog, MetricsRow};
 use crate::run::report::Report;
 use crate::step::backend::{self, GpuContext, Stepper};
 use crate::step::dataset::Dataset;
@@ -123,6 +123,16 @@ pub(crate) fn train_fresh(
     into: Fresh<'_>,
     opts: &TrainOptions,
 ) -> Result<Outcome, HostError> {
+    train_fresh_with(cfg, into, opts, Columns::CURRENT)
+}
+
+/// [`train_fresh`] writing the metrics columns `columns`.
+fn train_fresh_with(
+    cfg: &RunConfig,
+    into: Fresh<'_>,
+    opts: &TrainOptions,
+    columns: Columns,
+) -> Result<Outcome, HostError> {
     let data = Dataset::build(cfg)?;
     let model = cfg.model;
     let mut params = vec![0.0; model.n_params()];
@@ -151,8 +161,11 @@ pub(crate) fn train_fresh(
     };
     // A directory with no config is not a run: if the disk fills before both files exist,
     // take the directory away again rather than leave something `--resume` cannot use.
-    let started = fsio::write_atomic(&dir.config(), cfg.to_json_pretty().as_bytes())
-        .and_then(|()| MetricsLog::create(&dir.metrics(), &metrics::header(&cfg.task_names())));
+    let started =
+        fsio::write_atomic(&dir.config(), cfg.to_json_pretty().as_bytes()).and_then(|()| {
+            let header = metrics::header_for(&cfg.task_names(), columns);
+            MetricsLog::create(&dir.metrics(), &header)
+        });
     let log = match started {
         Ok(log) => log,
         Err(e) => {
@@ -168,7 +181,11 @@ pub(crate) fn train_fresh(
         v: vec![0.0; n],
     };
     let watch = GrokWatch::new(cfg.grok_threshold, cfg.patience);
-    run(cfg, &dir, &data, state, log, watch, opts, None, gpu)
+    let session = Session {
+        resumed_from: None,
+        columns,
+    };
+    run(cfg, &dir, &data, state, log, watch, opts, session, gpu)
 }
 
 /// Continues the run in `root` from its newest checkpoint that loads cleanly, holding its lock.
@@ -185,11 +202,17 @@ pub(crate) fn resume_locked(dir: &RunDir, opts: &TrainOptions) -> Result<Outcome
     let data = Dataset::build(&cfg)?;
     let gpu = backend::reopen(&cfg)?;
     let steps = dir.complete_checkpoints()?;
+    // The run keeps the metrics columns it started with (all current ones if it never wrote
+    // its header).
+    let columns = match dir.metrics().is_file() {
+        true => Columns::read(&dir.metrics())?,
+        false => Columns::CURRENT,
+    };
     if steps.is_empty() {
         // Stopped before its first checkpoint: nothing trained is lost by starting over, and a
         // run is a function of its config, so this ends with the bytes of one that never
         // stopped.
-        return train_fresh(&cfg, Fresh::Claimed(root), opts);
+        return train_fresh_with(&cfg, Fresh::Claimed(root), opts, columns);
     }
     let mut skipped = Vec::new();
     let mut state = None;
@@ -216,7 +239,7 @@ pub(crate) fn resume_locked(dir: &RunDir, opts: &TrainOptions) -> Result<Outcome
         );
     }
     // The last check, and the first write: metrics.csv is left alone if its rows are damaged.
-    let header = metrics::header(&cfg.task_names());
+    let header = metrics::header_for(&cfg.task_names(), columns);
     let rows = MetricsLog::truncate_before(&dir.metrics(), &header, state.step, cfg.log_every)?;
     fsio::sweep_tmp(&dir.root)?;
     fsio::sweep_tmp(&dir.checkpoints())?;
@@ -227,8 +250,20 @@ pub(crate) fn resume_locked(dir: &RunDir, opts: &TrainOptions) -> Result<Outcome
         watch.observe(r.step, r.train_acc, r.test_acc);
     }
     let log = MetricsLog::open(&dir.metrics())?;
-    let from = state.step;
-    run(&cfg, dir, &data, state, log, watch, opts, Some(from), gpu)
+    let session = Session {
+        resumed_from: Some(state.step),
+        columns,
+    };
+    run(&cfg, dir, &data, state, log, watch, opts, session, gpu)
+}
+
+/// What one session of a run continues from.
+#[derive(Debug, Clone, Copy)]
+struct Session {
+    /// The checkpoint step it resumed from, if it did.
+    resumed_from: Option<u64>,
+    /// The optional metrics columns of the run.
+    columns: Columns,
 }
 
 /// Loads checkpoint `step` and checks it belongs to this run.
@@ -280,14 +315,18 @@ fn run(
     mut log: MetricsLog,
     mut watch: GrokWatch,
     opts: &TrainOptions,
-    resumed_from: Option<u64>,
+    session: Session,
     gpu: Option<GpuContext>,
 ) -> Result<Outcome, HostError> {
+    let Session {
+        resumed_from,
+        columns,
+    } = session;
     let model = cfg.model;
     let threads = opts.threads.max(1);
     let mut stepper = Stepper::new(cfg, data, gpu.as_ref(), threads, [&st.params, &st.m, &st.v])?;
     let names = cfg.task_names();
-    let mut probe = FourierProbe::new(&model, cfg.p as usize, cfg.ffs_eps)?;
+    let mut probe = FourierProbe::with_columns(&model, cfg.p as usize, cfg.ffs_eps, columns)?;
     let start = st.step;
     let clock = Instant::now();
     let progress = Progress::new(cfg.steps, start, opts.progress);
@@ -336,7 +375,12 @@ fn run(
     let final_bytes = checkpoint::model_bytes(cfg, &st.params, st.step)?;
     fsio::write_atomic(&dir.final_model(), &final_bytes)?;
     let wall = clock.elapsed().as_secs_f64();
-    let analysis = crate::analysis::after_training(dir, cfg, &st.params, st.step, threads)?;
+    // A run from before the multiplicative basis keeps the additive analysis it would have had.
+    let basis = match columns.emb_ffs_mult {
+        true => Bases::default_for(&cfg.tasks()?),
+        false => Bases::Additive,
+    };
+    let analysis = crate::analysis::after_training(dir, cfg, &st.params, st.step, threads, basis)?;
     let report = Report {
         run_dir: dir.root.display().to_string(),
         op: cfg.op.clone(),
