@@ -91,7 +91,7 @@ impl fmt::Display for Error {
             Error::BadTransformLength { n } => write!(
                 f,
                 "transform length {n} is not allowed: a DFT over Z_n needs 1 <= n <= {}",
-                crate::fourier::MAX_CYCLIC_N
+                crate::limits::MAX_CYCLIC_N
             ),
             Error::WeightOutOfRange { tensor, value } => write!(
                 f,

@@ -7,3 +7,5 @@ pub const MAX_TASKS: usize = 16;
 pub const MAX_DEGREE: u32 = 8;
 /// Most terms an expression may have.
 pub const MAX_TERMS: usize = 16;
+/// Largest n a [`crate::fourier::CyclicBasis`] accepts (n < 2^16, as p − 1 for the primes the tasks allow).
+pub const MAX_CYCLIC_N: usize = 65535;

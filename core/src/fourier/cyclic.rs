@@ -39,10 +39,8 @@
 //! ```
 
 use crate::error::check_len;
+use crate::limits::MAX_CYCLIC_N;
 use crate::{Error, Real};
-
-/// Largest n a [`CyclicBasis`] accepts (n < 2^16, as p − 1 for the primes the tasks allow).
-pub const MAX_CYCLIC_N: usize = 65535;
 
 /// Length of the twiddle table [`CyclicBasis::new`] fills: `[cos(2πj/n) for j in 0..n,
 /// sin(2πj/n) for j in 0..n]`.

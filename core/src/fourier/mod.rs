@@ -38,10 +38,9 @@ mod logits;
 mod measures;
 mod multiplicative;
 
+pub use crate::limits::MAX_CYCLIC_N;
 pub use basis::{Basis, check_prime, cos_index, freq_of, n_freqs, sin_index, twiddles_len};
-pub use cyclic::{
-    CyclicBasis, MAX_CYCLIC_N, cyclic_dft, cyclic_idft, cyclic_spectrum_len, cyclic_twiddles_len,
-};
+pub use cyclic::{CyclicBasis, cyclic_dft, cyclic_idft, cyclic_spectrum_len, cyclic_twiddles_len};
 pub use dft::{
     dft, dft_cols, dft_rows, dft3, dft3_len, dft3_scratch_len, idft, idft_cols, idft_rows, idft3,
 };
