@@ -35,9 +35,23 @@ pub const fn spectrum_len(p: usize) -> usize {
     n_freqs(p) + 1
 }
 
-fn finish_spectrum(alpha: &mut [f64], beta: &mut [f64]) {
-    for v in alpha.iter_mut().chain(beta.iter_mut()) {
-        *v = libm::sqrt(*v);
+/// `α_k = √Σ_sig c_{sig,k}²`, `β_k = √Σ_sig s_{sig,k}²` over the signals sig = 0..n_signals in
+/// ascending order, `coef(sig, k)` giving signal sig's (cos, sin) coefficient pair at k.
+pub(super) fn norms_over_signals(
+    n_signals: usize,
+    alpha: &mut [f64],
+    beta: &mut [f64],
+    coef: impl Fn(usize, usize) -> (f64, f64),
+) {
+    for (k, (a, b)) in alpha.iter_mut().zip(beta.iter_mut()).enumerate() {
+        let (mut sa, mut sb) = (0.0, 0.0);
+        for sig in 0..n_signals {
+            let (c, s) = coef(sig, k);
+            sa += c * c;
+            sb += s * s;
+        }
+        *a = libm::sqrt(sa);
+        *b = libm::sqrt(sb);
     }
 }
 
@@ -58,18 +72,9 @@ pub fn spectrum_rows<T: Real>(
     check_len(a.len(), n_rows * ld)?;
     check_len(alpha.len(), nk)?;
     check_len(beta.len(), nk)?;
-    let (alpha, beta) = (&mut alpha[..nk], &mut beta[..nk]);
-    alpha.fill(0.0);
-    beta.fill(0.0);
-    for r in 0..n_rows {
-        let row = &a[r * ld..r * ld + p];
-        for k in 0..nk {
-            let (c, s) = coef_pair(b, k, |x| row[x].to_f64());
-            alpha[k] += c * c;
-            beta[k] += s * s;
-        }
-    }
-    finish_spectrum(alpha, beta);
+    norms_over_signals(n_rows, &mut alpha[..nk], &mut beta[..nk], |r, k| {
+        coef_pair(b, k, |x| a[r * ld + x].to_f64())
+    });
     Ok(())
 }
 
@@ -87,18 +92,9 @@ pub fn spectrum_cols<T: Real>(
     check_len(a.len(), p * n_cols)?;
     check_len(alpha.len(), nk)?;
     check_len(beta.len(), nk)?;
-    let (alpha, beta) = (&mut alpha[..nk], &mut beta[..nk]);
-    for k in 0..nk {
-        let (mut sa, mut sb) = (0.0, 0.0);
-        for c in 0..n_cols {
-            let (cc, ss) = coef_pair(b, k, |x| a[x * n_cols + c].to_f64());
-            sa += cc * cc;
-            sb += ss * ss;
-        }
-        alpha[k] = sa;
-        beta[k] = sb;
-    }
-    finish_spectrum(alpha, beta);
+    norms_over_signals(n_cols, &mut alpha[..nk], &mut beta[..nk], |c, k| {
+        coef_pair(b, k, |x| a[x * n_cols + c].to_f64())
+    });
     Ok(())
 }
 

@@ -32,7 +32,7 @@
 
 use super::cyclic::{CyclicBasis, cyclic_coef_pair, cyclic_dft_by, cyclic_spectrum_len};
 use super::dlog::{discrete_log_tables, exp_table_len, log_table_len};
-use super::measures::{ZERO_REL, fcr_sum, ffs_count};
+use super::measures::{ZERO_REL, fcr_sum, ffs_count, norms_over_signals};
 use crate::error::check_len;
 use crate::{Error, Real};
 
@@ -122,12 +122,6 @@ pub fn mult_dft<T: Real>(b: MultBasis, x: &[T], out: &mut [f64]) -> Result<(), E
     Ok(())
 }
 
-fn finish_spectrum(alpha: &mut [f64], beta: &mut [f64]) {
-    for v in alpha.iter_mut().chain(beta.iter_mut()) {
-        *v = libm::sqrt(*v);
-    }
-}
-
 /// Multiplicative embedding spectrum. w_e: [d_model, d_vocab] as stored in the model (d_vocab ≥
 /// p); the signal of row m is `w_e[m, g^i]`, i = 0..p−1, the number tokens 1..p in discrete-log
 /// order (token 0 excluded, module docs), so `α_k = ‖χ_{c,k}^T W_E^T[1..p]‖₂`,
@@ -147,19 +141,10 @@ pub fn mult_embedding_spectrum(
     check_len(w_e.len(), d_model * d_vocab)?;
     check_len(alpha.len(), nk)?;
     check_len(beta.len(), nk)?;
-    let (alpha, beta) = (&mut alpha[..nk], &mut beta[..nk]);
-    alpha.fill(0.0);
-    beta.fill(0.0);
     let exp = b.exp;
-    for r in 0..d_model {
-        let row = &w_e[r * d_vocab..r * d_vocab + b.p];
-        for k in 0..nk {
-            let (c, s) = cyclic_coef_pair(b.basis, k, |i| row[exp[i] as usize].to_f64());
-            alpha[k] += c * c;
-            beta[k] += s * s;
-        }
-    }
-    finish_spectrum(alpha, beta);
+    norms_over_signals(d_model, &mut alpha[..nk], &mut beta[..nk], |r, k| {
+        cyclic_coef_pair(b.basis, k, |i| w_e[r * d_vocab + exp[i] as usize].to_f64())
+    });
     Ok(())
 }
 
@@ -178,20 +163,10 @@ pub fn mult_neuron_logit_spectrum(
     check_len(w_l.len(), b.p * d_mlp)?;
     check_len(alpha.len(), nk)?;
     check_len(beta.len(), nk)?;
-    let (alpha, beta) = (&mut alpha[..nk], &mut beta[..nk]);
     let exp = b.exp;
-    for k in 0..nk {
-        let (mut sa, mut sb) = (0.0, 0.0);
-        for c in 0..d_mlp {
-            let (cc, ss) =
-                cyclic_coef_pair(b.basis, k, |i| w_l[exp[i] as usize * d_mlp + c].to_f64());
-            sa += cc * cc;
-            sb += ss * ss;
-        }
-        alpha[k] = sa;
-        beta[k] = sb;
-    }
-    finish_spectrum(alpha, beta);
+    norms_over_signals(d_mlp, &mut alpha[..nk], &mut beta[..nk], |c, k| {
+        cyclic_coef_pair(b.basis, k, |i| w_l[exp[i] as usize * d_mlp + c].to_f64())
+    });
     Ok(())
 }
 

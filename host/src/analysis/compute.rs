@@ -170,32 +170,25 @@ pub struct Multiplicative {
     pub neuron_logit_map: Spectrum,
 }
 
+/// FFS and FCR of a spectrum in one basis: core's additive `ffs`/`fcr` or the multiplicative ones.
+type Measures = (
+    fn(&[f64], &[f64], f64) -> Result<f64, modgrok_core::Error>,
+    fn(&[f64], &[f64]) -> Result<f64, modgrok_core::Error>,
+);
+const ADDITIVE: Measures = (ffs, fcr);
+const MULTIPLICATIVE: Measures = (mult_ffs, mult_fcr);
+
 fn spectrum(
     alpha: Vec<f64>,
     beta: Vec<f64>,
     opts: &AnalysisOptions,
+    (ffs_of, fcr_of): Measures,
 ) -> Result<Spectrum, HostError> {
     let mut key = vec![false; alpha.len()];
     key_frequencies(&alpha, &beta, opts.key_threshold, &mut key)?;
     Ok(Spectrum {
-        ffs: ffs(&alpha, &beta, opts.ffs_eps)?,
-        fcr: fcr(&alpha, &beta)?,
-        key_frequencies: indices(&key),
-        alpha,
-        beta,
-    })
-}
-
-fn mult_spectrum(
-    alpha: Vec<f64>,
-    beta: Vec<f64>,
-    opts: &AnalysisOptions,
-) -> Result<Spectrum, HostError> {
-    let mut key = vec![false; alpha.len()];
-    key_frequencies(&alpha, &beta, opts.key_threshold, &mut key)?;
-    Ok(Spectrum {
-        ffs: mult_ffs(&alpha, &beta, opts.ffs_eps)?,
-        fcr: mult_fcr(&alpha, &beta)?,
+        ffs: ffs_of(&alpha, &beta, opts.ffs_eps)?,
+        fcr: fcr_of(&alpha, &beta)?,
         key_frequencies: indices(&key),
         alpha,
         beta,
@@ -216,10 +209,10 @@ fn multiplicative(
     let nk = mult_spectrum_len(p);
     let (mut a, mut b) = (vec![0.0; nk], vec![0.0; nk]);
     mult_embedding_spectrum(mb, w_e, mcfg.d_model, mcfg.d_vocab, &mut a, &mut b)?;
-    let embedding = mult_spectrum(a, b, opts)?;
+    let embedding = spectrum(a, b, opts, MULTIPLICATIVE)?;
     let (mut a, mut b) = (vec![0.0; nk], vec![0.0; nk]);
     mult_neuron_logit_spectrum(mb, w_l, mcfg.d_mlp, &mut a, &mut b)?;
-    let neuron_logit_map = mult_spectrum(a, b, opts)?;
+    let neuron_logit_map = spectrum(a, b, opts, MULTIPLICATIVE)?;
     Ok(Multiplicative {
         generator: mb.generator(),
         embedding,
@@ -294,7 +287,7 @@ pub fn analyse(
     let nk = spectrum_len(p);
     let (mut a, mut b) = (vec![0.0; nk], vec![0.0; nk]);
     embedding_spectrum(basis, w.w_e, mcfg.d_model, mcfg.d_vocab, &mut a, &mut b)?;
-    let embedding = spectrum(a, b, opts)?;
+    let embedding = spectrum(a, b, opts, ADDITIVE)?;
     let mut w_l = vec![0.0f32; neuron_logit_map_len(p, mcfg.d_mlp)];
     neuron_logit_map(
         p,
@@ -307,7 +300,7 @@ pub fn analyse(
     )?;
     let (mut a, mut b) = (vec![0.0; nk], vec![0.0; nk]);
     neuron_logit_spectrum(basis, &w_l, mcfg.d_mlp, &mut a, &mut b)?;
-    let neuron_logit_map = spectrum(a, b, opts)?;
+    let neuron_logit_map = spectrum(a, b, opts, ADDITIVE)?;
     let mult = match opts.basis.multiplicative() {
         true => Some(multiplicative(p, &mcfg, w.w_e, &w_l, opts)?),
         false => None,
