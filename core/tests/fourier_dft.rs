@@ -9,22 +9,8 @@ use modgrok_core::fourier::{
 use rustfft::FftPlanner;
 use rustfft::num_complex::Complex;
 
-/// SplitMix64: a tiny deterministic generator for test inputs.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    fn sym(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64) * 2.0 - 1.0
-    }
-}
+mod common;
+use common::Rng;
 
 fn table(p: usize) -> Vec<f64> {
     vec![0.0; twiddles_len(p)]
