@@ -82,7 +82,7 @@ pub fn run(cli: &Cli) -> Result<(), HostError> {
                 print_stdout(&md)
             }
         }
-        Command::Analyze(args) => print_stdout(&args.stdout(&args.analyze()?)),
+        Command::Analyze(args) => print_stdout(&args.run()?),
         Command::LabelStats(args) => print_stdout(&args.run()?),
         Command::ExportFixed(args) => print_stdout(&args.stdout(&args.run()?)),
     }

@@ -310,6 +310,7 @@ pub fn analyse(
         examples,
         all: all_pairs,
         train: train_pairs,
+        ..
     } = inputs(cfg, &tasks)?;
     let logits = pool.install(|| all_logits(&mcfg, params, &examples))?;
     let names = cfg.task_names();
@@ -350,18 +351,20 @@ pub fn analyse(
 }
 
 /// The model's inputs for the analysis and the pair sets of its losses.
-struct Inputs {
+pub(super) struct Inputs {
     /// `[x, token_t, y]` for all p² pairs (x outer) of every task t, task-major, with its label
     /// (0 for a pair the mixture does not admit; such pairs are in no loss).
-    examples: Vec<Example>,
+    pub(super) examples: Vec<Example>,
     /// Flat indices `x·p + y` of the admitted pairs, ascending.
-    all: Vec<u32>,
+    pub(super) all: Vec<u32>,
     /// Flat indices of the train pairs in Z_p² (SPEC §2: under `reference` the train pairs with a
     /// special-token operand are left out), in split order.
-    train: Vec<u32>,
+    pub(super) train: Vec<u32>,
+    /// Flat indices of the test pairs (the rest of the split) in Z_p², in split order.
+    pub(super) test: Vec<u32>,
 }
 
-fn inputs(cfg: &RunConfig, tasks: &Tasks) -> Result<Inputs, HostError> {
+pub(super) fn inputs(cfg: &RunConfig, tasks: &Tasks) -> Result<Inputs, HostError> {
     let p = cfg.p;
     let filter = tasks.filter();
     let mut examples = Vec::with_capacity(tasks.len() * (p * p) as usize);
@@ -386,21 +389,23 @@ fn inputs(cfg: &RunConfig, tasks: &Tasks) -> Result<Inputs, HostError> {
         .collect();
     let mut pairs = vec![(0u16, 0u16); tasks.n_pairs(cfg.pairs)];
     let n_train = tasks.split(cfg.pairs, cfg.frac, cfg.seed, &mut pairs)?;
-    let train = pairs[..n_train]
-        .iter()
-        .filter(|&&(x, y)| (x as u32) < p && (y as u32) < p)
-        .map(|&(x, y)| x as u32 * p + y as u32)
-        .collect();
+    let in_field = |ps: &[(u16, u16)]| -> Vec<u32> {
+        ps.iter()
+            .filter(|&&(x, y)| (x as u32) < p && (y as u32) < p)
+            .map(|&(x, y)| x as u32 * p + y as u32)
+            .collect()
+    };
     Ok(Inputs {
         examples,
         all,
-        train,
+        train: in_field(&pairs[..n_train]),
+        test: in_field(&pairs[n_train..]),
     })
 }
 
 /// Logits `[n, d_vocab]` of every example, 64-example blocks on the current rayon pool (each
 /// block is independent in core, so the bits do not depend on the split).
-fn all_logits(
+pub(super) fn all_logits(
     mcfg: &ModelConfig,
     params: &[f32],
     examples: &[Example],
@@ -543,7 +548,7 @@ fn task_analysis(
 }
 
 /// Fraction of `pairs` whose first largest logit over the p number classes is the label.
-fn accuracy(logits: &[f32], p: usize, labels: &[u16], pairs: &[u32]) -> f64 {
+pub(super) fn accuracy(logits: &[f32], p: usize, labels: &[u16], pairs: &[u32]) -> f64 {
     let correct = pairs
         .iter()
         .filter(|&&i| {

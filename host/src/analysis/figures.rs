@@ -1,10 +1,12 @@
 //! SVG figures of an analysis (SPEC §7): the embedding and neuron-logit-map spectra as grouped
-//! bars (paper Fig. 3), in the additive and the multiplicative basis, and the 2-D logit-norm map
-//! of each task.
+//! bars (paper Fig. 3), in the additive and the multiplicative basis, the 2-D logit-norm map
+//! of each task, and the progress measures over a run ([`write_over_training_figures`]).
 use std::path::{Path, PathBuf};
 
 use super::bases::Bases;
 use super::compute::{Analysis, Spectrum};
+use super::over_training::OverTraining;
+use crate::config::RunConfig;
 use crate::error::HostError;
 use crate::plot::{self, Series};
 
@@ -122,4 +124,82 @@ fn spectrum_figure(path: &Path, title: &str, s: &Spectrum, k_label: &str) -> Res
         &s.key_frequencies,
     )
     .map_err(HostError::plot)
+}
+
+/// File name of task `t`'s progress-measure figure: `over_training.svg` for a single task,
+/// `over_training_task<t>.svg` in a mixture.
+pub fn over_training_name(n_tasks: usize, t: usize) -> String {
+    if n_tasks == 1 {
+        "over_training.svg".into()
+    } else {
+        format!("over_training_task{t}.svg")
+    }
+}
+
+/// Draws, per task, the progress measures of `ot` over a log-step axis: the restricted,
+/// excluded, train and test losses and the weight norm, each divided by its largest value over
+/// the run, and the FFS of the embedding and of the neuron-logit map (left axis, all in [0, 1]),
+/// with the task's test accuracy (right axis). Returns the paths written.
+pub fn write_over_training_figures(
+    out: &Path,
+    ot: &OverTraining,
+    cfg: &RunConfig,
+) -> Result<Vec<PathBuf>, HostError> {
+    let mut written = Vec::new();
+    let n_tasks = ot.task_names.len();
+    let step = |r: &super::over_training::CheckpointMeasures| r.step as f64;
+    for t in 0..n_tasks {
+        let curve = |f: &dyn Fn(&super::over_training::CheckpointMeasures) -> f64| {
+            ot.rows.iter().map(|r| (step(r), f(r))).collect::<Vec<_>>()
+        };
+        let mut left: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+        let normalised = [
+            ("restricted loss", curve(&|r| r.tasks[t].restricted_loss)),
+            ("excluded loss", curve(&|r| r.tasks[t].excluded_loss)),
+            ("train loss", curve(&|r| r.tasks[t].train_loss)),
+            ("test loss", curve(&|r| r.tasks[t].test_loss)),
+            ("weight norm", curve(&|r| r.weight_norm)),
+        ];
+        for (name, points) in normalised {
+            let max = points
+                .iter()
+                .map(|p| p.1)
+                .filter(|v| v.is_finite())
+                .fold(f64::NAN, f64::max);
+            let scaled = points.iter().map(|&(x, y)| (x, y / max)).collect();
+            left.push((format!("{name} ÷ {max:.3}"), scaled));
+        }
+        left.push(("embedding FFS".into(), curve(&|r| r.fourier.emb_ffs)));
+        left.push(("W_L FFS".into(), curve(&|r| r.fourier.nlm_ffs)));
+        let acc = curve(&|r| r.tasks[t].test_acc);
+        let left: Vec<Series<'_>> = left
+            .iter()
+            .map(|(name, points)| Series { name, points })
+            .collect();
+        let right = [Series {
+            name: "test accuracy",
+            points: &acc,
+        }];
+        let keys = ot.key_frequencies[t]
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let title = format!(
+            "{} mod {}, frac {}, seed {}: key frequencies {{{keys}}} of step {}",
+            ot.task_names[t], cfg.p, cfg.frac, cfg.seed, ot.final_step
+        );
+        let path = out.join(over_training_name(n_tasks, t));
+        plot::lines_twin_y(
+            &path,
+            &title,
+            "step",
+            ("÷ max over the run; FFS", &left),
+            ("test accuracy", &right),
+            true,
+        )
+        .map_err(HostError::plot)?;
+        written.push(path);
+    }
+    Ok(written)
 }

@@ -13,6 +13,9 @@
 //!   primitive root `generator` and the `embedding` and `neuron_logit_map` spectra over the
 //!   number tokens 1..p in discrete-log order ([`Multiplicative`]).
 //!
+//! `over_training.csv` ([`OverTraining`]) holds the restricted and excluded losses with the final
+//! model's key frequencies, losses, accuracies, FFS, FCR and weight norm of every checkpoint.
+//!
 //! Losses here are over the p number classes (SPEC §5), so they can differ slightly from the
 //! training loss over all d_vocab classes. "all" is every pair the mixture admits.
 mod bases;
@@ -20,15 +23,20 @@ mod compute;
 mod figures;
 mod live;
 mod output;
+mod over_training;
 
 pub use bases::{Bases, is_multiplicative};
 pub use compute::{
     ANALYSIS_VERSION, Analysis, AnalysisOptions, MAX_ANALYSIS_P, Multiplicative, Spectrum, Table4,
     TaskAnalysis, TrainAll, analyse, check_options,
 };
-pub use figures::{logit_map_name, write_figures};
+pub use figures::{logit_map_name, over_training_name, write_figures};
 pub use live::FourierProbe;
 pub use output::{
     ANALYSIS_FILE, AUTO_ANALYSIS_BUDGET, AnalyzeOutput, Loaded, after_training, analysis_json,
     load, write_analysis,
+};
+pub use over_training::{
+    CheckpointMeasures, OVER_TRAINING_FILE, OverTraining, OverTrainingOutput, TaskMeasures,
+    over_training, write_over_training,
 };

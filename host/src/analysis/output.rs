@@ -136,7 +136,10 @@ pub fn load(target: &Path) -> Result<Loaded, HostError> {
 
 /// Reads a model file (whose config [`checkpoint::read_model`] checks); it must equal
 /// `run_cfg`.
-fn read_model_checked(path: &Path, run_cfg: Option<&RunConfig>) -> Result<ModelFile, HostError> {
+pub(super) fn read_model_checked(
+    path: &Path,
+    run_cfg: Option<&RunConfig>,
+) -> Result<ModelFile, HostError> {
     let file = checkpoint::read_model(path)?;
     if let Some(cfg) = run_cfg
         && &file.config != cfg

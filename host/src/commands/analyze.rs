@@ -1,5 +1,7 @@
 //! `modgrok analyze RUN_DIR|CHECKPOINT`: loads a model with the config of its run, analyses it
-//! ([`crate::analysis::analyse`]), writes `analysis.json` and the figures, and prints a summary.
+//! ([`crate::analysis::analyse`]), writes `analysis.json` and the figures, and prints a summary;
+//! `modgrok analyze --over-training RUN_DIR` measures every checkpoint of the run instead
+//! ([`crate::analysis::over_training`]).
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -7,8 +9,8 @@ use clap::Args;
 use modgrok_core::fourier::DEFAULT_KEY_THRESHOLD;
 
 use crate::analysis::{
-    AnalysisOptions, AnalyzeOutput, Bases, Spectrum, TrainAll, analysis_json, check_options, load,
-    write_analysis,
+    AnalysisOptions, AnalyzeOutput, Bases, OverTrainingOutput, Spectrum, TrainAll, analysis_json,
+    check_options, load, write_analysis, write_over_training,
 };
 use crate::error::HostError;
 use crate::run::dir::RunDir;
@@ -19,6 +21,8 @@ Examples:
   modgrok analyze runs/add_p97_f0.3_s0/checkpoints/step_0005000.safetensors
   modgrok analyze model.safetensors --out /tmp/a --json
   modgrok analyze runs/multiply_p97_f0.3_s0 --basis both   also in the discrete-log basis
+  modgrok analyze --over-training runs/add_all          every checkpoint of a run trained with
+                                                        --keep-checkpoints 0 --checkpoint-every 200
 
 Writes analysis.json, embedding_spectrum.svg, neuron_logit_spectrum.svg, logit_spectrum_2d.svg
 (one per task in a mixture, logit_spectrum_2d_task<t>.svg) and, for a model inside a run
@@ -27,6 +31,9 @@ a `multiplicative` key and embedding_spectrum_multiplicative.svg and
 neuron_logit_spectrum_multiplicative.svg are drawn (--basis multiplicative leaves out the
 additive spectrum figures and summary lines, not analysis.json's keys). A mixture is analysed
 task by task: each task's logits, key frequencies and losses use its own op token and labels.
+--over-training writes over_training.csv (one row per checkpoint: restricted and excluded losses
+with the final model's key frequencies, train/test loss and accuracy, FFS, FCR, weight norm) and
+over_training.svg (over_training_task<t>.svg per task in a mixture) instead.
 Exit status: 0 done, 1 failed (unreadable or foreign checkpoint), 2 bad usage (no such run
 directory).";
 
@@ -56,7 +63,13 @@ pub struct AnalyzeArgs {
     /// multiply, multiply_non_zero, division or c*x^a*y^b (a, b >= 1) task, else additive]
     #[arg(long, value_enum)]
     pub basis: Option<Bases>,
-    /// Print analysis.json on stdout instead of the summary
+    /// Measure every model checkpoint of the run directory (restricted and excluded loss with the
+    /// final model's key frequencies, losses, accuracies, FFS, FCR, weight norm) into
+    /// over_training.csv and over_training.svg, instead of analysing one model
+    #[arg(long)]
+    pub over_training: bool,
+    /// Print analysis.json on stdout instead of the summary (with --over-training, the rows as
+    /// a JSON array)
     #[arg(long)]
     pub json: bool,
     /// Print nothing
@@ -82,8 +95,22 @@ impl AnalyzeArgs {
         })
     }
 
+    /// Runs the command; returns what it prints on stdout.
+    pub fn run(&self) -> Result<String, HostError> {
+        if self.over_training {
+            let o = self.over_training()?;
+            return Ok(self.over_training_stdout(&o));
+        }
+        Ok(self.stdout(&self.analyze()?))
+    }
+
     /// Loads, analyses and writes; prints nothing.
     pub fn analyze(&self) -> Result<AnalyzeOutput, HostError> {
+        if self.over_training {
+            return Err(HostError::Usage(
+                "--over-training writes over_training.csv, not analysis.json".into(),
+            ));
+        }
         let loaded = load(&self.target)?;
         let basis = match self.basis {
             Some(b) => b,
@@ -107,6 +134,44 @@ impl AnalyzeArgs {
             &out,
             &opts,
         )
+    }
+
+    /// Measures every checkpoint of the run directory `target` and writes the table and figures
+    /// into `--out` or the run directory; prints nothing.
+    pub fn over_training(&self) -> Result<OverTrainingOutput, HostError> {
+        if !self.target.is_dir() {
+            return Err(HostError::Usage(format!(
+                "--over-training takes a run directory, and {} is not one",
+                self.target.display()
+            )));
+        }
+        if self.basis.is_some() {
+            return Err(HostError::Usage(
+                "--basis does not apply to --over-training: its FFS columns are those of metrics.csv"
+                    .into(),
+            ));
+        }
+        let run = RunDir::open(&self.target)?;
+        let cfg = run.read_config()?;
+        let opts = AnalysisOptions {
+            ffs_eps: self.ffs_eps.unwrap_or(cfg.ffs_eps),
+            key_threshold: self.key_threshold,
+            threads: self.threads.unwrap_or_else(crate::train::default_threads),
+            basis: Bases::Additive,
+        };
+        let out = self.out.clone().unwrap_or(run.root.clone());
+        write_over_training(&run, &out, &opts)
+    }
+
+    /// What `modgrok analyze --over-training` prints on stdout for this result.
+    pub fn over_training_stdout(&self, o: &OverTrainingOutput) -> String {
+        if self.json {
+            o.table.json()
+        } else if self.quiet {
+            String::new()
+        } else {
+            over_training_summary(o)
+        }
     }
 
     /// What `modgrok analyze` prints on stdout for this result.
@@ -233,5 +298,41 @@ pub fn summary(o: &AnalyzeOutput) -> String {
         .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
     let _ = writeln!(s, "wrote {} in {}", names.join(", "), o.out.display());
+    s
+}
+
+/// One line: the steps measured, and per task the final key frequencies and the restricted
+/// loss, excluded loss and test accuracy at the first and last step; then the files.
+pub fn over_training_summary(o: &OverTrainingOutput) -> String {
+    let t = &o.table;
+    let (Some(first), Some(last)) = (t.rows.first(), t.rows.last()) else {
+        return String::new();
+    };
+    let mut s = format!(
+        "over training: {} models, steps {}..{}",
+        t.rows.len(),
+        first.step,
+        last.step
+    );
+    for (i, name) in t.task_names.iter().enumerate() {
+        let (a, b) = (&first.tasks[i], &last.tasks[i]);
+        let _ = write!(
+            s,
+            "; {name}: key frequencies {}, restricted loss {} → {}, excluded loss {} → {}, test accuracy {:.4} → {:.4}",
+            ks(&t.key_frequencies[i]),
+            num(a.restricted_loss),
+            num(b.restricted_loss),
+            num(a.excluded_loss),
+            num(b.excluded_loss),
+            a.test_acc,
+            b.test_acc
+        );
+    }
+    let names: Vec<String> = o
+        .files
+        .iter()
+        .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    let _ = writeln!(s, "; wrote {} in {}", names.join(", "), o.out.display());
     s
 }

@@ -229,6 +229,12 @@ impl RunDir {
         Ok(both)
     }
 
+    /// Steps of the model checkpoint files present (with or without their optimizer file),
+    /// oldest first.
+    pub fn model_checkpoints(&self) -> Result<Vec<u64>, HostError> {
+        Ok(self.checkpoint_files()?.0.into_iter().collect())
+    }
+
     /// After the checkpoint at `current` is fully written: deletes the files of every step
     /// older than the `keep` newest complete ones up to `current` (0 keeps all). Files of later
     /// steps (left by an earlier session) are not touched; they are overwritten when reached.
@@ -277,6 +283,7 @@ mod tests {
             }
         }
         assert_eq!(dir.complete_checkpoints().unwrap(), [500, 300, 200, 100]);
+        assert_eq!(dir.model_checkpoints().unwrap(), [100, 200, 300, 400, 500]);
         dir.prune(2, 300).unwrap();
         assert_eq!(dir.complete_checkpoints().unwrap(), [500, 300, 200]);
         assert!(dir.model_checkpoint(400).exists());
