@@ -58,6 +58,22 @@ impl RunConfig {
             )));
         }
         self.adamw.validate()?;
+        if let Some(gf) = &self.grokfast {
+            super::check_grokfast(gf)?;
+            if gf.state_len(n_params) > MAX_PARAMS {
+                return Err(HostError::Usage(format!(
+                    "--grokfast keeps {} values per parameter, {} in all, more than {MAX_PARAMS} fit in memory here: lower its window",
+                    gf.per_element(),
+                    gf.state_len(n_params)
+                )));
+            }
+            if !self.backend.is_cpu() {
+                return Err(HostError::Usage(
+                    "--backend gpu has no Grokfast filter: use --backend cpu with --grokfast"
+                        .into(),
+                ));
+            }
+        }
         if let Some(t) = &self.transfer {
             t.validate()?;
         }

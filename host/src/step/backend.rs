@@ -202,16 +202,22 @@ impl Stepper {
         }
     }
 
-    /// AdamW update number `t` with the last gradient.
+    /// AdamW update number `t` with the last gradient, passed first through the run's Grokfast
+    /// filter if it has one; `filter` is that filter's state (empty without one).
     pub fn update(
         &mut self,
         cfg: &RunConfig,
         t: u64,
         [params, m, v]: [&mut [f32]; 3],
+        filter: &mut [f32],
     ) -> Result<(), HostError> {
         match self {
             Stepper::Cpu(c) => {
                 let frozen: [bool; N_TENSORS] = cfg.frozen();
+                if let Some(gf) = &cfg.grokfast {
+                    c.runner
+                        .grokfast_step(&cfg.model, gf, t, &frozen, &mut c.grads, filter);
+                }
                 c.runner
                     .adamw_step(&cfg.model, &cfg.adamw, t, &frozen, params, &c.grads, m, v);
             }
@@ -248,6 +254,7 @@ pub struct BenchStep {
     pub params: Vec<f32>,
     m: Vec<f32>,
     v: Vec<f32>,
+    filter: Vec<f32>,
     stepper: Stepper,
     t: u64,
 }
@@ -261,6 +268,7 @@ impl BenchStep {
         let mut params = vec![0.0; n];
         init_params(&model, cfg.seed, &mut params)?;
         let (m, v) = (vec![0.0; n], vec![0.0; n]);
+        let filter = vec![0.0; cfg.grokfast.map_or(0, |gf| gf.state_len(n))];
         let stepper = Stepper::new(&cfg, &data, None, threads, [&params, &m, &v])?;
         Ok(BenchStep {
             cfg,
@@ -268,6 +276,7 @@ impl BenchStep {
             params,
             m,
             v,
+            filter,
             stepper,
             t: 0,
         })
@@ -282,6 +291,7 @@ impl BenchStep {
             &self.cfg,
             self.t,
             [&mut self.params, &mut self.m, &mut self.v],
+            &mut self.filter,
         )
     }
 }
