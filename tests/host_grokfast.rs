@@ -135,8 +135,8 @@ fn bad_filters_are_one_line_usage_errors() {
         ),
         (&["--grokfast", "ma:window=0"][..], "window must lie in"),
         (
-            &["--grokfast", "ema", "--backend", "gpu"][..],
-            "--backend cpu",
+            &["--grokfast", "ma", "--backend", "gpu"][..],
+            "use --grokfast ema there",
         ),
     ] {
         let err = train(&tmp.path().join("x"), flags).unwrap_err();

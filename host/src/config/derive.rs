@@ -1,6 +1,7 @@
 //! A run config checked and completed: [`RunConfig::derived`] fills in what the flags do not
 //! give, and a stored config is checked by deriving it again ([`RunConfig::check`]).
 use modgrok_core::data::Tasks;
+use modgrok_core::grokfast::Grokfast;
 
 use super::run::task_infos;
 use super::{FORMAT_VERSION, RunConfig};
@@ -67,10 +68,9 @@ impl RunConfig {
                     gf.state_len(n_params)
                 )));
             }
-            if !self.backend.is_cpu() {
+            if !self.backend.is_cpu() && !matches!(gf, Grokfast::Ema { .. }) {
                 return Err(HostError::Usage(
-                    "--backend gpu has no Grokfast filter: use --backend cpu with --grokfast"
-                        .into(),
+                    "--backend gpu has no Grokfast ma filter: use --grokfast ema there, or --backend cpu".into(),
                 ));
             }
         }

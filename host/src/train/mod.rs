@@ -333,7 +333,14 @@ fn run(
     } = session;
     let model = cfg.model;
     let threads = opts.threads.max(1);
-    let mut stepper = Stepper::new(cfg, data, gpu.as_ref(), threads, [&st.params, &st.m, &st.v])?;
+    let mut stepper = Stepper::new(
+        cfg,
+        data,
+        gpu.as_ref(),
+        threads,
+        [&st.params, &st.m, &st.v],
+        &st.filter,
+    )?;
     let names = cfg.task_names();
     let mut probe = FourierProbe::with_columns(&model, cfg.p as usize, cfg.ffs_eps, columns)?;
     let start = st.step;
@@ -343,7 +350,7 @@ fn run(
         let t = st.step;
         if t > start && t.is_multiple_of(cfg.checkpoint_every) {
             log.sync()?;
-            stepper.sync(&mut st.params, Some((&mut st.m, &mut st.v)))?;
+            stepper.sync(&mut st.params, Some((&mut st.m, &mut st.v, &mut st.filter)))?;
             write_checkpoint(dir, cfg, &st)?;
             dir.prune(cfg.keep_checkpoints, t)?;
         }
