@@ -121,12 +121,13 @@ pub fn optim_bytes(
     let mut tensors = named(&model, m, "m.");
     tensors.extend(named(&model, v, "v."));
     if let Some(gf) = &cfg.grokfast {
-        if filter.len() != gf.state_len(model.n_params()) {
-            return Err(HostError::Usage(format!(
-                "the Grokfast state holds {} values, the config needs {}",
-                filter.len(),
-                gf.state_len(model.n_params())
-            )));
+        let need = gf.state_len(model.n_params());
+        if filter.len() != need {
+            return Err(modgrok_core::Error::BufferTooSmall {
+                need,
+                got: filter.len(),
+            }
+            .into());
         }
         tensors.extend(named_state(&model, filter, gf.per_element()));
     }
