@@ -166,3 +166,38 @@ fn the_same_gpu_run_twice_and_a_halted_resumed_one_give_identical_checkpoints() 
     assert_eq!(finished(resumed).resumed_from, Some(100));
     assert_same_bytes(&a, &c);
 }
+
+#[test]
+fn a_gpu_grokfast_ema_run_resumes_to_the_same_bytes_and_saves_its_filter() {
+    if GpuContext::or_skip("gpu_grokfast_ema_resume").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (plain, a, c) = (
+        tmp.path().join("plain"),
+        tmp.path().join("a"),
+        tmp.path().join("c"),
+    );
+    let ema = ["--grokfast", "ema"];
+    finished(train(&plain, &SHORT, &[]));
+    finished(train(&a, &SHORT, &ema));
+    match train(&c, &SHORT, &[&ema[..], &["--halt-after", "120"]].concat()) {
+        Outcome::Halted { step: 120 } => {}
+        other => panic!("expected a halt at 120, got {other:?}"),
+    }
+    let dir = c.to_str().unwrap();
+    let resumed = TrainArgs::from_flags(&["--resume", dir, "--quiet"])
+        .unwrap()
+        .train()
+        .unwrap();
+    assert_eq!(finished(resumed).resumed_from, Some(100));
+    assert_same_bytes(&a, &c);
+    let optim = modgrok_host::run::checkpoint::read_optim(
+        &a.join("checkpoints/step_0000100.optim.safetensors"),
+    )
+    .unwrap();
+    assert_eq!(optim.filter.len(), optim.m.len());
+    assert!(optim.filter.iter().any(|&x| x != 0.0), "h was saved");
+    let last = |d: &Path| std::fs::read(d.join("final.safetensors")).unwrap();
+    assert!(last(&plain) != last(&a), "the filter changes the gpu run");
+}

@@ -13,6 +13,7 @@ pub mod data;
 mod error;
 mod exp;
 pub mod fourier;
+pub mod grokfast;
 mod limits;
 pub mod model;
 pub mod quant;

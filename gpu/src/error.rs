@@ -28,6 +28,10 @@ pub enum GpuError {
     )]
     Lost { adapter: String, reason: String },
 
+    /// A Grokfast filter the shaders do not have.
+    #[error("--backend gpu has no Grokfast ma filter: use --grokfast ema there, or --backend cpu")]
+    NoMaFilter,
+
     /// Rejected by core's checks of the model, optimizer or examples.
     #[error("{0}")]
     Core(#[from] modgrok_core::Error),

@@ -8,6 +8,7 @@
 //! ulps, ~1e-6 relative; 1e-4 leaves a wide margin while still catching any wrong term.
 use modgrok_core::adamw::{AdamWConfig, adamw_step};
 use modgrok_core::data::{Example, Pairs, Tasks};
+use modgrok_core::grokfast::{Grokfast, grokfast_step};
 use modgrok_core::model::{
     ModelConfig, N_TENSORS, Serial, StepLayout, Sums, forward_logits, gradients, init_params,
     prepare,
@@ -233,6 +234,103 @@ fn each_of_100_adamw_steps_matches_core_from_the_same_state() {
             }
         }
     }
+}
+
+#[test]
+fn each_of_30_grokfast_ema_steps_matches_core_from_the_same_state() {
+    // As the AdamW test above: every step from the gpu's own θ, m, v and h, its update against
+    // core's `grokfast_step` then `adamw_step` fed the same state and the gpu's gradient. The
+    // filter adds three roundings per entry (h·α + g·(1−α), then g + h·λ) before AdamW's few,
+    // and an adapter may fuse them, so the update stays within a few ulps: 1e-5 relative.
+    // Step 1 (h ← g first) is among those checked.
+    let Some(ctx) = GpuContext::or_skip("each_of_30_grokfast_ema_steps") else {
+        return;
+    };
+    let s = setup("add", 11, 0.5, 16, 2, 32);
+    let gf = Grokfast::EMA;
+    let mut frozen = [false; N_TENSORS];
+    frozen[0] = true;
+    for frozen in [[false; N_TENSORS], frozen] {
+        let zeros = vec![0.0; s.params.len()];
+        let mut gpu = GpuTrainer::new_filtered(
+            &ctx,
+            &s.cfg,
+            &AdamWConfig::default(),
+            Some((&gf, &zeros)),
+            &frozen,
+            &s.train,
+            &s.test,
+            s.n_tasks,
+            [&s.params, &zeros, &zeros],
+        )
+        .unwrap();
+        let mut worst = 0.0f64;
+        for t in 1..=30 {
+            let [mut params, mut m, mut v] = gpu.state().unwrap();
+            let mut h = gpu.filter_state().unwrap();
+            gpu.forward_backward().unwrap();
+            let mut grads = gpu.gradients().unwrap();
+            gpu.update(t).unwrap();
+            let after = gpu.state().unwrap();
+            let h_after = gpu.filter_state().unwrap();
+            grokfast_step(&s.cfg, &gf, t, &frozen, &mut grads, &mut h).unwrap();
+            adamw_step(
+                &s.cfg,
+                &AdamWConfig::default(),
+                t,
+                &frozen,
+                &mut params,
+                &grads,
+                &mut m,
+                &mut v,
+            );
+            for (what, gpu_x, core_x) in [
+                ("h", &h_after, &h),
+                ("θ", &after[0], &params),
+                ("m", &after[1], &m),
+                ("v", &after[2], &v),
+            ] {
+                let (e, tensor) = worst_tensor(&s.cfg, gpu_x, core_x);
+                worst = worst.max(e);
+                assert!(
+                    e <= 1e-5,
+                    "step {t}: Grokfast+AdamW {what} of {tensor} differs by {e:e} relative"
+                );
+            }
+            if frozen[0] {
+                let r = s.cfg.tensors()[0].range();
+                assert!(h_after[r].iter().all(|&x| x == 0.0), "frozen h moved");
+            }
+        }
+        assert!(
+            gpu.filter_state().unwrap().iter().any(|&x| x != 0.0),
+            "the filter ran"
+        );
+        println!("worst over 30 Grokfast ema steps: {worst:.2e}");
+    }
+}
+
+#[test]
+fn the_gpu_refuses_the_ma_filter() {
+    let Some(ctx) = GpuContext::or_skip("refuses_ma") else {
+        return;
+    };
+    let s = setup("add", 11, 0.5, 16, 2, 32);
+    let zeros = vec![0.0; s.params.len()];
+    let err = GpuTrainer::new_filtered(
+        &ctx,
+        &s.cfg,
+        &AdamWConfig::default(),
+        Some((&Grokfast::MA, &zeros)),
+        &[false; N_TENSORS],
+        &s.train,
+        &s.test,
+        s.n_tasks,
+        [&s.params, &zeros, &zeros],
+    )
+    .err()
+    .expect("ma refused");
+    assert!(matches!(err, modgrok_gpu::GpuError::NoMaFilter), "{err}");
 }
 
 #[test]

@@ -57,7 +57,7 @@ fn valid() -> &'static Valid {
         let v: Vec<f32> = params.iter().map(|x| x * x).collect();
         Valid {
             model: checkpoint::model_bytes(&cfg, &params, 20).unwrap(),
-            optim: checkpoint::optim_bytes(&cfg, &m, &v, 20, 20).unwrap(),
+            optim: checkpoint::optim_bytes(&cfg, &m, &v, &[], 20, 20).unwrap(),
         }
     })
 }
@@ -115,7 +115,8 @@ fn check_model(m: &ModelFile, scratch: &Scratch) -> Result<(), TestCaseError> {
 fn check_optim(o: &OptimFile, scratch: &Scratch) -> Result<(), TestCaseError> {
     let model = o.config.model;
     prop_assert_eq!((o.m.len(), o.v.len()), (model.n_params(), model.n_params()));
-    let bytes = checkpoint::optim_bytes(&o.config, &o.m, &o.v, o.step, o.adamw_step).unwrap();
+    let bytes =
+        checkpoint::optim_bytes(&o.config, &o.m, &o.v, &o.filter, o.step, o.adamw_step).unwrap();
     let back = read_optim(scratch.write(&bytes)).expect("a rewritten optimizer file loads");
     prop_assert_eq!(
         (back.step, back.adamw_step, &back.config),

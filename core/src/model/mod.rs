@@ -12,6 +12,7 @@ pub use config::{ModelConfig, N_TENSORS, Param, TensorInfo, Weights};
 pub use fast::{
     BLOCK, BlockRunner, BlockWork, GROUPS, OptimState, PieceWork, Serial, StepLayout, StepStats,
     Sums, evaluate, forward_logits, gradients, prepare, prepare_with, train_step,
+    train_step_filtered,
 };
 pub use init::{SplitMix64, init_params};
 pub use loss::cross_entropy;

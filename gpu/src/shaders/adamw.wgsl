@@ -1,4 +1,6 @@
-// AdamW over one tensor, element-wise with core's formula and scalars (SPEC §4):
+// AdamW over one tensor, element-wise with core's formula and scalars (SPEC §4), after the
+// optional Grokfast ema filter (`ema` = 1, its state h at `h`; `first` at step 1):
+// h ← g (first); h ← h·α + g·(1−α); g ← g + h·λ;
 // θ ← θ·(1 − lr·wd); m ← m + (1−β1)(g − m); v ← β2·v + (1−β2)·g·g;
 // θ ← θ + (−lr/(1−β1^t))·m / (√v/√(1−β2^t) + eps).
 struct Adam {
@@ -6,6 +8,8 @@ struct Adam {
     v: u32, pad0: u32, pad1: u32, pad2: u32,
     decay: f32, one_m_b1: f32, b2: f32, one_m_b2: f32,
     neg_step: f32, bc2_sqrt: f32, eps: f32, pad3: f32,
+    h: u32, ema: u32, first: u32, pad4: u32,
+    alpha: f32, one_m_alpha: f32, lamb: f32, pad5: f32,
 }
 @group(0) @binding(2) var<uniform> u: Adam;
 
@@ -15,7 +19,17 @@ fn adamw(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
     if (i >= u.len) {
         return;
     }
-    let g = mem[u.g + i];
+    var g = mem[u.g + i];
+    if (u.ema != 0u) {
+        var h = mem[u.h + i];
+        if (u.first != 0u) {
+            h = g;
+        }
+        h = h * u.alpha + g * u.one_m_alpha;
+        g = g + h * u.lamb;
+        mem[u.h + i] = h;
+        mem[u.g + i] = g;
+    }
     let m = mem[u.m + i] + u.one_m_b1 * (g - mem[u.m + i]);
     let v = mem[u.v + i] * u.b2 + u.one_m_b2 * g * g;
     let denom = sqrt(v) / u.bc2_sqrt + u.eps;

@@ -10,6 +10,8 @@ pub(super) struct Arena {
     pub(super) grads: usize,
     pub(super) m: usize,
     pub(super) v: usize,
+    /// The Grokfast ema state h (`n_params` long with the filter, else empty).
+    pub(super) filter: usize,
     /// q, k, v [V, H·d_head]; o, d_o [V, H, D]; dq, dk, dv [V, H·d_head]; de [V, D].
     pub(super) q: usize,
     pub(super) k: usize,
@@ -37,7 +39,7 @@ pub(super) struct Arena {
 }
 
 impl Arena {
-    pub(super) fn new(cfg: &ModelConfig, rows: usize, n_train: usize) -> Arena {
+    pub(super) fn new(cfg: &ModelConfig, rows: usize, n_train: usize, filter: usize) -> Arena {
         let (voc, d, h, m) = (cfg.d_vocab, cfg.d_model, cfg.n_heads, cfg.d_mlp);
         let hd = h * cfg.d_head;
         let p = cfg.n_params();
@@ -52,6 +54,7 @@ impl Arena {
             grads: take(p),
             m: take(p),
             v: take(p),
+            filter: take(filter),
             q: take(voc * hd),
             k: take(voc * hd),
             vv: take(voc * hd),

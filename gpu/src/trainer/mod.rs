@@ -29,6 +29,7 @@ use std::sync::mpsc;
 use modgrok_core::Error;
 use modgrok_core::adamw::AdamWConfig;
 use modgrok_core::data::Example;
+use modgrok_core::grokfast::Grokfast;
 use modgrok_core::model::{EvalStats, ModelConfig, N_TENSORS, task_scales};
 
 use self::arena::Arena;
@@ -52,6 +53,7 @@ pub struct GpuTrainer {
     adapter: String,
     cfg: ModelConfig,
     hyper: AdamWConfig,
+    grokfast: Option<Grokfast>,
     n_tasks: usize,
     train: Vec<Example>,
     test: Vec<Example>,
@@ -81,10 +83,38 @@ impl GpuTrainer {
         n_tasks: usize,
         state: [&[f32]; 3],
     ) -> Result<GpuTrainer, GpuError> {
+        Self::new_filtered(ctx, cfg, hyper, None, frozen, train, test, n_tasks, state)
+    }
+
+    /// [`Self::new`] with a Grokfast filter before AdamW and its state (`n_params` long: h);
+    /// only the ema filter runs here ([`GpuError::NoMaFilter`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new_filtered(
+        ctx: &GpuContext,
+        cfg: &ModelConfig,
+        hyper: &AdamWConfig,
+        filter: Option<(&Grokfast, &[f32])>,
+        frozen: &[bool; N_TENSORS],
+        train: &[Example],
+        test: &[Example],
+        n_tasks: usize,
+        state: [&[f32]; 3],
+    ) -> Result<GpuTrainer, GpuError> {
         cfg.validate()?;
         hyper.validate()?;
         let n_params = cfg.n_params();
-        for s in state {
+        if let Some((gf, _)) = filter {
+            gf.validate()?;
+            if !matches!(gf, Grokfast::Ema { .. }) {
+                return Err(GpuError::NoMaFilter);
+            }
+        }
+        let filter_state = filter.map_or(&[][..], |(_, h)| h);
+        let filter_len = if filter.is_some() { n_params } else { 0 };
+        for s in state
+            .into_iter()
+            .chain([filter_state].into_iter().filter(|_| filter.is_some()))
+        {
             if s.len() != n_params {
                 return Err(Error::BufferTooSmall {
                     need: n_params,
@@ -101,10 +131,10 @@ impl GpuTrainer {
             .collect();
         let adapter = ctx.adapter_name();
         let rows = train.len().max(test.len()).max(1);
-        let arena = Arena::new(cfg, rows, train.len());
+        let arena = Arena::new(cfg, rows, train.len(), filter_len);
         let (ids, id) = build_ids(cfg.d_vocab, train, test);
         let limits = ctx.device.limits();
-        let staging_len = ((train.len() + test.len()) * cfg.d_vocab).max(3 * n_params);
+        let staging_len = ((train.len() + test.len()) * cfg.d_vocab).max(4 * n_params);
         let max = limits
             .max_storage_buffer_binding_size
             .min(limits.max_buffer_size);
@@ -148,7 +178,14 @@ impl GpuTrainer {
             id.test_tok,
             test.len(),
         );
-        let adam_slots = record_adamw(&mut rec, &mut adam_ops, cfg, &arena, frozen);
+        let adam_slots = record_adamw(
+            &mut rec,
+            &mut adam_ops,
+            cfg,
+            &arena,
+            frozen,
+            filter.is_some(),
+        );
         if rec.overflow {
             return Err(GpuError::TooLarge {
                 adapter,
@@ -190,6 +227,7 @@ impl GpuTrainer {
         for (s, at) in state.iter().zip([arena.params, arena.m, arena.v]) {
             queue.write_buffer(&mem, 4 * at as u64, &f32_bytes(s));
         }
+        queue.write_buffer(&mem, 4 * arena.filter as u64, &f32_bytes(filter_state));
         queue.write_buffer(&mem, 4 * arena.scale as u64, &f32_bytes(&scales));
 
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -280,6 +318,7 @@ impl GpuTrainer {
             adapter,
             cfg: *cfg,
             hyper: *hyper,
+            grokfast: filter.map(|(gf, _)| *gf),
             n_tasks,
             train: train.to_vec(),
             test: test.to_vec(),
@@ -392,9 +431,29 @@ impl GpuTrainer {
             0.0,
         ];
         let bytes = f32_bytes(&scalars);
+        // Words 18..23: `first`, a pad, α, 1−α, λ, a pad (SPEC §4's Grokfast ema).
+        let filter = match self.grokfast {
+            Some(Grokfast::Ema { alpha, lamb }) => {
+                let first = u32::from(t == 1);
+                let words = [
+                    first,
+                    0,
+                    (alpha as f32).to_bits(),
+                    ((1.0 - alpha) as f32).to_bits(),
+                    (lamb as f32).to_bits(),
+                    0,
+                ];
+                Some(u32_bytes(&words))
+            }
+            _ => None,
+        };
         for &slot in &self.adam_slots {
             self.queue
                 .write_buffer(&self.uniforms, (slot * SLOT + 32) as u64, &bytes);
+            if let Some(f) = &filter {
+                self.queue
+                    .write_buffer(&self.uniforms, (slot * SLOT + 72) as u64, f);
+            }
         }
         let mut enc = self.encoder();
         self.encode(&mut enc, &self.adam_pass);
@@ -494,7 +553,18 @@ impl GpuTrainer {
         ])
     }
 
-    /// The gradient of the last [`Self::forward_backward`], in core's layout.
+    /// The Grokfast filter's state h in core's layout (empty without a filter).
+    pub fn filter_state(&mut self) -> Result<Vec<f32>, GpuError> {
+        let n = if self.grokfast.is_some() {
+            self.cfg.n_params()
+        } else {
+            0
+        };
+        self.read(&[(self.arena.filter, n)])
+    }
+
+    /// The gradient of the last [`Self::forward_backward`] (after [`Self::update`], filtered
+    /// if the trainer has a filter), in core's layout.
     pub fn gradients(&mut self) -> Result<Vec<f32>, GpuError> {
         let n = self.cfg.n_params();
         self.read(&[(self.arena.grads, n)])

@@ -302,6 +302,7 @@ pub(super) fn record_adamw(
     cfg: &ModelConfig,
     a: &Arena,
     frozen: &[bool; N_TENSORS],
+    ema: bool,
 ) -> Vec<usize> {
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     for info in cfg.tensors() {
@@ -315,7 +316,11 @@ pub(super) fn record_adamw(
     }
     let mut slots = Vec::new();
     for (o, len) in ranges {
-        let words = [len, a.params + o, a.grads + o, a.m + o, a.v + o];
+        let mut words = [0; 18];
+        words[..5].copy_from_slice(&[len, a.params + o, a.grads + o, a.m + o, a.v + o]);
+        if ema {
+            words[16..].copy_from_slice(&[a.filter + o, 1]);
+        }
         slots.push(rec.words.len() / SLOT_WORDS);
         rec.flat(ops, Kernel::AdamW, &words, len);
     }

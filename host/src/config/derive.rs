@@ -1,6 +1,7 @@
 //! A run config checked and completed: [`RunConfig::derived`] fills in what the flags do not
 //! give, and a stored config is checked by deriving it again ([`RunConfig::check`]).
 use modgrok_core::data::Tasks;
+use modgrok_core::grokfast::Grokfast;
 
 use super::run::task_infos;
 use super::{FORMAT_VERSION, RunConfig};
@@ -58,6 +59,21 @@ impl RunConfig {
             )));
         }
         self.adamw.validate()?;
+        if let Some(gf) = &self.grokfast {
+            super::check_grokfast(gf)?;
+            if gf.state_len(n_params) > MAX_PARAMS {
+                return Err(HostError::Usage(format!(
+                    "--grokfast keeps {} values per parameter, {} in all, more than {MAX_PARAMS} fit in memory here: lower its window",
+                    gf.per_element(),
+                    gf.state_len(n_params)
+                )));
+            }
+            if !self.backend.is_cpu() && !matches!(gf, Grokfast::Ema { .. }) {
+                return Err(HostError::Usage(
+                    "--backend gpu has no Grokfast ma filter: use --grokfast ema there, or --backend cpu".into(),
+                ));
+            }
+        }
         if let Some(t) = &self.transfer {
             t.validate()?;
         }

@@ -2,12 +2,13 @@
 //! object whose keys are the CLI flags' names with `_` for `-`, in this order. [`RunConfig`]
 //! reads and writes itself through it, so the file keeps its order (`d_head` among the model
 //! sizes, `wd` before the betas, `tasks` and `d_vocab` last) while the config holds typed
-//! [`ModelConfig`] and [`AdamWConfig`].
+//! [`ModelConfig`] and [`AdamWConfig`]. `grokfast` follows the AdamW keys, only when set.
 use modgrok_core::adamw::AdamWConfig;
 use modgrok_core::data::Pairs;
 use modgrok_core::model::ModelConfig;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::grokfast::GrokfastFile;
 use super::pairs::{is_field, pairs_of_older_runs, pairs_serde};
 use super::run::default_ffs_eps;
 use super::{Backend, RunConfig, TaskInfo, Transfer};
@@ -38,6 +39,9 @@ struct ConfigFile {
     beta1: f64,
     beta2: f64,
     eps: f64,
+    /// Absent without a filter, so those runs keep the bytes of the modgrok that had none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    grokfast: Option<GrokfastFile>,
     log_every: u64,
     checkpoint_every: u64,
     keep_checkpoints: usize,
@@ -78,6 +82,7 @@ impl From<RunConfig> for ConfigFile {
             beta1: a.beta1,
             beta2: a.beta2,
             eps: a.eps,
+            grokfast: c.grokfast.map(GrokfastFile::from),
             log_every: c.log_every,
             checkpoint_every: c.checkpoint_every,
             keep_checkpoints: c.keep_checkpoints,
@@ -119,6 +124,7 @@ impl From<ConfigFile> for RunConfig {
                 eps: f.eps,
                 weight_decay: f.wd,
             },
+            grokfast: f.grokfast.map(Into::into),
             log_every: f.log_every,
             checkpoint_every: f.checkpoint_every,
             keep_checkpoints: f.keep_checkpoints,

@@ -5,6 +5,7 @@
 use clap::Args;
 use modgrok_core::adamw::AdamWConfig;
 use modgrok_core::data::Pairs;
+use modgrok_core::grokfast::Grokfast;
 use modgrok_core::model::ModelConfig;
 
 use super::{Backend, RunConfig};
@@ -50,6 +51,10 @@ pub struct RunFlags {
     /// AdamW ε
     #[arg(long, default_value = shown(RunConfig::default().adamw.eps))]
     pub eps: f64,
+    /// Grokfast filter on the gradient before AdamW: ema (alpha=0.98,lamb=2.0) or ma
+    /// (window=100,lamb=5.0), with keys to change, e.g. ema:alpha=0.99,lamb=5; off by default
+    #[arg(long, value_name = "FILTER", value_parser = super::parse_grokfast)]
+    pub grokfast: Option<Grokfast>,
     /// Where the step runs: cpu (core, the same bytes everywhere) or gpu (wgpu compute shaders:
     /// close to cpu, the same bytes on the same adapter, which config.json records; in a sweep
     /// one device per run, shared by the --jobs runs in flight)
@@ -102,6 +107,7 @@ impl RunFlags {
                 beta2: self.beta2,
                 eps: self.eps,
             },
+            grokfast: self.grokfast,
             log_every: self.log_every,
             checkpoint_every: self.checkpoint_every,
             keep_checkpoints: self.keep_checkpoints,

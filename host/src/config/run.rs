@@ -3,6 +3,7 @@
 //! flags' names with `_` for `-`.
 use modgrok_core::adamw::AdamWConfig;
 use modgrok_core::data::{Pairs, Tasks};
+use modgrok_core::grokfast::Grokfast;
 use modgrok_core::model::{ModelConfig, N_TENSORS};
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +43,9 @@ pub struct RunConfig {
     /// `d_vocab` and `d_head` are derived from the tasks and `d_model / n_heads`.
     pub model: ModelConfig,
     pub adamw: AdamWConfig,
+    /// The Grokfast filter on the gradient before AdamW (`--grokfast`, SPEC §4); `None` for
+    /// plain AdamW.
+    pub grokfast: Option<Grokfast>,
     pub log_every: u64,
     pub checkpoint_every: u64,
     /// Newest checkpoints kept; 0 keeps all.
@@ -82,6 +86,7 @@ impl Default for RunConfig {
                 d_mlp: 512,
             },
             adamw: AdamWConfig::default(),
+            grokfast: None,
             log_every: 100,
             checkpoint_every: 1000,
             keep_checkpoints: 3,

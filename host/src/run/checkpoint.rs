@@ -7,7 +7,10 @@
 //! applied), `config` (the run config as JSON), `format_version`, and `data_sha256`, the
 //! SHA-256 of the tensor data, checked on every read (files written before it existed have
 //! none and are read unchecked). The optimizer file beside a
-//! checkpoint holds `m.<name>` and `v.<name>`, with the AdamW step count in `adamw_step`.
+//! checkpoint holds `m.<name>` and `v.<name>`, with the AdamW step count in `adamw_step`; a run
+//! with a Grokfast filter adds its state as `grokfast.<name>`: the tensor's shape for ema (h),
+//! that shape with `window` appended for ma (each element's last gradients, in slot
+//! `(t − 1) mod window` for step t). Runs without a filter have no such tensors.
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -39,6 +42,8 @@ pub struct OptimFile {
     pub config: RunConfig,
     pub m: Vec<f32>,
     pub v: Vec<f32>,
+    /// The Grokfast filter's state, element-major (`Grokfast::state_len`); empty without one.
+    pub filter: Vec<f32>,
 }
 
 fn metadata(cfg: &RunConfig, step: u64) -> BTreeMap<String, String> {
@@ -64,6 +69,29 @@ fn named<'a>(model: &ModelConfig, flat: &'a [f32], prefix: &str) -> Vec<TensorRe
         .collect()
 }
 
+/// Prefix of the Grokfast state's tensors in an optimizer file.
+const FILTER_PREFIX: &str = "grokfast.";
+
+/// The filter state cut into the eight named tensors, each `per` values per element.
+fn named_state<'a>(model: &ModelConfig, state: &'a [f32], per: usize) -> Vec<TensorRef<'a>> {
+    model
+        .tensors()
+        .iter()
+        .map(|t| {
+            let mut shape = t.shape[..t.rank].to_vec();
+            if per > 1 {
+                shape.push(per);
+            }
+            let r = t.range();
+            TensorRef {
+                name: format!("{FILTER_PREFIX}{}", t.name),
+                shape,
+                data: &state[r.start * per..r.end * per],
+            }
+        })
+        .collect()
+}
+
 /// Bytes of a model file holding `params` after `step` updates.
 pub fn model_bytes(cfg: &RunConfig, params: &[f32], step: u64) -> Result<Vec<u8>, HostError> {
     let model = cfg.model;
@@ -79,17 +107,30 @@ pub fn model_bytes(cfg: &RunConfig, params: &[f32], step: u64) -> Result<Vec<u8>
     ))
 }
 
-/// Bytes of the optimizer file of the checkpoint at `step`.
+/// Bytes of the optimizer file of the checkpoint at `step`; `filter` is the Grokfast state
+/// (`Grokfast::state_len` of the parameters long when the config has a filter, else ignored).
 pub fn optim_bytes(
     cfg: &RunConfig,
     m: &[f32],
     v: &[f32],
+    filter: &[f32],
     step: u64,
     adamw_step: u64,
 ) -> Result<Vec<u8>, HostError> {
     let model = cfg.model;
     let mut tensors = named(&model, m, "m.");
     tensors.extend(named(&model, v, "v."));
+    if let Some(gf) = &cfg.grokfast {
+        let need = gf.state_len(model.n_params());
+        if filter.len() != need {
+            return Err(modgrok_core::Error::BufferTooSmall {
+                need,
+                got: filter.len(),
+            }
+            .into());
+        }
+        tensors.extend(named_state(&model, filter, gf.per_element()));
+    }
     let mut meta = metadata(cfg, step);
     meta.insert("adamw_step".into(), adamw_step.to_string());
     Ok(tensor_file::to_bytes_checksummed(&tensors, &meta))
@@ -238,12 +279,58 @@ pub fn read_optim(path: &Path) -> Result<OptimFile, HostError> {
     let model = model_of(path, &config)?;
     let m = gather(path, &file, &model, "m.")?;
     let v = gather(path, &file, &model, "v.")?;
-    check_no_extra(path, &file, 2 * model.tensors().len())?;
+    let (filter, filter_tensors) = match &config.grokfast {
+        Some(gf) => (
+            gather_state(path, &file, &model, gf.per_element())?,
+            model.tensors().len(),
+        ),
+        None => (Vec::new(), 0),
+    };
+    check_no_extra(path, &file, 2 * model.tensors().len() + filter_tensors)?;
     Ok(OptimFile {
         step,
         adamw_step,
         config,
         m,
         v,
+        filter,
     })
+}
+
+/// Gathers the `grokfast.<name>` tensors, `per` values per element, checking shapes first as
+/// [`gather`] does.
+fn gather_state(
+    path: &Path,
+    file: &TensorFile,
+    model: &ModelConfig,
+    per: usize,
+) -> Result<Vec<f32>, HostError> {
+    let mut found = Vec::with_capacity(model.tensors().len());
+    for t in model.tensors() {
+        let name = format!("{FILTER_PREFIX}{}", t.name);
+        let mut shape = t.shape[..t.rank].to_vec();
+        if per > 1 {
+            shape.push(per);
+        }
+        let data = file
+            .tensors
+            .get(&name)
+            .ok_or_else(|| bad(path, format!("tensor {name} missing")))?;
+        if data.shape != shape {
+            return Err(bad(
+                path,
+                format!(
+                    "tensor {name} has shape {:?}, the config needs {shape:?}",
+                    data.shape
+                ),
+            ));
+        }
+        let r = t.range();
+        found.push((r.start * per..r.end * per, data));
+    }
+    let mut flat = vec![0.0; model.n_params().saturating_mul(per)];
+    for (range, data) in found {
+        flat[range].copy_from_slice(&data.data);
+    }
+    Ok(flat)
 }

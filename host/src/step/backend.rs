@@ -134,7 +134,8 @@ impl CpuStep {
 }
 
 impl Stepper {
-    /// A stepper starting from θ, m, v (core's layout).
+    /// A stepper starting from θ, m, v (core's layout) and the Grokfast state `filter` (empty
+    /// without a filter).
     #[cfg_attr(not(feature = "gpu"), allow(unused_variables))]
     pub fn new(
         cfg: &RunConfig,
@@ -142,6 +143,7 @@ impl Stepper {
         gpu: Option<&GpuContext>,
         threads: usize,
         [params, m, v]: [&[f32]; 3],
+        filter: &[f32],
     ) -> Result<Stepper, HostError> {
         let model = cfg.model;
         #[cfg(not(feature = "gpu"))]
@@ -151,10 +153,11 @@ impl Stepper {
         #[cfg(feature = "gpu")]
         if let Some(ctx) = gpu {
             let frozen: [bool; N_TENSORS] = cfg.frozen();
-            let t = GpuTrainer::new(
+            let t = GpuTrainer::new_filtered(
                 ctx,
                 &model,
                 &cfg.adamw,
+                cfg.grokfast.as_ref().map(|gf| (gf, filter)),
                 &frozen,
                 &data.train,
                 &data.test,
@@ -202,16 +205,22 @@ impl Stepper {
         }
     }
 
-    /// AdamW update number `t` with the last gradient.
+    /// AdamW update number `t` with the last gradient, passed first through the run's Grokfast
+    /// filter if it has one; `filter` is that filter's state (empty without one).
     pub fn update(
         &mut self,
         cfg: &RunConfig,
         t: u64,
         [params, m, v]: [&mut [f32]; 3],
+        filter: &mut [f32],
     ) -> Result<(), HostError> {
         match self {
             Stepper::Cpu(c) => {
                 let frozen: [bool; N_TENSORS] = cfg.frozen();
+                if let Some(gf) = &cfg.grokfast {
+                    c.runner
+                        .grokfast_step(&cfg.model, gf, t, &frozen, &mut c.grads, filter);
+                }
                 c.runner
                     .adamw_step(&cfg.model, &cfg.adamw, t, &frozen, params, &c.grads, m, v);
             }
@@ -221,19 +230,22 @@ impl Stepper {
         Ok(())
     }
 
-    /// Copies θ, and with `moments` also m and v, from the device into the host's copies; the
-    /// cpu's copies are always current.
+    /// Copies θ, and with `moments` also m, v and the Grokfast state, from the device into the
+    /// host's copies; the cpu's copies are always current.
     #[cfg_attr(not(feature = "gpu"), allow(unused_variables, clippy::ptr_arg))]
     pub fn sync(
         &mut self,
         params: &mut Vec<f32>,
-        moments: Option<(&mut Vec<f32>, &mut Vec<f32>)>,
+        moments: Option<(&mut Vec<f32>, &mut Vec<f32>, &mut Vec<f32>)>,
     ) -> Result<(), HostError> {
         #[cfg(feature = "gpu")]
         if let Stepper::Gpu(g) = self {
             match moments {
                 None => *params = g.params()?,
-                Some((m, v)) => [*params, *m, *v] = g.state()?,
+                Some((m, v, filter)) => {
+                    [*params, *m, *v] = g.state()?;
+                    *filter = g.filter_state()?;
+                }
             }
         }
         Ok(())
@@ -248,6 +260,7 @@ pub struct BenchStep {
     pub params: Vec<f32>,
     m: Vec<f32>,
     v: Vec<f32>,
+    filter: Vec<f32>,
     stepper: Stepper,
     t: u64,
 }
@@ -261,13 +274,15 @@ impl BenchStep {
         let mut params = vec![0.0; n];
         init_params(&model, cfg.seed, &mut params)?;
         let (m, v) = (vec![0.0; n], vec![0.0; n]);
-        let stepper = Stepper::new(&cfg, &data, None, threads, [&params, &m, &v])?;
+        let filter = vec![0.0; cfg.grokfast.map_or(0, |gf| gf.state_len(n))];
+        let stepper = Stepper::new(&cfg, &data, None, threads, [&params, &m, &v], &filter)?;
         Ok(BenchStep {
             cfg,
             data,
             params,
             m,
             v,
+            filter,
             stepper,
             t: 0,
         })
@@ -282,6 +297,7 @@ impl BenchStep {
             &self.cfg,
             self.t,
             [&mut self.params, &mut self.m, &mut self.v],
+            &mut self.filter,
         )
     }
 }

@@ -2,6 +2,7 @@
 use crate::step::huge::HugeBuf;
 use modgrok_core::Real;
 use modgrok_core::adamw::{AdamWConfig, AdamWUpdate, trained_ranges};
+use modgrok_core::grokfast::{Grokfast, GrokfastUpdate};
 use modgrok_core::model::{
     BlockRunner, BlockStats, BlockWork, GROUPS, ModelConfig, N_TENSORS, PieceWork, StepLayout,
 };
@@ -166,6 +167,30 @@ impl BlockRunner<f32> for Parallel {
 }
 
 impl Parallel {
+    /// core's [`grokfast_step`](modgrok_core::grokfast::grokfast_step) with each unfrozen
+    /// tensor cut into pieces of [`COMBINE_CHUNK`] elements on the pool; every element is
+    /// filtered on its own, so the bits are core's. `state` is `gf.state_len(grads.len())` long.
+    pub fn grokfast_step(
+        &self,
+        cfg: &ModelConfig,
+        gf: &Grokfast,
+        t: u64,
+        frozen: &[bool; N_TENSORS],
+        grads: &mut [f32],
+        state: &mut [f32],
+    ) {
+        let update = GrokfastUpdate::new(gf, t);
+        let per = update.per_element();
+        self.pool.install(|| {
+            for r in trained_ranges(cfg, frozen) {
+                grads[r.clone()]
+                    .par_chunks_mut(COMBINE_CHUNK)
+                    .zip(state[r.start * per..r.end * per].par_chunks_mut(COMBINE_CHUNK * per))
+                    .for_each(|(g, s)| update.apply(g, s));
+            }
+        });
+    }
+
     /// core's [`adamw_step`](modgrok_core::adamw::adamw_step) with each unfrozen tensor cut into
     /// pieces of [`COMBINE_CHUNK`] elements on the pool, and std's vectorisable `f32::sqrt`;
     /// every element is updated on its own, with the same correctly rounded operations, so the

@@ -14,7 +14,7 @@
 //!
 //! Every reduction runs in core's order whatever the thread count
 //! ([`crate::step::parallel::Parallel`]; on the gpu, in the shaders' one order), so the run is a
-//! pure function of its config; resuming reloads θ, m, v from a checkpoint and the early-stopping
+//! pure function of its config; resuming reloads θ, m, v (and the Grokfast state) from a checkpoint and the early-stopping
 //! state from the metrics rows before it, and continues to the same bytes.
 //!
 //! At the end: `final.safetensors`, the final Fourier analysis when the run is small enough
@@ -97,13 +97,14 @@ pub enum Outcome {
     },
 }
 
-/// Parameters and AdamW moments after `step` updates (AdamW's own step count is `step`: one
-/// update per epoch).
+/// Parameters, AdamW moments and the Grokfast filter's state (empty without a filter) after
+/// `step` updates (AdamW's own step count is `step`: one update per epoch).
 struct State {
     step: u64,
     params: Vec<f32>,
     m: Vec<f32>,
     v: Vec<f32>,
+    filter: Vec<f32>,
 }
 
 /// Starts a new run in `out`, which must not exist.
@@ -179,6 +180,7 @@ fn train_fresh_with(
         params,
         m: vec![0.0; n],
         v: vec![0.0; n],
+        filter: vec![0.0; cfg.grokfast.map_or(0, |gf| gf.state_len(n))],
     };
     let watch = GrokWatch::new(cfg.grok_threshold, cfg.patience);
     let session = Session {
@@ -281,6 +283,7 @@ fn load_checkpoint(dir: &RunDir, cfg: &RunConfig, step: u64) -> Result<State, Ho
         config: o_cfg,
         m,
         v,
+        filter,
     } = checkpoint::read_optim(&optim_path)?;
     let foreign = |path: &Path, what: &str| HostError::BadCheckpoint {
         path: path.to_path_buf(),
@@ -295,14 +298,20 @@ fn load_checkpoint(dir: &RunDir, cfg: &RunConfig, step: u64) -> Result<State, Ho
     if m_step != step || o_step != step || adamw_step != step {
         return Err(foreign(&optim_path, "its step"));
     }
-    Ok(State { step, params, m, v })
+    Ok(State {
+        step,
+        params,
+        m,
+        v,
+        filter,
+    })
 }
 
 /// Writes checkpoint `state.step`: model file, then optimizer file, each atomically.
 fn write_checkpoint(dir: &RunDir, cfg: &RunConfig, st: &State) -> Result<(), HostError> {
     let model = checkpoint::model_bytes(cfg, &st.params, st.step)?;
     fsio::write_atomic(&dir.model_checkpoint(st.step), &model)?;
-    let optim = checkpoint::optim_bytes(cfg, &st.m, &st.v, st.step, st.step)?;
+    let optim = checkpoint::optim_bytes(cfg, &st.m, &st.v, &st.filter, st.step, st.step)?;
     fsio::write_atomic(&dir.optim_checkpoint(st.step), &optim)
 }
 
@@ -324,7 +333,14 @@ fn run(
     } = session;
     let model = cfg.model;
     let threads = opts.threads.max(1);
-    let mut stepper = Stepper::new(cfg, data, gpu.as_ref(), threads, [&st.params, &st.m, &st.v])?;
+    let mut stepper = Stepper::new(
+        cfg,
+        data,
+        gpu.as_ref(),
+        threads,
+        [&st.params, &st.m, &st.v],
+        &st.filter,
+    )?;
     let names = cfg.task_names();
     let mut probe = FourierProbe::with_columns(&model, cfg.p as usize, cfg.ffs_eps, columns)?;
     let start = st.step;
@@ -334,7 +350,7 @@ fn run(
         let t = st.step;
         if t > start && t.is_multiple_of(cfg.checkpoint_every) {
             log.sync()?;
-            stepper.sync(&mut st.params, Some((&mut st.m, &mut st.v)))?;
+            stepper.sync(&mut st.params, Some((&mut st.m, &mut st.v, &mut st.filter)))?;
             write_checkpoint(dir, cfg, &st)?;
             dir.prune(cfg.keep_checkpoints, t)?;
         }
@@ -364,7 +380,12 @@ fn run(
             progress.finish();
             return Ok(Outcome::Halted { step: t });
         }
-        stepper.update(cfg, t + 1, [&mut st.params, &mut st.m, &mut st.v])?;
+        stepper.update(
+            cfg,
+            t + 1,
+            [&mut st.params, &mut st.m, &mut st.v],
+            &mut st.filter,
+        )?;
         st.step = t + 1;
         progress.set_step(st.step);
     };

@@ -18,7 +18,8 @@
 //!    values (`token_sums`), so that each of their rows is written once.
 //! 4. The per-token sums become weight gradients by GEMMs over the token tables and the
 //!    head-output maps ([`gradients`] does 2–4).
-//! 5. [`adamw_step`](crate::adamw::adamw_step).
+//! 5. the optional Grokfast filter ([`grokfast_step`](crate::grokfast::grokfast_step)), then
+//!    [`adamw_step`](crate::adamw::adamw_step).
 //!
 //! The once-per-step GEMMs of 1 and 4 may be cut into row chunks run anywhere ([`prepare_with`],
 //! [`gradients`]): each output element is one sum in a fixed order, whatever the cut.
@@ -40,4 +41,4 @@ pub use gradients::{Sums, gradients};
 pub use layout::{BLOCK, GROUPS, StepLayout};
 pub use prepare::{prepare, prepare_with};
 pub use runner::{BlockRunner, BlockWork, PieceWork, Serial};
-pub use step::{OptimState, StepStats, train_step};
+pub use step::{OptimState, StepStats, train_step, train_step_filtered};

@@ -1,5 +1,5 @@
 //! One full-batch AdamW step on core alone: phases 1–4 on one thread ([`Serial`]), then the
-//! update (SPEC §4).
+//! optional Grokfast filter and the update (SPEC §4).
 use super::batch::evaluate;
 use super::gradients::{Sums, gradients};
 use super::layout::StepLayout;
@@ -10,6 +10,7 @@ use crate::Error;
 use crate::adamw::{AdamWConfig, adamw_step};
 use crate::data::Example;
 use crate::error::check_len;
+use crate::grokfast::{Grokfast, grokfast_step};
 use crate::model::config::{ModelConfig, N_TENSORS};
 use crate::model::stats::EvalStats;
 
@@ -43,9 +44,34 @@ pub fn train_step(
     workspace: &mut [f32],
     touches: &mut [u32],
 ) -> Result<StepStats, Error> {
+    train_step_filtered(
+        cfg, hyper, None, frozen, params, opt, train, test, n_tasks, workspace, touches,
+    )
+}
+
+/// [`train_step`] with the gradient passed through a Grokfast filter before AdamW:
+/// `filter` is the filter and its state ([`Grokfast::state_len`] of `cfg.n_params()`).
+#[allow(clippy::too_many_arguments)]
+pub fn train_step_filtered(
+    cfg: &ModelConfig,
+    hyper: &AdamWConfig,
+    filter: Option<(&Grokfast, &mut [f32])>,
+    frozen: &[bool; N_TENSORS],
+    params: &mut [f32],
+    opt: &mut OptimState<'_>,
+    train: &[Example],
+    test: Option<&[Example]>,
+    n_tasks: usize,
+    workspace: &mut [f32],
+    touches: &mut [u32],
+) -> Result<StepStats, Error> {
     let lay = StepLayout::new(cfg)?;
     hyper.validate()?;
     let n = cfg.n_params();
+    if let Some((gf, state)) = &filter {
+        gf.validate()?;
+        check_len(state.len(), gf.state_len(n))?;
+    }
     check_len(workspace.len(), lay.workspace_len(train.len()))?;
     check_len(opt.m.len().min(opt.v.len()), n)?;
     let [cache, acc, grads, acts, partial, kept] = carve_aligned_mut(
@@ -68,6 +94,9 @@ pub fn train_step(
         None => None,
     };
     opt.step += 1;
+    if let Some((gf, state)) = filter {
+        grokfast_step(cfg, gf, opt.step, frozen, grads, state)?;
+    }
     adamw_step(cfg, hyper, opt.step, frozen, params, grads, opt.m, opt.v);
     Ok(StepStats {
         train: train_stats,
