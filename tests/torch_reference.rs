@@ -112,8 +112,9 @@ fn core_matches_torch_loss_and_every_gradient_within_1e5() {
     )
     .unwrap();
     let per_task = fx["loss"]["per_task"].as_array().unwrap();
-    for t in 0..2 {
-        let want = per_task[t].as_f64().unwrap();
+    assert_eq!(per_task.len(), 2, "the fixture has two tasks");
+    for (t, want) in per_task.iter().enumerate() {
+        let want = want.as_f64().unwrap();
         assert!(
             (s.loss[t] - want).abs() <= 1e-5 * want,
             "task {t}: {} vs {want}",

@@ -24,6 +24,7 @@ mod figures;
 mod live;
 mod output;
 mod over_training;
+mod over_training_files;
 
 pub use bases::{Bases, is_multiplicative};
 pub use compute::{
@@ -37,6 +38,6 @@ pub use output::{
     load, write_analysis,
 };
 pub use over_training::{
-    CheckpointMeasures, OVER_TRAINING_FILE, OverTraining, OverTrainingOutput, TaskMeasures,
-    over_training, write_over_training,
+    CheckpointMeasures, OVER_TRAINING_FILE, OverTraining, TaskMeasures, over_training,
 };
+pub use over_training_files::{OverTrainingOutput, write_over_training};

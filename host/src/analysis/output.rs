@@ -10,7 +10,7 @@ use super::figures::write_figures;
 use crate::config::RunConfig;
 use crate::error::HostError;
 use crate::fsio;
-use crate::run::checkpoint::{self, ModelFile};
+use crate::run::checkpoint;
 use crate::run::curves;
 use crate::run::dir::RunDir;
 
@@ -81,7 +81,7 @@ pub fn load(target: &Path) -> Result<Loaded, HostError> {
                 reason: format!("has no final.safetensors (the run did not finish): {hint}"),
             });
         }
-        let file = read_model_checked(&model, Some(&cfg))?;
+        let file = checkpoint::read_model_of(&model, Some(&cfg))?;
         return Ok(Loaded {
             cfg,
             params: file.params,
@@ -103,7 +103,7 @@ pub fn load(target: &Path) -> Result<Loaded, HostError> {
         Some(r) => Some(r.read_config()?),
         None => None,
     };
-    let file = read_model_checked(target, run_cfg.as_ref())?;
+    let file = checkpoint::read_model_of(target, run_cfg.as_ref())?;
     let is_final = run.as_ref().is_some_and(|r| {
         r.final_model()
             .canonicalize()
@@ -132,24 +132,6 @@ pub fn load(target: &Path) -> Result<Loaded, HostError> {
         run,
         default_out,
     })
-}
-
-/// Reads a model file (whose config [`checkpoint::read_model`] checks); it must equal
-/// `run_cfg`.
-pub(super) fn read_model_checked(
-    path: &Path,
-    run_cfg: Option<&RunConfig>,
-) -> Result<ModelFile, HostError> {
-    let file = checkpoint::read_model(path)?;
-    if let Some(cfg) = run_cfg
-        && &file.config != cfg
-    {
-        return Err(HostError::BadCheckpoint {
-            path: path.to_path_buf(),
-            reason: "its config metadata differs from the run's config.json: the file belongs to another run".into(),
-        });
-    }
-    Ok(file)
 }
 
 /// What one `modgrok analyze` produced.

@@ -26,7 +26,7 @@
 //! the same order, so the row of the final step equals the final analysis bit for bit;
 //! checkpoints run in parallel and are collected in step order, so the file is the same bytes
 //! for any thread count.
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use modgrok_core::fourier::{
     Basis, Pairs, component_loss, component_partials, component_partials_len, dft3, dft3_len,
@@ -36,12 +36,10 @@ use modgrok_core::fourier::{
 use rayon::prelude::*;
 
 use super::compute::{AnalysisOptions, Inputs, accuracy, all_logits, check_options, inputs};
-use super::figures::write_over_training_figures;
 use super::live::FourierProbe;
-use super::output::read_model_checked;
 use crate::config::RunConfig;
 use crate::error::HostError;
-use crate::fsio;
+use crate::run::checkpoint;
 use crate::run::dir::RunDir;
 use crate::run::metrics::{self, Cell, FourierMeasures};
 
@@ -83,15 +81,6 @@ pub struct OverTraining {
     /// One row per model checkpoint, ascending step, and one for the final model when no
     /// checkpoint has its step.
     pub rows: Vec<CheckpointMeasures>,
-}
-
-/// What one `modgrok analyze --over-training` produced.
-#[derive(Debug, Clone)]
-pub struct OverTrainingOutput {
-    pub table: OverTraining,
-    pub out: PathBuf,
-    /// Every file written, the CSV first.
-    pub files: Vec<PathBuf>,
 }
 
 /// The fixed inputs of every checkpoint's measures.
@@ -234,7 +223,7 @@ pub fn over_training(run: &RunDir, opts: &AnalysisOptions) -> Result<OverTrainin
             run.root.display()
         )));
     }
-    let fin = read_model_checked(&final_path, Some(&cfg))?;
+    let fin = checkpoint::read_model_of(&final_path, Some(&cfg))?;
     check_params(&cfg, &fin.params, &final_path)?;
     let tasks = cfg.tasks()?;
     let p = cfg.p as usize;
@@ -267,7 +256,7 @@ pub fn over_training(run: &RunDir, opts: &AnalysisOptions) -> Result<OverTrainin
             .par_iter()
             .map(|&step| {
                 let path = run.model_checkpoint(step);
-                let file = read_model_checked(&path, Some(&cfg))?;
+                let file = checkpoint::read_model_of(&path, Some(&cfg))?;
                 check_params(&cfg, &file.params, &path)?;
                 measure(&setup, &file.params, file.step)
             })
@@ -374,25 +363,4 @@ impl OverTraining {
 
 fn join(items: impl Iterator<Item = String>) -> String {
     items.collect::<Vec<_>>().join(",")
-}
-
-/// Measures `run` ([`over_training`]) and writes `over_training.csv` and the figures into `out`,
-/// creating it.
-pub fn write_over_training(
-    run: &RunDir,
-    out: &Path,
-    opts: &AnalysisOptions,
-) -> Result<OverTrainingOutput, HostError> {
-    let table = over_training(run, opts)?;
-    let cfg = run.read_config()?;
-    std::fs::create_dir_all(out).map_err(HostError::io(out))?;
-    let path = out.join(OVER_TRAINING_FILE);
-    fsio::write_atomic(&path, table.csv().as_bytes())?;
-    let mut files = vec![path];
-    files.extend(write_over_training_figures(out, &table, &cfg)?);
-    Ok(OverTrainingOutput {
-        table,
-        out: out.to_path_buf(),
-        files,
-    })
 }

@@ -267,6 +267,21 @@ pub fn read_model(path: &Path) -> Result<ModelFile, HostError> {
     })
 }
 
+/// Reads a model file (whose config [`read_model`] checks); it must equal
+/// `run_cfg`.
+pub fn read_model_of(path: &Path, run_cfg: Option<&RunConfig>) -> Result<ModelFile, HostError> {
+    let file = read_model(path)?;
+    if let Some(cfg) = run_cfg
+        && &file.config != cfg
+    {
+        return Err(HostError::BadCheckpoint {
+            path: path.to_path_buf(),
+            reason: "its config metadata differs from the run's config.json: the file belongs to another run".into(),
+        });
+    }
+    Ok(file)
+}
+
 /// Reads an optimizer file, checked like [`read_model`].
 pub fn read_optim(path: &Path) -> Result<OptimFile, HostError> {
     let file = read(path)?;
