@@ -8,41 +8,11 @@ use modgrok_host::error::HostError;
 use modgrok_host::run::checkpoint::read_optim;
 use modgrok_host::train::Outcome;
 
-/// add mod 11, 60 train / 61 test pairs, a tiny model: ~1 ms a step.
-const BASE: [&str; 20] = [
-    "--p",
-    "11",
-    "--frac",
-    "0.5",
-    "--d-model",
-    "16",
-    "--heads",
-    "2",
-    "--d-mlp",
-    "32",
-    "--log-every",
-    "25",
-    "--checkpoint-every",
-    "100",
-    "--keep-checkpoints",
-    "0",
-    "--threads",
-    "2",
-    "--steps",
-    "300",
-];
+mod common;
+use common::resume;
 
 fn train(out: &Path, extra: &[&str]) -> Result<Outcome, HostError> {
-    let out = out.to_str().unwrap();
-    let mut flags: Vec<&str> = BASE.to_vec();
-    flags.extend_from_slice(extra);
-    flags.extend_from_slice(&["--no-stop", "--quiet", "--out", out]);
-    TrainArgs::from_flags(&flags)?.train()
-}
-
-fn resume(dir: &Path) -> Result<Outcome, HostError> {
-    let dir = dir.to_str().unwrap();
-    TrainArgs::from_flags(&["--resume", dir, "--quiet", "--threads", "1"])?.train()
+    common::train(out, &[&["--steps", "300", "--no-stop"], extra].concat())
 }
 
 fn read(dir: &Path, file: &str) -> Vec<u8> {
