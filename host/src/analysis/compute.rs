@@ -273,13 +273,7 @@ pub fn analyse(
     }
     let tasks = cfg.tasks()?;
     let p = cfg.p as usize;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        .build()
-        .map_err(|e| HostError::Threads {
-            threads: opts.threads,
-            reason: e.to_string(),
-        })?;
+    let pool = thread_pool(opts.threads)?;
     let mut tw = vec![0.0; twiddles_len(p)];
     let basis = Basis::new(p, &mut tw)?;
 
@@ -563,4 +557,15 @@ pub(super) fn accuracy(logits: &[f32], p: usize, labels: &[u16], pairs: &[u32]) 
         })
         .count();
     correct as f64 / pairs.len().max(1) as f64
+}
+
+/// The analysis' worker pool of `threads` threads.
+pub(super) fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, HostError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| HostError::Threads {
+            threads,
+            reason: e.to_string(),
+        })
 }

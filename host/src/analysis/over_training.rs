@@ -35,7 +35,9 @@ use modgrok_core::fourier::{
 };
 use rayon::prelude::*;
 
-use super::compute::{AnalysisOptions, Inputs, accuracy, all_logits, check_options, inputs};
+use super::compute::{
+    AnalysisOptions, Inputs, accuracy, all_logits, check_options, inputs, thread_pool,
+};
 use super::live::FourierProbe;
 use crate::config::RunConfig;
 use crate::error::HostError;
@@ -227,13 +229,7 @@ pub fn over_training(run: &RunDir, opts: &AnalysisOptions) -> Result<OverTrainin
     check_params(&cfg, &fin.params, &final_path)?;
     let tasks = cfg.tasks()?;
     let p = cfg.p as usize;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        .build()
-        .map_err(|e| HostError::Threads {
-            threads: opts.threads,
-            reason: e.to_string(),
-        })?;
+    let pool = thread_pool(opts.threads)?;
     let mut tw = vec![0.0; twiddles_len(p)];
     let basis = Basis::new(p, &mut tw)?;
     let inputs = inputs(&cfg, &tasks)?;
