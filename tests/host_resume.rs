@@ -248,3 +248,43 @@ fn a_run_whose_header_lacks_emb_ffs_mult_resumes_without_it() {
         assert!(!report.contains("emb_ffs_mult"), "{name}");
     }
 }
+
+#[test]
+fn a_session_stopped_through_its_control_resumes_to_the_same_bytes() {
+    use modgrok_host::train::{self, control::Control};
+    use std::sync::Arc;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let (straight, split) = (tmp.path().join("straight"), tmp.path().join("split"));
+    train(&straight, &["--steps", "600", "--no-stop"]).unwrap();
+
+    let mut flags = common::BASE.to_vec();
+    flags.extend(["--steps", "600", "--no-stop", "--quiet"]);
+    let args = TrainArgs::from_flags(&flags).unwrap();
+    let control = Arc::new(Control::default());
+    let mut opts = args.options().unwrap();
+    opts.control = Some(control.clone());
+    let cfg = args.spec().derived().unwrap();
+    let watcher = {
+        let control = control.clone();
+        std::thread::spawn(move || {
+            while control.step() < 150 {
+                std::thread::yield_now();
+            }
+            control.request_stop();
+        })
+    };
+    let outcome = train::train_new(&cfg, &split, &opts).unwrap();
+    watcher.join().unwrap();
+    let Outcome::Halted { step } = outcome else {
+        panic!("the session did not stop: {outcome:?}")
+    };
+    assert!((150..600).contains(&step), "stopped at {step}");
+    assert_eq!(control.steps(), 600);
+    assert_eq!(control.step(), step);
+    let row = control.last_row().expect("a logged row before the stop");
+    assert!(row.step <= step && row.step % 25 == 0, "last row {row:?}");
+    assert!(!split.join("final.safetensors").exists());
+    assert_eq!(finished_at(resume(&split).unwrap()), 600);
+    assert_same_bytes(&straight, &split);
+}

@@ -147,6 +147,7 @@ impl TrainArgs {
             threads,
             progress: !self.quiet && !self.json,
             halt_after: self.halt_after,
+            control: None,
         })
     }
 

@@ -19,11 +19,13 @@
 //!
 //! At the end: `final.safetensors`, the final Fourier analysis when the run is small enough
 //! ([`crate::analysis::after_training`]: `analysis.json` and figures), `report.json`, curves.
+pub mod control;
 pub mod grok;
 pub mod progress;
 pub mod transfer;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use modgrok_core::model::init_params;
@@ -40,6 +42,7 @@ use crate::run::metrics::{self, Columns, MetricsLog, MetricsRow};
 use crate::run::report::Report;
 use crate::step::backend::{self, GpuContext, Stepper};
 use crate::step::dataset::Dataset;
+use crate::train::control::Control;
 use crate::train::grok::GrokWatch;
 use crate::train::progress::Progress;
 
@@ -54,6 +57,9 @@ pub struct TrainOptions {
     /// update), without `final.safetensors` or a report, as if the process were killed there.
     /// For testing `--resume`.
     pub halt_after: Option<u64>,
+    /// Progress for another thread, which may also stop the session after any step as
+    /// `halt_after` does.
+    pub control: Option<Arc<Control>>,
 }
 
 impl Default for TrainOptions {
@@ -62,6 +68,7 @@ impl Default for TrainOptions {
             threads: default_threads(),
             progress: false,
             halt_after: None,
+            control: None,
         }
     }
 }
@@ -91,7 +98,7 @@ pub fn default_threads() -> usize {
 #[allow(clippy::large_enum_variant)] // one per session; boxing the report buys nothing
 pub enum Outcome {
     Finished(Report),
-    /// Stopped by [`TrainOptions::halt_after`] after this step.
+    /// Stopped by [`TrainOptions::halt_after`] or the [`Control`] after this step.
     Halted {
         step: u64,
     },
@@ -345,7 +352,7 @@ fn run(
     let mut probe = FourierProbe::with_columns(&model, cfg.p as usize, cfg.ffs_eps, columns)?;
     let start = st.step;
     let clock = Instant::now();
-    let progress = Progress::new(cfg.steps, start, opts.progress);
+    let progress = Progress::new(cfg.steps, start, opts.progress, opts.control.clone());
     let last = loop {
         let t = st.step;
         if t > start && t.is_multiple_of(cfg.checkpoint_every) {
@@ -375,7 +382,7 @@ fn run(
         if let Some(r) = row.filter(|_| is_last || grokked) {
             break (r, grokked);
         }
-        if opts.halt_after == Some(t) {
+        if opts.halt_after == Some(t) || progress.stop_requested() {
             log.sync()?;
             progress.finish();
             return Ok(Outcome::Halted { step: t });

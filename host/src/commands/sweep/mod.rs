@@ -57,6 +57,7 @@ pub fn run(args: &SweepArgs) -> Result<SweepSummary, HostError> {
         threads,
         progress: false,
         halt_after: args.halt_after,
+        control: None,
     };
     let bar = Bar::new(picked.len(), !args.quiet && !args.json);
     let runs = pool::train(&grid, &picked, &args.out, args.jobs, &opts, &bar);
