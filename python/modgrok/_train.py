@@ -1,0 +1,129 @@
+"""Training from Python: the CLI's trainer on a worker thread, with a progress bar and Ctrl-C."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any, Optional, Union
+
+from . import _modgrok
+from ._flags import to_flags
+from ._run import Run
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+# How often the waiting thread wakes to redraw the bar and let Python handle Ctrl-C.
+_POLL_S = 0.1
+
+
+def train(
+    op: Union[str, list[str]] = "add",
+    p: int = 97,
+    frac: float = 0.3,
+    seed: int = 0,
+    out: Optional[PathLike] = None,
+    *,
+    threads: Optional[int] = None,
+    progress: bool = True,
+    **flags: Any,
+) -> Run:
+    """Trains a new run, as ``modgrok train`` with the same flags does, to the same bytes.
+
+    ``flags`` are the other flags of ``modgrok train`` with underscores for dashes:
+    ``steps=200``, ``no_stop=True``, ``pairs="field"``, ``grokfast="ema"``,
+    ``d_model=64``, ``init_from=run.path, load="embed", freeze="embed"``, ``backend="gpu"``.
+    ``out`` defaults to ``runs/<op>_p<p>_f<frac>_s<seed>`` and must not exist. ``threads``
+    (default: all cores) never changes the results.
+
+    The GIL is released while training. ``progress`` draws a bar (tqdm's where tqdm is
+    installed, so also in notebooks). Ctrl-C stops after the step in progress and raises
+    ``KeyboardInterrupt``; the run then continues with :func:`resume` to the bytes it would have
+    had. Returns the finished :class:`Run`.
+    """
+    argv = to_flags(op=op, p=p, frac=frac, seed=seed, out=out, threads=threads, **flags)
+    return _session(argv, progress)
+
+
+def resume(path: PathLike, *, threads: Optional[int] = None, progress: bool = True) -> Run:
+    """Continues the run in ``path`` from its newest checkpoint (``modgrok train --resume``)."""
+    Run(path)  # FileNotFoundError where there is no run
+    return _session(to_flags(resume=path, threads=threads), progress)
+
+
+def _session(argv: list[str], progress: bool) -> Run:
+    session = _modgrok.start_training(argv)
+    bar = _Bar(progress)
+    try:
+        while not session.wait(_POLL_S):
+            bar.show(*session.progress())
+    except KeyboardInterrupt:
+        session.stop()
+        session.wait()
+        bar.close()
+        step = session.progress()[0]
+        raise KeyboardInterrupt(
+            f"training stopped at step {step}; continue it with modgrok.resume({session.out!r})"
+        ) from None
+    bar.show(*session.progress(), force=True)
+    bar.close()
+    session.result()
+    return Run(session.out)
+
+
+class _Bar:
+    """Step, train/test loss and accuracy, and steps/s: tqdm where installed, else one line on
+    stderr redrawn in place."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.tqdm: Any = None
+        self.started = time.monotonic()
+        self.first_step: Optional[int] = None
+        self.drawn = self.started
+        self.lines = 0
+        if enabled:
+            try:
+                from tqdm.auto import tqdm
+
+                self.tqdm = tqdm(total=0, unit="step", dynamic_ncols=True)
+            except ImportError:
+                pass
+
+    @staticmethod
+    def _figures(row: Optional[tuple]) -> str:
+        if row is None:
+            return ""
+        _, train_loss, test_loss, train_acc, test_acc = row
+        return (
+            f"loss {train_loss:.2e}/{test_loss:.2e} "
+            f"acc {train_acc:.3f}/{test_acc:.3f} (train/test)"
+        )
+
+    def show(self, step: int, steps: int, row: Optional[tuple], force: bool = False) -> None:
+        if not self.enabled or steps == 0:
+            return
+        if self.first_step is None:
+            self.first_step, self.started = step, time.monotonic()
+        if self.tqdm is not None:
+            if self.tqdm.total != steps:
+                self.tqdm.reset(total=steps)
+                self.tqdm.update(step)
+            self.tqdm.update(step - self.tqdm.n)
+            self.tqdm.set_postfix_str(self._figures(row), refresh=False)
+            return
+        now = time.monotonic()
+        if now - self.drawn < 0.5 and not force:
+            return
+        self.drawn = now
+        self.lines += 1
+        rate = (step - self.first_step) / max(now - self.started, 1e-9)
+        line = f"step {step}/{steps} {self._figures(row)} {rate:.1f} steps/s"
+        sys.stderr.write("\r" + line + "\033[K")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.tqdm is not None:
+            self.tqdm.close()
+        elif self.lines:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
