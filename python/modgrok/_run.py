@@ -91,6 +91,11 @@ class Run:
     def weights(self, step: Optional[int] = None) -> dict[str, np.ndarray]:
         """The model's tensors, checked against this run's config as ``modgrok analyze`` does."""
         path = self.model_file(step)
+        if step is None and not path.is_file():
+            raise FileNotFoundError(
+                f"{path}: the run has not finished; continue it with modgrok.resume, or read a "
+                f"checkpoint with weights(step) (this run keeps {self.checkpoints})"
+            )
         if step is not None and not path.is_file():
             raise FileNotFoundError(
                 f"{path}: no checkpoint at step {step}; this run keeps {self.checkpoints}"

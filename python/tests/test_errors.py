@@ -49,6 +49,9 @@ def test_damaged_and_missing_files_are_os_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="no checkpoint at step 7"):
         run.weights(7)
     data = run.model_file().read_bytes()
+    run.model_file().unlink()
+    with pytest.raises(FileNotFoundError, match="has not finished"):
+        run.weights()
     run.model_file().write_bytes(data[: len(data) // 2])
     with pytest.raises(OSError, match="final.safetensors"):
         run.weights()
