@@ -35,3 +35,9 @@ def analyze_weights(
     basis: Optional[str] = None,
     threads: Optional[int] = None,
 ) -> str: ...
+def over_training(
+    path: str,
+    ffs_eps: Optional[float] = None,
+    key_threshold: Optional[float] = None,
+    threads: Optional[int] = None,
+) -> str: ...

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -60,19 +61,24 @@ class Run:
     @property
     def metrics(self) -> Any:
         with open(self.path / "metrics.csv", newline="") as f:
-            rows = list(csv.reader(f))
-        header, body = rows[0], [r for r in rows[1:] if len(r) == len(rows[0])]
-        columns = {
-            name: np.array(
-                [r[i] for r in body], dtype=np.int64 if name == "step" else np.float64
-            )
-            for i, name in enumerate(header)
-        }
-        try:
-            import pandas as pd
-        except ImportError:
-            return columns
-        return pd.DataFrame(columns)
+            return _table(list(csv.reader(f)))
+
+    def over_training(
+        self,
+        *,
+        ffs_eps: Optional[float] = None,
+        key_threshold: Optional[float] = None,
+        threads: Optional[int] = None,
+    ) -> Any:
+        """``modgrok analyze --over-training``'s table, written nowhere: one row per model
+        checkpoint and the final model (restricted and excluded loss with the final model's key
+        frequencies, losses, accuracies, FFS, FCR, weight norm). A DataFrame, or a dict of numpy
+        arrays without pandas. Train with ``keep_checkpoints=0, checkpoint_every=N`` to keep
+        every checkpoint."""
+        text = _modgrok.over_training(
+            os.fspath(self.path), ffs_eps=ffs_eps, key_threshold=key_threshold, threads=threads
+        )
+        return _table(list(csv.reader(io.StringIO(text))))
 
     @property
     def checkpoints(self) -> list[int]:
@@ -115,6 +121,21 @@ class Run:
         from ._lens import to_transformer_lens
 
         return to_transformer_lens(self.weights(step), device=device)
+
+
+def _table(rows: list[list[str]]) -> Any:
+    """A CSV's rows (header first; a torn last line left out) as a DataFrame, or a dict of
+    numpy arrays without pandas: ``step`` int64, the rest float64."""
+    header, body = rows[0], [r for r in rows[1:] if len(r) == len(rows[0])]
+    columns = {
+        name: np.array([r[i] for r in body], dtype=np.int64 if name == "step" else np.float64)
+        for i, name in enumerate(header)
+    }
+    try:
+        import pandas as pd
+    except ImportError:
+        return columns
+    return pd.DataFrame(columns)
 
 
 def _json_or_none(path: Path) -> Optional[dict[str, Any]]:

@@ -7,6 +7,7 @@ use modgrok_host::analysis::{self, AnalysisOptions, Bases};
 use modgrok_host::commands::train::TrainArgs;
 use modgrok_host::config::RunConfig;
 use modgrok_host::error::HostError;
+use modgrok_host::run::dir::RunDir;
 use pyo3::prelude::*;
 
 use crate::errors::{to_py, value_error};
@@ -107,4 +108,25 @@ pub fn analyze_weights(
     let params = flat_params(&cfg.model, &tensors)?;
     let opts = options(&cfg, ffs_eps, key_threshold, basis.as_deref(), threads)?;
     run(py, &cfg, &params, 0, "weights", &opts)
+}
+
+/// `modgrok analyze --over-training`'s table of a run directory as `over_training.csv` text,
+/// without writing files: every model checkpoint and the final model measured with the final
+/// model's key frequencies.
+#[pyfunction]
+#[pyo3(signature = (path, ffs_eps=None, key_threshold=None, threads=None))]
+pub fn over_training(
+    py: Python<'_>,
+    path: PathBuf,
+    ffs_eps: Option<f64>,
+    key_threshold: Option<f64>,
+    threads: Option<usize>,
+) -> PyResult<String> {
+    let run = RunDir::open(&path).map_err(to_py)?;
+    let cfg = run.read_config().map_err(to_py)?;
+    let mut opts = options(&cfg, ffs_eps, key_threshold, Some("additive"), threads)?;
+    opts.basis = Bases::Additive;
+    py.detach(|| analysis::over_training(&run, &opts))
+        .map(|t| t.csv())
+        .map_err(to_py)
 }

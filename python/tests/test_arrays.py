@@ -98,3 +98,20 @@ def test_analyze_equals_the_cli_and_the_weights_form(tiny_run, cli):
     assert 0.0 <= a["embedding"]["ffs"] <= 1.0
     both = modgrok.analyze(tiny_run, basis="both")
     assert "multiplicative" in both and "multiplicative" not in a
+
+
+def test_over_training_is_the_clis_table(tmp_path, cli):
+    run = modgrok.train(steps=300, no_stop=True, out=tmp_path / "r", progress=False, **TINY)
+    table = run.over_training()
+    done = run_cli(cli, "analyze", "--over-training", str(run.path), "--out", str(tmp_path / "cli"))
+    assert done.returncode == 0, done.stderr
+    import pandas as pd
+
+    want = pd.read_csv(tmp_path / "cli" / "over_training.csv")
+    assert list(table.columns) == list(want.columns)
+    assert list(table["step"]) == [100, 200, 300]
+    # The same text parsed two ways: float64 from shortest round-trip decimals, exactly.
+    assert (table.to_numpy() == want.to_numpy()).all()
+    last = table.iloc[-1]
+    a = modgrok.analyze(run)
+    assert last["restricted_loss"] == a["tasks"][0]["restricted_loss"]["train"]
