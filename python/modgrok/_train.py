@@ -56,10 +56,14 @@ def _session(argv: list[str], progress: bool) -> Run:
     try:
         while not session.wait(_POLL_S):
             bar.show(*session.progress())
-    except KeyboardInterrupt:
+    except BaseException as e:
+        # Whatever ends the wait (Ctrl-C, an error drawing the bar) also ends the session, so no
+        # training goes on behind the caller's back.
         session.stop()
         session.wait()
         bar.close()
+        if not isinstance(e, KeyboardInterrupt):
+            raise
         step = session.progress()[0]
         raise KeyboardInterrupt(
             f"training stopped at step {step}; continue it with modgrok.resume({session.out!r})"

@@ -5,6 +5,7 @@ import os
 import signal
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -79,3 +80,17 @@ def test_run_reads_metrics_weights_report_and_checkpoints(tmp_path, monkeypatch)
     monkeypatch.setitem(sys.modules, "pandas", None)
     plain = run.metrics
     assert isinstance(plain, dict) and np.array_equal(plain["test_loss"], m["test_loss"].to_numpy())
+
+
+def test_an_error_while_waiting_stops_the_session(tmp_path, monkeypatch):
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("the bar broke")
+
+    monkeypatch.setattr(modgrok._train._Bar, "show", broken)
+    out = tmp_path / "r"
+    with pytest.raises(RuntimeError, match="the bar broke"):
+        modgrok.train(steps=100000, no_stop=True, out=out, progress=True, **TINY)
+    size = (out / "metrics.csv").stat().st_size
+    time.sleep(0.3)
+    assert (out / "metrics.csv").stat().st_size == size, "training went on after the error"
+    assert not (out / "final.safetensors").exists()
