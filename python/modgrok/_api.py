@@ -11,6 +11,14 @@ from . import _modgrok
 from ._flags import to_flags
 
 
+def ops() -> list[dict[str, Any]]:
+    """Every named operation (``modgrok ops --json``): ``name``, the paper's ``formula``, the
+    ``expr`` modgrok evaluates, the op ``token`` and its ``token_offset`` from p, the paper's
+    ``category``, the ``pairs`` it admits, and ``in_paper_grid`` (run by the Table 5 grid). Any
+    ``name`` or ``expr`` can be given as ``op``."""
+    return json.loads(_modgrok.ops_json())
+
+
 class Examples(NamedTuple):
     """One side of a split, task-major as the trainer holds it."""
 

@@ -1,11 +1,19 @@
 //! The split of a run (SPEC §1–2), as the trainer builds it.
 use modgrok_core::data::Example;
+use modgrok_host::commands::ops;
 use modgrok_host::commands::train::TrainArgs;
 use modgrok_host::step::dataset::Dataset;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::errors::to_py;
+
+/// `modgrok ops --json`: every named operation with its formula, expression, op token, family,
+/// admitted pairs and whether the paper's grid runs it.
+#[pyfunction]
+pub fn ops_json() -> String {
+    ops::json()
+}
 
 /// One side of the split: tokens `[n, 3]` (`x, op, y`), labels `[n]` and task indices `[n]`,
 /// each as little-endian i64 bytes.

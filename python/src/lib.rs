@@ -19,6 +19,7 @@ fn _modgrok(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<training::Training>()?;
     m.add_function(wrap_pyfunction!(training::start_training, m)?)?;
     m.add_function(wrap_pyfunction!(data::split, m)?)?;
+    m.add_function(wrap_pyfunction!(data::ops_json, m)?)?;
     m.add_function(wrap_pyfunction!(model::read_model, m)?)?;
     m.add_function(wrap_pyfunction!(model::forward, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::analyze_file, m)?)?;

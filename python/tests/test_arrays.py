@@ -115,3 +115,17 @@ def test_over_training_is_the_clis_table(tmp_path, cli):
     last = table.iloc[-1]
     a = modgrok.analyze(run)
     assert last["restricted_loss"] == a["tasks"][0]["restricted_loss"]["train"]
+
+
+def test_ops_lists_the_paper_grid_and_each_name_splits(cli):
+    rows = modgrok.ops()
+    done = run_cli(cli, "ops", "--json")
+    assert rows == json.loads(done.stdout)
+    names = [r["name"] for r in rows]
+    assert {"add", "subtract", "multiply", "x2_y2"} <= set(names)
+    assert sum(r["in_paper_grid"] for r in rows) == 36
+    add = rows[names.index("add")]
+    assert (add["token_offset"], add["category"]) == (1, "elementary")
+    for r in rows:
+        train, _ = modgrok.split(r["name"], 7, 0.5, 0)
+        assert (train.tokens[:, 1] == 7 + r["token_offset"]).all(), r["name"]
