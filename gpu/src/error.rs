@@ -32,6 +32,10 @@ pub enum GpuError {
     #[error("--backend gpu has no Grokfast ma filter: use --grokfast ema there, or --backend cpu")]
     NoMaFilter,
 
+    /// Runs that cannot share a batch, or a run index outside it.
+    #[error("{0}")]
+    Batch(String),
+
     /// Rejected by core's checks of the model, optimizer or examples.
     #[error("{0}")]
     Core(#[from] modgrok_core::Error),

@@ -49,4 +49,4 @@ mod trainer;
 
 pub use context::GpuContext;
 pub use error::GpuError;
-pub use trainer::GpuTrainer;
+pub use trainer::{BatchRun, GpuTrainer};

@@ -13,7 +13,7 @@ use modgrok_core::model::{
     ModelConfig, N_TENSORS, Serial, StepLayout, Sums, forward_logits, gradients, init_params,
     prepare,
 };
-use modgrok_gpu::{GpuContext, GpuTrainer};
+use modgrok_gpu::{BatchRun, GpuContext, GpuError, GpuTrainer};
 
 struct Setup {
     cfg: ModelConfig,
@@ -24,9 +24,22 @@ struct Setup {
 }
 
 fn setup(op: &str, p: u32, frac: f64, d_model: usize, n_heads: usize, d_mlp: usize) -> Setup {
+    setup_seeded(op, p, frac, 0, [d_model, n_heads, d_mlp])
+}
+
+/// The split of `seed` and the initial weights of seed + 3.
+fn setup_seeded(
+    op: &str,
+    p: u32,
+    frac: f64,
+    seed: u64,
+    [d_model, n_heads, d_mlp]: [usize; 3],
+) -> Setup {
     let tasks = Tasks::parse(p, op).unwrap();
     let mut pairs = vec![(0u16, 0u16); tasks.n_pairs(Pairs::Reference)];
-    let n_train = tasks.split(Pairs::Reference, frac, 0, &mut pairs).unwrap();
+    let n_train = tasks
+        .split(Pairs::Reference, frac, seed, &mut pairs)
+        .unwrap();
     let examples = |side: &[(u16, u16)]| {
         let mut out = vec![Example::default(); tasks.n_examples(side.len())];
         tasks.fill_examples(side, &mut out).unwrap();
@@ -40,7 +53,7 @@ fn setup(op: &str, p: u32, frac: f64, d_model: usize, n_heads: usize, d_mlp: usi
         d_mlp,
     };
     let mut params = vec![0.0; cfg.n_params()];
-    init_params(&cfg, 3, &mut params).unwrap();
+    init_params(&cfg, seed + 3, &mut params).unwrap();
     Setup {
         cfg,
         n_tasks: tasks.len(),
@@ -349,4 +362,110 @@ fn the_same_run_twice_on_one_adapter_gives_identical_bits() {
         );
         assert_eq!(a, b);
     }
+}
+
+#[test]
+fn each_run_of_a_batch_has_the_bits_it_has_alone() {
+    // Three runs of one shape (add seeds 0 and 1, subtract seed 2; one vocabulary, one pair
+    // count) in one batch with the Grokfast filter, run 1 two updates ahead of the others as a
+    // resumed run would be, and each trained alone: θ, m, v, h and the metrics must be equal
+    // bit for bit, since a run's sums are the same loops whatever runs share its dispatches.
+    let Some(ctx) = GpuContext::or_skip("each_run_of_a_batch") else {
+        return;
+    };
+    let dims = [16, 2, 32];
+    let runs = [
+        setup_seeded("add", 11, 0.5, 0, dims),
+        setup_seeded("add", 11, 0.5, 1, dims),
+        setup_seeded("subtract", 11, 0.5, 2, dims),
+    ];
+    let ahead = [0u64, 2, 0];
+    let gf = Grokfast::EMA;
+    let hyper = AdamWConfig::default();
+    let frozen = [false; N_TENSORS];
+    let zeros = vec![0.0; runs[0].params.len()];
+    let batch_runs: Vec<BatchRun> = runs
+        .iter()
+        .map(|s| BatchRun {
+            train: &s.train,
+            test: &s.test,
+            state: [&s.params, &zeros, &zeros],
+            filter: &zeros,
+        })
+        .collect();
+    let s0 = &runs[0];
+    let mut batch =
+        GpuTrainer::new_batch(&ctx, &s0.cfg, &hyper, Some(&gf), &frozen, 1, &batch_runs).unwrap();
+    assert_eq!(batch.runs(), 3);
+    let mut batch_metrics = Vec::new();
+    for t in 1..=12u64 {
+        batch.forward_backward().unwrap();
+        if t % 4 == 0 {
+            batch_metrics.push(batch.metrics_all().unwrap());
+        }
+        let ts: Vec<u64> = ahead.iter().map(|a| t + a).collect();
+        batch.update_runs(&ts).unwrap();
+    }
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for (r, s) in runs.iter().enumerate() {
+        let mut alone = GpuTrainer::new_filtered(
+            &ctx,
+            &s.cfg,
+            &hyper,
+            Some((&gf, &zeros)),
+            &frozen,
+            &s.train,
+            &s.test,
+            s.n_tasks,
+            [&s.params, &zeros, &zeros],
+        )
+        .unwrap();
+        for t in 1..=12u64 {
+            alone.forward_backward().unwrap();
+            if t % 4 == 0 {
+                let m = alone.metrics().unwrap();
+                assert_eq!(
+                    m,
+                    batch_metrics[(t / 4 - 1) as usize][r],
+                    "run {r} metrics at {t}"
+                );
+            }
+            alone.update(t + ahead[r]).unwrap();
+        }
+        let (mine, theirs) = (alone.state().unwrap(), batch.state_of(r).unwrap());
+        for (what, a, b) in [
+            ("θ", &mine[0], &theirs[0]),
+            ("m", &mine[1], &theirs[1]),
+            ("v", &mine[2], &theirs[2]),
+        ] {
+            assert!(
+                bits(a) == bits(b),
+                "run {r}: {what} differs from the run alone"
+            );
+        }
+        let h = alone.filter_state().unwrap();
+        assert!(
+            bits(&h) == bits(&batch.filter_state_of(r).unwrap()),
+            "run {r}: h differs"
+        );
+    }
+    let other = setup_seeded("add", 11, 0.6, 0, dims);
+    let mixed = [
+        batch_runs[0],
+        BatchRun {
+            train: &other.train,
+            test: &other.test,
+            ..batch_runs[0]
+        },
+    ];
+    let e = GpuTrainer::new_batch(&ctx, &s0.cfg, &hyper, Some(&gf), &frozen, 1, &mixed);
+    assert!(
+        matches!(e, Err(GpuError::Batch(_))),
+        "runs of two pair counts in one batch"
+    );
+    assert!(matches!(
+        batch.update_runs(&[1, 1]),
+        Err(GpuError::Batch(_))
+    ));
+    assert!(matches!(batch.params_of(3), Err(GpuError::Batch(_))));
 }

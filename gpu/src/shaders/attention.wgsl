@@ -9,12 +9,13 @@ struct Attn {
 @group(0) @binding(2) var<uniform> u: Attn;
 
 fn token(n: u32, s: u32) -> u32 {
-    return ids[u.tok + n * 3u + s];
+    return ids[ib + u.tok + n * 3u + s];
 }
 
 // Invocation (n, h): a[n, h, s] = softmax_s(q[t_2, h] · k[t_s, h] / √d_head), s = 0, 1, 2.
 @compute @workgroup_size(64)
 fn attn_scores(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    enter(gid.z);
     let id = flat_index(gid, nwg);
     if (id >= u.n * u.heads) {
         return;
@@ -28,7 +29,7 @@ fn attn_scores(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
         let kb = u.k + token(n, p) * hd + h * u.dh;
         var acc = 0.0;
         for (var j = 0u; j < u.dh; j++) {
-            acc += mem[qb + j] * mem[kb + j];
+            acc += mem[mb + qb + j] * mem[mb + kb + j];
         }
         s[p] = acc / u.sqrt_dh;
     }
@@ -38,14 +39,15 @@ fn attn_scores(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     let e2 = exp(s[2] - mx);
     let sum = e0 + e1 + e2;
     let ab = u.a + id * 3u;
-    mem[ab] = e0 / sum;
-    mem[ab + 1u] = e1 / sum;
-    mem[ab + 2u] = e2 / sum;
+    mem[mb + ab] = e0 / sum;
+    mem[mb + ab + 1u] = e1 / sum;
+    mem[mb + ab + 2u] = e2 / sum;
 }
 
 // Invocation (n, c): r[n, c] = W_E[c, t_2] + Σ_h Σ_s a[n, h, s] · o[t_s, h, c].
 @compute @workgroup_size(64)
 fn attn_resid(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    enter(gid.z);
     let id = flat_index(gid, nwg);
     if (id >= u.n * u.d) {
         return;
@@ -55,17 +57,18 @@ fn attn_resid(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     var acc = 0.0;
     for (var h = 0u; h < u.heads; h++) {
         for (var p = 0u; p < 3u; p++) {
-            let ov = mem[u.o + (token(n, p) * u.heads + h) * u.d + c];
-            acc += mem[u.a + (n * u.heads + h) * 3u + p] * ov;
+            let ov = mem[mb + u.o + (token(n, p) * u.heads + h) * u.d + c];
+            acc += mem[mb + u.a + (n * u.heads + h) * 3u + p] * ov;
         }
     }
-    mem[u.r + id] = mem[u.w_e + c * u.voc + token(n, 2u)] + acc;
+    mem[mb + u.r + id] = mem[mb + u.w_e + c * u.voc + token(n, 2u)] + acc;
 }
 
 // Invocation (n, h): with da_s = dr[n] · o[t_s, h], g[n, h, s] = a_s (da_s − Σ_s' a_s' da_s') / √d_head,
 // the gradient of the loss with respect to the dot product q[t_2, h] · k[t_s, h].
 @compute @workgroup_size(64)
 fn attn_bwd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    enter(gid.z);
     let id = flat_index(gid, nwg);
     if (id >= u.n * u.heads) {
         return;
@@ -78,13 +81,13 @@ fn attn_bwd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
         let ob = u.o + (token(n, p) * u.heads + h) * u.d;
         var acc = 0.0;
         for (var c = 0u; c < u.d; c++) {
-            acc += mem[u.dr + n * u.d + c] * mem[ob + c];
+            acc += mem[mb + u.dr + n * u.d + c] * mem[mb + ob + c];
         }
         da[p] = acc;
     }
-    let sa = mem[ab] * da[0] + mem[ab + 1u] * da[1] + mem[ab + 2u] * da[2];
+    let sa = mem[mb + ab] * da[0] + mem[mb + ab + 1u] * da[1] + mem[mb + ab + 2u] * da[2];
     let gb = u.g + id * 3u;
     for (var p = 0u; p < 3u; p++) {
-        mem[gb + p] = mem[ab + p] * (da[p] - sa) / u.sqrt_dh;
+        mem[mb + gb + p] = mem[mb + ab + p] * (da[p] - sa) / u.sqrt_dh;
     }
 }

@@ -9,32 +9,33 @@ struct Ce {
 
 @compute @workgroup_size(64)
 fn ce_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    enter(gid.z);
     let n = flat_index(gid, nwg);
     if (n >= u.n) {
         return;
     }
     let row = u.logits + n * u.voc;
     let out = u.dl + n * u.voc;
-    let label = ids[u.labels + n];
-    var mx = mem[row];
+    let label = ids[ib + u.labels + n];
+    var mx = mem[mb + row];
     for (var z = 1u; z < u.voc; z++) {
-        mx = max(mx, mem[row + z]);
+        mx = max(mx, mem[mb + row + z]);
     }
     var total = 0.0;
     var others = 0.0;
     for (var z = 0u; z < u.voc; z++) {
-        let e = exp(mem[row + z] - mx);
+        let e = exp(mem[mb + row + z] - mx);
         total += e;
         if (z != label) {
             others += e;
         }
     }
-    let scale = mem[u.scale + n];
+    let scale = mem[mb + u.scale + n];
     for (var z = 0u; z < u.voc; z++) {
         if (z == label) {
-            mem[out + z] = -(others / total) * scale;
+            mem[mb + out + z] = -(others / total) * scale;
         } else {
-            mem[out + z] = exp(mem[row + z] - mx) / total * scale;
+            mem[mb + out + z] = exp(mem[mb + row + z] - mx) / total * scale;
         }
     }
 }

@@ -17,23 +17,31 @@ var<workgroup> ta: array<f32, 256>;
 var<workgroup> tb: array<f32, 256>;
 
 @compute @workgroup_size(16, 16, 1)
-fn matmul(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
+fn matmul(
+    @builtin(workgroup_id) wg: vec3<u32>,
+    @builtin(local_invocation_id) l: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+    // z = run · batches + b.
+    let nb = nwg.z / R.count;
+    let b = wg.z % nb;
+    enter(wg.z / nb);
     let i = wg.y * TILE + l.y;
     let j = wg.x * TILE + l.x;
-    let a0 = u.a + wg.z * u.a_b;
-    let b0 = u.b + wg.z * u.b_b;
+    let a0 = u.a + b * u.a_b;
+    let b0 = u.b + b * u.b_b;
     var acc = 0.0;
     for (var k0 = 0u; k0 < u.k; k0 += TILE) {
         let ka = k0 + l.x;
         var va = 0.0;
         if (i < u.m && ka < u.k) {
-            va = mem[a0 + i * u.a_i + ka * u.a_k];
+            va = mem[mb + a0 + i * u.a_i + ka * u.a_k];
         }
         ta[l.y * TILE + l.x] = va;
         let kb = k0 + l.y;
         var vb = 0.0;
         if (kb < u.k && j < u.n) {
-            vb = mem[b0 + kb * u.b_k + j * u.b_j];
+            vb = mem[mb + b0 + kb * u.b_k + j * u.b_j];
         }
         tb[l.y * TILE + l.x] = vb;
         workgroupBarrier();
@@ -46,20 +54,20 @@ fn matmul(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l:
     if (i >= u.m || j >= u.n) {
         return;
     }
-    let ci = u.c + wg.z * u.c_b + i * u.c_i + j * u.c_j;
-    let xi = u.x + wg.z * u.x_b + i * u.x_i + j * u.x_j;
+    let ci = u.c + b * u.c_b + i * u.c_i + j * u.c_j;
+    let xi = u.x + b * u.x_b + i * u.x_i + j * u.x_j;
     switch u.mode {
         case 1u: {
-            mem[ci] = select(0.0, acc, acc > 0.0);
+            mem[mb + ci] = select(0.0, acc, acc > 0.0);
         }
         case 2u: {
-            mem[ci] = mem[xi] + acc;
+            mem[mb + ci] = mem[mb + xi] + acc;
         }
         case 3u: {
-            mem[ci] = select(0.0, acc, mem[xi] > 0.0);
+            mem[mb + ci] = select(0.0, acc, mem[mb + xi] > 0.0);
         }
         default: {
-            mem[ci] = acc;
+            mem[mb + ci] = acc;
         }
     }
 }
@@ -70,14 +78,17 @@ fn matmul(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l:
 // k = 0, 1, … in order into its own accumulator. Rows and columns past the edge load a clamped
 // (valid) index and are never stored.
 @compute @workgroup_size(8, 8, 1)
-fn matmul_direct(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn matmul_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let nb = nwg.z / R.count;
+    let b = gid.z % nb;
+    enter(gid.z / nb);
     let i0 = gid.y * 4u;
     let j0 = gid.x * 4u;
     if (i0 >= u.m || j0 >= u.n) {
         return;
     }
-    let a0 = u.a + gid.z * u.a_b;
-    let b0 = u.b + gid.z * u.b_b;
+    let a0 = u.a + b * u.a_b;
+    let b0 = u.b + b * u.b_b;
     var ar: vec4<u32>;
     var bc: vec4<u32>;
     for (var r = 0u; r < 4u; r++) {
@@ -87,13 +98,13 @@ fn matmul_direct(@builtin(global_invocation_id) gid: vec3<u32>) {
     var acc: array<vec4<f32>, 4>;
     for (var k = 0u; k < u.k; k++) {
         let b = vec4<f32>(
-            mem[bc[0] + k * u.b_k],
-            mem[bc[1] + k * u.b_k],
-            mem[bc[2] + k * u.b_k],
-            mem[bc[3] + k * u.b_k],
+            mem[mb + bc[0] + k * u.b_k],
+            mem[mb + bc[1] + k * u.b_k],
+            mem[mb + bc[2] + k * u.b_k],
+            mem[mb + bc[3] + k * u.b_k],
         );
         for (var r = 0u; r < 4u; r++) {
-            acc[r] += mem[ar[r] + k * u.a_k] * b;
+            acc[r] += mem[mb + ar[r] + k * u.a_k] * b;
         }
     }
     for (var r = 0u; r < 4u; r++) {
@@ -102,20 +113,20 @@ fn matmul_direct(@builtin(global_invocation_id) gid: vec3<u32>) {
             let j = j0 + c;
             if (i < u.m && j < u.n) {
                 let v = acc[r][c];
-                let ci = u.c + gid.z * u.c_b + i * u.c_i + j * u.c_j;
-                let xi = u.x + gid.z * u.x_b + i * u.x_i + j * u.x_j;
+                let ci = u.c + b * u.c_b + i * u.c_i + j * u.c_j;
+                let xi = u.x + b * u.x_b + i * u.x_i + j * u.x_j;
                 switch u.mode {
                     case 1u: {
-                        mem[ci] = select(0.0, v, v > 0.0);
+                        mem[mb + ci] = select(0.0, v, v > 0.0);
                     }
                     case 2u: {
-                        mem[ci] = mem[xi] + v;
+                        mem[mb + ci] = mem[mb + xi] + v;
                     }
                     case 3u: {
-                        mem[ci] = select(0.0, v, mem[xi] > 0.0);
+                        mem[mb + ci] = select(0.0, v, mem[mb + xi] > 0.0);
                     }
                     default: {
-                        mem[ci] = v;
+                        mem[mb + ci] = v;
                     }
                 }
             }

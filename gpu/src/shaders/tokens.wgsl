@@ -12,6 +12,7 @@ struct Tok {
 // Invocation (t, h, c): d_o[t, h, c] = Σ_{(n, s) ∈ list(t)} a[n, h, s] · dr[n, c].
 @compute @workgroup_size(64)
 fn tok_do(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    enter(gid.z);
     let id = flat_index(gid, nwg);
     if (id >= u.voc * u.heads * u.d) {
         return;
@@ -20,17 +21,18 @@ fn tok_do(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     let h = (id / u.d) % u.heads;
     let c = id % u.d;
     var acc = 0.0;
-    for (var e = ids[u.starts + t]; e < ids[u.starts + t + 1u]; e++) {
-        let ns = ids[u.entries + e];
+    for (var e = ids[ib + u.starts + t]; e < ids[ib + u.starts + t + 1u]; e++) {
+        let ns = ids[ib + u.entries + e];
         let n = ns / 3u;
-        acc += mem[u.a + (n * u.heads + h) * 3u + ns % 3u] * mem[u.dr + n * u.d + c];
+        acc += mem[mb + u.a + (n * u.heads + h) * 3u + ns % 3u] * mem[mb + u.dr + n * u.d + c];
     }
-    mem[u.d_o + id] = acc;
+    mem[mb + u.d_o + id] = acc;
 }
 
 // Invocation (t, h, j): dq[t, h, j] = Σ_{(n, 2) ∈ list(t)} Σ_s g[n, h, s] · k[t_s, h, j].
 @compute @workgroup_size(64)
 fn tok_dq(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    enter(gid.z);
     let hd = u.heads * u.dh;
     let id = flat_index(gid, nwg);
     if (id >= u.voc * hd) {
@@ -40,23 +42,24 @@ fn tok_dq(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     let hj = id % hd;
     let h = hj / u.dh;
     var acc = 0.0;
-    for (var e = ids[u.starts + t]; e < ids[u.starts + t + 1u]; e++) {
-        let ns = ids[u.entries + e];
+    for (var e = ids[ib + u.starts + t]; e < ids[ib + u.starts + t + 1u]; e++) {
+        let ns = ids[ib + u.entries + e];
         if (ns % 3u != 2u) {
             continue;
         }
         let n = ns / 3u;
         for (var s = 0u; s < 3u; s++) {
-            let ts = ids[u.tok + n * 3u + s];
-            acc += mem[u.g + (n * u.heads + h) * 3u + s] * mem[u.k + ts * hd + hj];
+            let ts = ids[ib + u.tok + n * 3u + s];
+            acc += mem[mb + u.g + (n * u.heads + h) * 3u + s] * mem[mb + u.k + ts * hd + hj];
         }
     }
-    mem[u.dq + id] = acc;
+    mem[mb + u.dq + id] = acc;
 }
 
 // Invocation (t, h, j): dk[t, h, j] = Σ_{(n, s) ∈ list(t)} g[n, h, s] · q[t_2(n), h, j].
 @compute @workgroup_size(64)
 fn tok_dk(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    enter(gid.z);
     let hd = u.heads * u.dh;
     let id = flat_index(gid, nwg);
     if (id >= u.voc * hd) {
@@ -66,18 +69,19 @@ fn tok_dk(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     let hj = id % hd;
     let h = hj / u.dh;
     var acc = 0.0;
-    for (var e = ids[u.starts + t]; e < ids[u.starts + t + 1u]; e++) {
-        let ns = ids[u.entries + e];
+    for (var e = ids[ib + u.starts + t]; e < ids[ib + u.starts + t + 1u]; e++) {
+        let ns = ids[ib + u.entries + e];
         let n = ns / 3u;
-        let t2 = ids[u.tok + n * 3u + 2u];
-        acc += mem[u.g + (n * u.heads + h) * 3u + ns % 3u] * mem[u.q + t2 * hd + hj];
+        let t2 = ids[ib + u.tok + n * 3u + 2u];
+        acc += mem[mb + u.g + (n * u.heads + h) * 3u + ns % 3u] * mem[mb + u.q + t2 * hd + hj];
     }
-    mem[u.dk + id] = acc;
+    mem[mb + u.dk + id] = acc;
 }
 
 // Invocation (t, c): de[t, c] = Σ_{(n, 2) ∈ list(t)} dr[n, c], the residual path into W_E.
 @compute @workgroup_size(64)
 fn tok_de(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    enter(gid.z);
     let id = flat_index(gid, nwg);
     if (id >= u.voc * u.d) {
         return;
@@ -85,11 +89,11 @@ fn tok_de(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     let t = id / u.d;
     let c = id % u.d;
     var acc = 0.0;
-    for (var e = ids[u.starts + t]; e < ids[u.starts + t + 1u]; e++) {
-        let ns = ids[u.entries + e];
+    for (var e = ids[ib + u.starts + t]; e < ids[ib + u.starts + t + 1u]; e++) {
+        let ns = ids[ib + u.entries + e];
         if (ns % 3u == 2u) {
-            acc += mem[u.dr + (ns / 3u) * u.d + c];
+            acc += mem[mb + u.dr + (ns / 3u) * u.d + c];
         }
     }
-    mem[u.de + id] = acc;
+    mem[mb + u.de + id] = acc;
 }

@@ -12,6 +12,9 @@ pub(super) struct Arena {
     pub(super) v: usize,
     /// The Grokfast ema state h (`n_params` long with the filter, else empty).
     pub(super) filter: usize,
+    /// The AdamW scalars of the run's step t: −lr/(1−β1^t), √(1−β2^t), 1.0 at t = 1 else 0.0,
+    /// and a pad.
+    pub(super) sc: usize,
     /// q, k, v [V, H·d_head]; o, d_o [V, H, D]; dq, dk, dv [V, H·d_head]; de [V, D].
     pub(super) q: usize,
     pub(super) k: usize,
@@ -55,6 +58,7 @@ impl Arena {
             m: take(p),
             v: take(p),
             filter: take(filter),
+            sc: take(4),
             q: take(voc * hd),
             k: take(voc * hd),
             vv: take(voc * hd),

@@ -45,8 +45,22 @@ struct Dispatch {
     groups: [u32; 3],
 }
 
-/// A model, its optimizer state and its data on one device, stepping without coming back to
-/// the host until asked for metrics or state.
+/// One run of a batch ([`GpuTrainer::new_batch`]): its examples and its state.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchRun<'a> {
+    pub train: &'a [Example],
+    pub test: &'a [Example],
+    /// θ, m, v, each `cfg.n_params()` long (core's layout).
+    pub state: [&'a [f32]; 3],
+    /// The Grokfast filter's state h: `cfg.n_params()` long with a filter, else empty.
+    pub filter: &'a [f32],
+}
+
+/// Models of one shape, their optimizer states and their data on one device, stepping
+/// without coming back to the host until asked for metrics or state. Every dispatch steps all
+/// the runs of the batch; each run has its own arenas at the offsets of a run alone, and every
+/// sum of a run is the same loop in the same order whatever the batch, so a run's bytes do not
+/// depend on the runs beside it.
 pub struct GpuTrainer {
     device: wgpu::Device,
     queue: wgpu::Queue,
@@ -55,17 +69,16 @@ pub struct GpuTrainer {
     hyper: AdamWConfig,
     grokfast: Option<Grokfast>,
     n_tasks: usize,
-    train: Vec<Example>,
-    test: Vec<Example>,
+    /// Each run's train and test examples (the same counts in every run).
+    train: Vec<Vec<Example>>,
+    test: Vec<Vec<Example>>,
     arena: Arena,
     mem: wgpu::Buffer,
     staging: wgpu::Buffer,
-    uniforms: wgpu::Buffer,
     pipelines: Vec<wgpu::ComputePipeline>,
     train_pass: Vec<Dispatch>,
     test_pass: Vec<Dispatch>,
     adam_pass: Vec<Dispatch>,
-    adam_slots: Vec<usize>,
     in_flight: std::collections::VecDeque<wgpu::SubmissionIndex>,
 }
 
@@ -100,45 +113,82 @@ impl GpuTrainer {
         n_tasks: usize,
         state: [&[f32]; 3],
     ) -> Result<GpuTrainer, GpuError> {
+        let run = BatchRun {
+            train,
+            test,
+            state,
+            filter: filter.map_or(&[][..], |(_, h)| h),
+        };
+        Self::new_batch(
+            ctx,
+            cfg,
+            hyper,
+            filter.map(|(gf, _)| gf),
+            frozen,
+            n_tasks,
+            &[run],
+        )
+    }
+
+    /// A batch of runs of one model shape, optimizer, filter and frozen set, whose train and
+    /// test sets have the same sizes (the same p, fraction and pairs; any seeds and ops of one
+    /// vocabulary). Run r is addressed as `r` by the per-run methods ([`Self::state_of`], …).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new_batch(
+        ctx: &GpuContext,
+        cfg: &ModelConfig,
+        hyper: &AdamWConfig,
+        grokfast: Option<&Grokfast>,
+        frozen: &[bool; N_TENSORS],
+        n_tasks: usize,
+        runs: &[BatchRun<'_>],
+    ) -> Result<GpuTrainer, GpuError> {
         cfg.validate()?;
         hyper.validate()?;
         let n_params = cfg.n_params();
-        if let Some((gf, _)) = filter {
+        if let Some(gf) = grokfast {
             gf.validate()?;
             if !matches!(gf, Grokfast::Ema { .. }) {
                 return Err(GpuError::NoMaFilter);
             }
         }
-        let filter_state = filter.map_or(&[][..], |(_, h)| h);
-        let filter_len = if filter.is_some() { n_params } else { 0 };
-        for s in state
-            .into_iter()
-            .chain([filter_state].into_iter().filter(|_| filter.is_some()))
-        {
-            if s.len() != n_params {
-                return Err(Error::BufferTooSmall {
-                    need: n_params,
-                    got: s.len(),
-                }
-                .into());
+        let Some(first) = runs.first() else {
+            return Err(GpuError::Batch("a batch needs at least one run".into()));
+        };
+        let (n_train, n_test) = (first.train.len(), first.test.len());
+        let filter_len = if grokfast.is_some() { n_params } else { 0 };
+        let mut ids = Vec::new();
+        let mut id = None;
+        for (r, run) in runs.iter().enumerate() {
+            if (run.train.len(), run.test.len()) != (n_train, n_test) {
+                return Err(GpuError::Batch(format!(
+                    "run {r} has {} train and {} test examples, run 0 {n_train} and {n_test}: batch only runs of one p, fraction and pairs",
+                    run.train.len(),
+                    run.test.len()
+                )));
             }
+            for s in run.state {
+                check_len(s.len(), n_params)?;
+            }
+            check_len(run.filter.len(), filter_len)?;
+            task_scales(cfg, run.train, n_tasks)?;
+            task_scales(cfg, run.test, n_tasks)?;
+            let (run_ids, run_id) = build_ids(cfg.d_vocab, run.train, run.test);
+            ids.extend(run_ids);
+            id = Some(run_id);
         }
-        let task_weight = task_scales(cfg, train, n_tasks)?;
-        task_scales(cfg, test, n_tasks)?;
-        let scales: Vec<f32> = train
-            .iter()
-            .map(|e| task_weight[e.task as usize] as f32)
-            .collect();
+        let id = id.expect("runs is not empty");
+        let ids_len = ids.len() / runs.len();
         let adapter = ctx.adapter_name();
-        let rows = train.len().max(test.len()).max(1);
-        let arena = Arena::new(cfg, rows, train.len(), filter_len);
-        let (ids, id) = build_ids(cfg.d_vocab, train, test);
+        let rows = n_train.max(n_test).max(1);
+        let arena = Arena::new(cfg, rows, n_train, filter_len);
         let limits = ctx.device.limits();
-        let staging_len = ((train.len() + test.len()) * cfg.d_vocab).max(4 * n_params);
+        let k = runs.len();
+        let staging_len = (k * (n_train + n_test) * cfg.d_vocab).max(4 * n_params);
         let max = limits
             .max_storage_buffer_binding_size
             .min(limits.max_buffer_size);
-        for need in [arena.len, ids.len(), staging_len] {
+        for need in [k * arena.len, ids.len(), staging_len] {
             let need = 4 * need as u64;
             if need > max || need > u32::MAX as u64 {
                 return Err(GpuError::TooLarge {
@@ -164,27 +214,21 @@ impl GpuTrainer {
                 Ok("direct") => true,
                 _ => ctx.is_cpu(),
             },
+            runs: k,
             ..Recorder::default()
         };
         let mut train_ops = Vec::new();
         let mut test_ops = Vec::new();
         let mut adam_ops = Vec::new();
-        record_train(&mut rec, &mut train_ops, cfg, &arena, &id, train.len());
-        record_examples_forward(
-            &mut rec,
-            &mut test_ops,
-            cfg,
-            &arena,
-            id.test_tok,
-            test.len(),
-        );
+        record_train(&mut rec, &mut train_ops, cfg, &arena, &id, n_train);
+        record_examples_forward(&mut rec, &mut test_ops, cfg, &arena, id.test_tok, n_test);
         let adam_slots = record_adamw(
             &mut rec,
             &mut adam_ops,
             cfg,
             &arena,
             frozen,
-            filter.is_some(),
+            grokfast.is_some(),
         );
         if rec.overflow {
             return Err(GpuError::TooLarge {
@@ -193,12 +237,39 @@ impl GpuTrainer {
                 max: u32::MAX as u64,
             });
         }
+        // The optimizer's constant scalars (words 8..15 and, for the ema filter, 20..22); the
+        // per-step ones live in each run's arena (`Arena::sc`).
+        let (alpha, lamb) = match grokfast {
+            Some(Grokfast::Ema { alpha, lamb }) => (*alpha, *lamb),
+            _ => (0.0, 0.0),
+        };
+        let constants = [
+            (1.0 - hyper.lr * hyper.weight_decay) as f32,
+            (1.0 - hyper.beta1) as f32,
+            hyper.beta2 as f32,
+            (1.0 - hyper.beta2) as f32,
+            0.0,
+            0.0,
+            hyper.eps as f32,
+            0.0,
+        ];
+        for slot in adam_slots {
+            let w = &mut rec.words[slot * SLOT_WORDS..(slot + 1) * SLOT_WORDS];
+            for (x, v) in w[8..16].iter_mut().zip(constants) {
+                *x = v.to_bits();
+            }
+            if grokfast.is_some() {
+                w[20] = (alpha as f32).to_bits();
+                w[21] = ((1.0 - alpha) as f32).to_bits();
+                w[22] = (lamb as f32).to_bits();
+            }
+        }
 
         let device = ctx.device.clone();
         let queue = ctx.queue.clone();
         let mem = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("modgrok arena"),
-            size: 4 * arena.len as u64,
+            size: 4 * (k * arena.len) as u64,
             usage: wgpu::BufferUsages::STORAGE
                 | wgpu::BufferUsages::COPY_SRC
                 | wgpu::BufferUsages::COPY_DST,
@@ -222,29 +293,42 @@ impl GpuTrainer {
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
+        let batch = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("modgrok runs"),
+            size: 16,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
         queue.write_buffer(&uniforms, 0, &u32_bytes(&rec.words));
         queue.write_buffer(&ids_buf, 0, &u32_bytes(&ids));
-        for (s, at) in state.iter().zip([arena.params, arena.m, arena.v]) {
-            queue.write_buffer(&mem, 4 * at as u64, &f32_bytes(s));
+        let strides = [arena.len, ids_len, k, 0].map(|x| x as u32);
+        queue.write_buffer(&batch, 0, &u32_bytes(&strides));
+        for (r, run) in runs.iter().enumerate() {
+            let base = r * arena.len;
+            for (s, at) in run.state.iter().zip([arena.params, arena.m, arena.v]) {
+                queue.write_buffer(&mem, 4 * (base + at) as u64, &f32_bytes(s));
+            }
+            queue.write_buffer(
+                &mem,
+                4 * (base + arena.filter) as u64,
+                &f32_bytes(run.filter),
+            );
+            let task_weight = task_scales(cfg, run.train, n_tasks)?;
+            let scales: Vec<f32> = run
+                .train
+                .iter()
+                .map(|e| task_weight[e.task as usize] as f32)
+                .collect();
+            queue.write_buffer(&mem, 4 * (base + arena.scale) as u64, &f32_bytes(&scales));
         }
-        queue.write_buffer(&mem, 4 * arena.filter as u64, &f32_bytes(filter_state));
-        queue.write_buffer(&mem, 4 * arena.scale as u64, &f32_bytes(&scales));
 
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("modgrok"),
             entries: &[
                 storage_entry(0, false),
                 storage_entry(1, true),
-                wgpu::BindGroupLayoutEntry {
-                    binding: 2,
-                    visibility: wgpu::ShaderStages::COMPUTE,
-                    ty: wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Uniform,
-                        has_dynamic_offset: false,
-                        min_binding_size: NonZeroU64::new(SLOT as u64),
-                    },
-                    count: None,
-                },
+                uniform_entry(2, SLOT as u64),
+                uniform_entry(3, 16),
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -304,6 +388,10 @@ impl GpuTrainer {
                                     size: NonZeroU64::new(SLOT as u64),
                                 }),
                             },
+                            wgpu::BindGroupEntry {
+                                binding: 3,
+                                resource: batch.as_entire_binding(),
+                            },
                         ],
                     }),
                 })
@@ -318,19 +406,17 @@ impl GpuTrainer {
             adapter,
             cfg: *cfg,
             hyper: *hyper,
-            grokfast: filter.map(|(gf, _)| *gf),
+            grokfast: grokfast.copied(),
             n_tasks,
-            train: train.to_vec(),
-            test: test.to_vec(),
+            train: runs.iter().map(|r| r.train.to_vec()).collect(),
+            test: runs.iter().map(|r| r.test.to_vec()).collect(),
             arena,
             mem,
             staging,
-            uniforms,
             pipelines,
             train_pass,
             test_pass,
             adam_pass,
-            adam_slots,
             in_flight: Default::default(),
         })
     }
@@ -338,6 +424,11 @@ impl GpuTrainer {
     /// The adapter the trainer runs on, as [`GpuContext::adapter_name`] gives it.
     pub fn adapter(&self) -> &str {
         &self.adapter
+    }
+
+    /// The number of runs of the batch.
+    pub fn runs(&self) -> usize {
+        self.train.len()
     }
 
     fn encode(&self, enc: &mut wgpu::CommandEncoder, pass: &[Dispatch]) {
@@ -413,89 +504,105 @@ impl GpuTrainer {
         Ok(out)
     }
 
-    /// AdamW update number `t` (1, 2, …) with the gradients of the last
-    /// [`Self::forward_backward`].
+    /// AdamW update number `t` (1, 2, …) of a batch of one (or of every run of the batch) with
+    /// the gradients of the last [`Self::forward_backward`].
     pub fn update(&mut self, t: u64) -> Result<(), GpuError> {
-        let h = &self.hyper;
-        let t = t.max(1);
-        let bc1 = 1.0 - h.beta1.powf(t as f64);
-        let bc2 = 1.0 - h.beta2.powf(t as f64);
-        let scalars = [
-            (1.0 - h.lr * h.weight_decay) as f32,
-            (1.0 - h.beta1) as f32,
-            h.beta2 as f32,
-            (1.0 - h.beta2) as f32,
-            (-(h.lr / bc1)) as f32,
-            bc2.sqrt() as f32,
-            h.eps as f32,
-            0.0,
-        ];
-        let bytes = f32_bytes(&scalars);
-        // Words 18..23: `first`, a pad, α, 1−α, λ, a pad (SPEC §4's Grokfast ema).
-        let filter = match self.grokfast {
-            Some(Grokfast::Ema { alpha, lamb }) => {
-                let first = u32::from(t == 1);
-                let words = [
-                    first,
-                    0,
-                    (alpha as f32).to_bits(),
-                    ((1.0 - alpha) as f32).to_bits(),
-                    (lamb as f32).to_bits(),
-                    0,
-                ];
-                Some(u32_bytes(&words))
-            }
-            _ => None,
-        };
-        for &slot in &self.adam_slots {
+        self.update_runs(&vec![t; self.runs()])
+    }
+
+    /// One AdamW update of every run, run r's being its update number `ts[r]` (1, 2, …): the
+    /// runs of a batch need not be at the same step.
+    pub fn update_runs(&mut self, ts: &[u64]) -> Result<(), GpuError> {
+        if ts.len() != self.runs() {
+            return Err(GpuError::Batch(format!(
+                "{} step numbers for a batch of {} runs",
+                ts.len(),
+                self.runs()
+            )));
+        }
+        let h = self.hyper;
+        for (r, &t) in ts.iter().enumerate() {
+            let t = t.max(1);
+            let bc1 = 1.0 - h.beta1.powf(t as f64);
+            let bc2 = 1.0 - h.beta2.powf(t as f64);
+            let first = if t == 1 { 1.0 } else { 0.0 };
+            let scalars = [(-(h.lr / bc1)) as f32, bc2.sqrt() as f32, first, 0.0];
+            let at = r * self.arena.len + self.arena.sc;
             self.queue
-                .write_buffer(&self.uniforms, (slot * SLOT + 32) as u64, &bytes);
-            if let Some(f) = &filter {
-                self.queue
-                    .write_buffer(&self.uniforms, (slot * SLOT + 72) as u64, f);
-            }
+                .write_buffer(&self.mem, 4 * at as u64, &f32_bytes(&scalars));
         }
         let mut enc = self.encoder();
         self.encode(&mut enc, &self.adam_pass);
         self.submit(enc)
     }
 
-    /// Train and test loss and accuracy per task at the θ of the last
-    /// [`Self::forward_backward`]: the test set's forward runs now, and both sets' logits come
-    /// back to go through core's f64 cross-entropy (SPEC §4).
+    /// Train and test loss and accuracy per task of a batch of one (run 0) at the θ of the
+    /// last [`Self::forward_backward`].
     pub fn metrics(&mut self) -> Result<(EvalStats, EvalStats), GpuError> {
-        let voc = self.cfg.d_vocab;
-        let (n_tr, n_te) = (self.train.len() * voc, self.test.len() * voc);
-        let mut enc = self.encoder();
-        enc.copy_buffer_to_buffer(
-            &self.mem,
-            4 * self.arena.logits as u64,
-            &self.staging,
-            0,
-            4 * n_tr as u64,
-        );
-        self.encode(&mut enc, &self.test_pass);
-        enc.copy_buffer_to_buffer(
-            &self.mem,
-            4 * self.arena.logits as u64,
-            &self.staging,
-            4 * n_tr as u64,
-            4 * n_te as u64,
-        );
-        let all = self.finish_read(enc, n_tr + n_te)?;
-        let train = eval_stats(&all[..n_tr], &self.train, voc, self.n_tasks);
-        let test = eval_stats(&all[n_tr..], &self.test, voc, self.n_tasks);
-        Ok((train, test))
+        let mut all = self.metrics_all()?;
+        Ok(all.swap_remove(0))
     }
 
-    /// Copies arena regions `(offset, len)` back, concatenated.
-    fn read(&mut self, regions: &[(usize, usize)]) -> Result<Vec<f32>, GpuError> {
+    /// [`Self::metrics`] of every run: the test sets' forward runs now, and both sets' logits
+    /// come back to go through core's f64 cross-entropy (SPEC §4).
+    pub fn metrics_all(&mut self) -> Result<Vec<(EvalStats, EvalStats)>, GpuError> {
+        let voc = self.cfg.d_vocab;
+        let (n_tr, n_te) = (self.train[0].len() * voc, self.test[0].len() * voc);
+        let k = self.runs();
+        let mut enc = self.encoder();
+        for r in 0..k {
+            let from = r * self.arena.len + self.arena.logits;
+            enc.copy_buffer_to_buffer(
+                &self.mem,
+                4 * from as u64,
+                &self.staging,
+                4 * (r * n_tr) as u64,
+                4 * n_tr as u64,
+            );
+        }
+        self.encode(&mut enc, &self.test_pass);
+        for r in 0..k {
+            let from = r * self.arena.len + self.arena.logits;
+            let to = k * n_tr + r * n_te;
+            enc.copy_buffer_to_buffer(
+                &self.mem,
+                4 * from as u64,
+                &self.staging,
+                4 * to as u64,
+                4 * n_te as u64,
+            );
+        }
+        let all = self.finish_read(enc, k * (n_tr + n_te))?;
+        Ok((0..k)
+            .map(|r| {
+                let train = eval_stats(
+                    &all[r * n_tr..(r + 1) * n_tr],
+                    &self.train[r],
+                    voc,
+                    self.n_tasks,
+                );
+                let at = k * n_tr + r * n_te;
+                let test = eval_stats(&all[at..at + n_te], &self.test[r], voc, self.n_tasks);
+                (train, test)
+            })
+            .collect())
+    }
+
+    /// Copies regions `(offset, len)` of run r's arena back, concatenated.
+    fn read(&mut self, r: usize, regions: &[(usize, usize)]) -> Result<Vec<f32>, GpuError> {
+        if r >= self.runs() {
+            return Err(GpuError::Batch(format!(
+                "no run {r} in a batch of {}",
+                self.runs()
+            )));
+        }
+        let base = r * self.arena.len;
         let mut enc = self.encoder();
         let mut at = 0;
         for &(off, len) in regions {
             enc.copy_buffer_to_buffer(
                 &self.mem,
-                4 * off as u64,
+                4 * (base + off) as u64,
                 &self.staging,
                 4 * at as u64,
                 4 * len as u64,
@@ -535,17 +642,27 @@ impl GpuTrainer {
         Ok(out)
     }
 
-    /// θ in core's layout.
+    /// θ of a batch of one, in core's layout.
     pub fn params(&mut self) -> Result<Vec<f32>, GpuError> {
-        let n = self.cfg.n_params();
-        self.read(&[(self.arena.params, n)])
+        self.params_of(0)
     }
 
-    /// θ, m and v in core's layout.
+    /// θ of run r.
+    pub fn params_of(&mut self, r: usize) -> Result<Vec<f32>, GpuError> {
+        let n = self.cfg.n_params();
+        self.read(r, &[(self.arena.params, n)])
+    }
+
+    /// θ, m and v of a batch of one, in core's layout.
     pub fn state(&mut self) -> Result<[Vec<f32>; 3], GpuError> {
+        self.state_of(0)
+    }
+
+    /// θ, m and v of run r.
+    pub fn state_of(&mut self, r: usize) -> Result<[Vec<f32>; 3], GpuError> {
         let n = self.cfg.n_params();
         let a = self.arena;
-        let all = self.read(&[(a.params, n), (a.m, n), (a.v, n)])?;
+        let all = self.read(r, &[(a.params, n), (a.m, n), (a.v, n)])?;
         Ok([
             all[..n].to_vec(),
             all[n..2 * n].to_vec(),
@@ -553,28 +670,60 @@ impl GpuTrainer {
         ])
     }
 
-    /// The Grokfast filter's state h in core's layout (empty without a filter).
+    /// The Grokfast filter's state h of a batch of one, in core's layout (empty without a
+    /// filter).
     pub fn filter_state(&mut self) -> Result<Vec<f32>, GpuError> {
+        self.filter_state_of(0)
+    }
+
+    /// The Grokfast filter's state h of run r.
+    pub fn filter_state_of(&mut self, r: usize) -> Result<Vec<f32>, GpuError> {
         let n = if self.grokfast.is_some() {
             self.cfg.n_params()
         } else {
             0
         };
-        self.read(&[(self.arena.filter, n)])
+        self.read(r, &[(self.arena.filter, n)])
     }
 
-    /// The gradient of the last [`Self::forward_backward`] (after [`Self::update`], filtered
-    /// if the trainer has a filter), in core's layout.
+    /// The gradient of a batch of one's last [`Self::forward_backward`] (after
+    /// [`Self::update`], filtered if the trainer has a filter), in core's layout.
     pub fn gradients(&mut self) -> Result<Vec<f32>, GpuError> {
-        let n = self.cfg.n_params();
-        self.read(&[(self.arena.grads, n)])
+        self.gradients_of(0)
     }
 
-    /// Train logits [N, V] of the last [`Self::forward_backward`] (before any
+    /// The gradient of run r.
+    pub fn gradients_of(&mut self, r: usize) -> Result<Vec<f32>, GpuError> {
+        let n = self.cfg.n_params();
+        self.read(r, &[(self.arena.grads, n)])
+    }
+
+    /// Train logits [N, V] of a batch of one's last [`Self::forward_backward`] (before any
     /// [`Self::metrics`], which reuses the activations for the test set).
     pub fn train_logits(&mut self) -> Result<Vec<f32>, GpuError> {
-        let n = self.train.len() * self.cfg.d_vocab;
-        self.read(&[(self.arena.logits, n)])
+        let n = self.train[0].len() * self.cfg.d_vocab;
+        self.read(0, &[(self.arena.logits, n)])
+    }
+}
+
+fn check_len(got: usize, need: usize) -> Result<(), GpuError> {
+    if got == need {
+        Ok(())
+    } else {
+        Err(Error::BufferTooSmall { need, got }.into())
+    }
+}
+
+fn uniform_entry(binding: u32, size: u64) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Uniform,
+            has_dynamic_offset: false,
+            min_binding_size: NonZeroU64::new(size),
+        },
+        count: None,
     }
 }
 

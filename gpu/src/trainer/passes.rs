@@ -294,8 +294,8 @@ pub(super) fn record_train(
     }
 }
 
-/// Step 6: one AdamW dispatch per run of adjacent tensors not frozen. Returns the uniform slots whose scalars
-/// change every step.
+/// Step 6: one AdamW dispatch per run of adjacent tensors not frozen. Returns their uniform
+/// slots, which take the optimizer's constant scalars.
 pub(super) fn record_adamw(
     rec: &mut Recorder,
     ops: &mut Vec<Op>,
@@ -317,7 +317,7 @@ pub(super) fn record_adamw(
     let mut slots = Vec::new();
     for (o, len) in ranges {
         let mut words = [0; 18];
-        words[..5].copy_from_slice(&[len, a.params + o, a.grads + o, a.m + o, a.v + o]);
+        words[..6].copy_from_slice(&[len, a.params + o, a.grads + o, a.m + o, a.v + o, a.sc]);
         if ema {
             words[16..].copy_from_slice(&[a.filter + o, 1]);
         }

@@ -29,6 +29,8 @@ pub(super) struct Recorder {
     pub(super) overflow: bool,
     /// Use `matmul_direct` instead of the tiled `matmul`.
     pub(super) direct: bool,
+    /// Runs stepped by each dispatch: the grid's z is multiplied by it (common.wgsl's `R`).
+    pub(super) runs: usize,
 }
 
 impl Recorder {
@@ -48,6 +50,7 @@ impl Recorder {
             });
         }
         self.words.extend_from_slice(&block);
+        let groups = [groups[0], groups[1], groups[2] * self.runs.max(1)];
         let groups = groups.map(|g| {
             if g > 65_535 {
                 self.overflow = true;
