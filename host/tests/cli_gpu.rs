@@ -1,7 +1,12 @@
 //! `--backend gpu` on the command line: where no adapter exists, `train` and `sweep` give one
 //! line on stderr that says what to do, exit status 1, and no run directory; where one exists,
-//! a sweep trains every run on it and skips them when run again.
-use std::process::Command;
+//! a sweep trains every run on it and skips them when run again, and a sweep batching its runs
+//! (`--batch-runs`) gives each run the bytes it has alone, killed or not.
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// A tiny model, a few steps, on the gpu backend; `--out` comes last.
 const TINY_GPU: [&str; 13] = [
@@ -123,4 +128,122 @@ fn backend_flag_is_refused_with_resume() {
         .output()
         .expect("run modgrok");
     assert_eq!(output.status.code(), Some(2));
+}
+
+/// add mod 11 at 90 % of the pairs, seeds 0–3, on the gpu: seed 2 groks and stops at step 290,
+/// the others train all 400 steps, so runs leave the batch at different steps and the next run
+/// joins it mid-way.
+const BATCH_GRID: [&str; 28] = [
+    "sweep",
+    "--ops",
+    "add",
+    "--fracs",
+    "0.9",
+    "--seeds",
+    "0-3",
+    "--p",
+    "11",
+    "--d-model",
+    "16",
+    "--heads",
+    "2",
+    "--d-mlp",
+    "64",
+    "--lr",
+    "3e-3",
+    "--steps",
+    "400",
+    "--patience",
+    "100",
+    "--grok-threshold",
+    "0.99",
+    "--checkpoint-every",
+    "50",
+    "--backend",
+    "gpu",
+    "--quiet",
+];
+
+fn batch_sweep(out: &Path, extra: &[&str]) -> Command {
+    let mut cmd = common::command();
+    cmd.args(BATCH_GRID).args(extra).arg("--out").arg(out);
+    cmd
+}
+
+fn finished(out: &Path, extra: &[&str]) {
+    let o = batch_sweep(out, extra).output().expect("run modgrok");
+    assert!(o.status.success(), "{}", common::stderr(&o));
+}
+
+#[test]
+fn a_batched_sweep_killed_or_not_gives_each_run_the_bytes_it_has_alone() {
+    if modgrok_gpu::GpuContext::or_skip("batched_sweep").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (alone, batched, killed) = (
+        tmp.path().join("alone"),
+        tmp.path().join("batched"),
+        tmp.path().join("killed"),
+    );
+    finished(&alone, &[]);
+    finished(&batched, &["--batch-runs", "3"]);
+
+    // kill -9 once the first checkpoints exist, then the same command again.
+    let mut child = batch_sweep(&killed, &["--batch-runs", "3"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start modgrok");
+    let start = Instant::now();
+    let first = killed.join("add_p11_f0.9_s0/checkpoints/step_0000050.safetensors");
+    while !first.exists() && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !killed.join("add_p11_f0.9_s3/report.json").exists(),
+        "the sweep finished before it was killed"
+    );
+    finished(&killed, &["--batch-runs", "3"]);
+
+    let mut final_steps = Vec::new();
+    for seed in 0..4 {
+        let name = format!("add_p11_f0.9_s{seed}");
+        for other in [&batched, &killed] {
+            common::assert_same_run(&alone.join(&name), &other.join(&name));
+        }
+        let report = std::fs::read_to_string(alone.join(&name).join("report.json")).unwrap();
+        let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+        final_steps.push(report["final_step"].as_u64().unwrap());
+    }
+    final_steps.sort();
+    final_steps.dedup();
+    assert!(
+        final_steps.len() > 1,
+        "every run ended at step {final_steps:?}"
+    );
+}
+
+#[test]
+fn batch_runs_is_refused_on_the_cpu_and_beside_jobs() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (flags, needle) in [
+        (&["--batch-runs", "2"][..], "--backend gpu"),
+        (
+            &["--batch-runs", "2", "--backend", "gpu", "--jobs", "2"][..],
+            "--jobs",
+        ),
+    ] {
+        let o = common::modgrok(
+            &[
+                &["sweep", "--ops", "add", "--p", "7", "--out"][..],
+                &[tmp.path().join("s").to_str().unwrap()],
+                flags,
+            ]
+            .concat(),
+        );
+        common::assert_one_line_error(&o, 2, needle);
+    }
 }

@@ -148,6 +148,7 @@ impl TrainArgs {
             progress: !self.quiet && !self.json,
             halt_after: self.halt_after,
             control: None,
+            batch: None,
         })
     }
 

@@ -11,6 +11,9 @@ use modgrok_gpu::GpuTrainer;
 
 use crate::config::RunConfig;
 use crate::error::HostError;
+#[cfg(feature = "gpu")]
+use crate::step::batch::BatchMember;
+use crate::step::batch::GpuBatch;
 use crate::step::dataset::Dataset;
 use crate::step::huge::HugeBuf;
 use crate::step::parallel::Parallel;
@@ -45,11 +48,29 @@ fn adapter_name(ctx: &GpuContext) -> String {
     match *ctx {}
 }
 
-/// Opens the device a new run needs, and returns the config with its adapter recorded.
-pub fn open(cfg: &RunConfig) -> Result<(RunConfig, Option<GpuContext>), HostError> {
+#[cfg(feature = "gpu")]
+fn batch_adapter(batch: &GpuBatch) -> String {
+    batch.adapter().to_string()
+}
+
+#[cfg(not(feature = "gpu"))]
+fn batch_adapter(batch: &GpuBatch) -> String {
+    match *batch {}
+}
+
+/// Opens the device a new run needs (none when it joins `batch`, which has one), and returns
+/// the config with its adapter recorded.
+pub fn open(
+    cfg: &RunConfig,
+    batch: Option<&GpuBatch>,
+) -> Result<(RunConfig, Option<GpuContext>), HostError> {
     let mut cfg = cfg.clone();
     if cfg.backend.is_cpu() {
         cfg.adapter = None;
+        return Ok((cfg, None));
+    }
+    if let Some(b) = batch {
+        cfg.adapter = Some(batch_adapter(b));
         return Ok((cfg, None));
     }
     let ctx = open_gpu()?;
@@ -57,16 +78,21 @@ pub fn open(cfg: &RunConfig) -> Result<(RunConfig, Option<GpuContext>), HostErro
     Ok((cfg, Some(ctx)))
 }
 
-/// Opens the device a run being resumed used; another adapter would not continue to the bytes
-/// of a run that never stopped, so it is refused.
-pub fn reopen(cfg: &RunConfig) -> Result<Option<GpuContext>, HostError> {
+/// Opens the device a run being resumed used (none when it joins `batch`); another adapter
+/// would not continue to the bytes of a run that never stopped, so it is refused.
+pub fn reopen(cfg: &RunConfig, batch: Option<&GpuBatch>) -> Result<Option<GpuContext>, HostError> {
     if cfg.backend.is_cpu() {
         return Ok(None);
     }
-    let ctx = open_gpu()?;
-    let name = adapter_name(&ctx);
+    let (name, ctx) = match batch {
+        Some(b) => (batch_adapter(b), None),
+        None => {
+            let ctx = open_gpu()?;
+            (adapter_name(&ctx), Some(ctx))
+        }
+    };
     match &cfg.adapter {
-        Some(a) if *a == name => Ok(Some(ctx)),
+        Some(a) if *a == name => Ok(ctx),
         recorded => Err(HostError::Usage(format!(
             "this run was trained on GPU adapter {:?} but this machine has {name:?}: resume it where that adapter is, since another one would not give the same bytes",
             recorded.as_deref().unwrap_or("(none recorded)")
@@ -80,6 +106,9 @@ pub enum Stepper {
     Cpu(Box<CpuStep>),
     #[cfg(feature = "gpu")]
     Gpu(Box<GpuTrainer>),
+    /// One run of a [`GpuBatch`].
+    #[cfg(feature = "gpu")]
+    Batched(BatchMember),
 }
 
 /// core's step with its buffers.
@@ -135,12 +164,14 @@ impl CpuStep {
 
 impl Stepper {
     /// A stepper starting from θ, m, v (core's layout) and the Grokfast state `filter` (empty
-    /// without a filter).
+    /// without a filter): in `batch` for a gpu run given one, on `gpu`, or on the cpu.
     #[cfg_attr(not(feature = "gpu"), allow(unused_variables))]
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         cfg: &RunConfig,
         data: &Dataset,
         gpu: Option<&GpuContext>,
+        batch: Option<&std::sync::Arc<GpuBatch>>,
         threads: usize,
         [params, m, v]: [&[f32]; 3],
         filter: &[f32],
@@ -149,6 +180,19 @@ impl Stepper {
         #[cfg(not(feature = "gpu"))]
         if let Some(ctx) = gpu {
             match *ctx {}
+        }
+        #[cfg(not(feature = "gpu"))]
+        if let Some(b) = batch {
+            match **b {}
+        }
+        #[cfg(feature = "gpu")]
+        if let Some(b) = batch.filter(|_| !cfg.backend.is_cpu()) {
+            return Ok(Stepper::Batched(b.join(
+                cfg,
+                data,
+                [params, m, v],
+                filter,
+            )?));
         }
         #[cfg(feature = "gpu")]
         if let Some(ctx) = gpu {
@@ -202,6 +246,8 @@ impl Stepper {
                 g.forward_backward()?;
                 Ok(if log { Some(g.metrics()?) } else { None })
             }
+            #[cfg(feature = "gpu")]
+            Stepper::Batched(b) => b.gradients(log),
         }
     }
 
@@ -226,6 +272,8 @@ impl Stepper {
             }
             #[cfg(feature = "gpu")]
             Stepper::Gpu(g) => g.update(t)?,
+            #[cfg(feature = "gpu")]
+            Stepper::Batched(b) => b.update(t)?,
         }
         Ok(())
     }
@@ -239,14 +287,16 @@ impl Stepper {
         moments: Option<(&mut Vec<f32>, &mut Vec<f32>, &mut Vec<f32>)>,
     ) -> Result<(), HostError> {
         #[cfg(feature = "gpu")]
-        if let Stepper::Gpu(g) = self {
-            match moments {
+        match self {
+            Stepper::Gpu(g) => match moments {
                 None => *params = g.params()?,
                 Some((m, v, filter)) => {
                     [*params, *m, *v] = g.state()?;
                     *filter = g.filter_state()?;
                 }
-            }
+            },
+            Stepper::Batched(b) => b.sync(params, moments)?,
+            Stepper::Cpu(_) => {}
         }
         Ok(())
     }
@@ -275,7 +325,7 @@ impl BenchStep {
         init_params(&model, cfg.seed, &mut params)?;
         let (m, v) = (vec![0.0; n], vec![0.0; n]);
         let filter = vec![0.0; cfg.grokfast.map_or(0, |gf| gf.state_len(n))];
-        let stepper = Stepper::new(&cfg, &data, None, threads, [&params, &m, &v], &filter)?;
+        let stepper = Stepper::new(&cfg, &data, None, None, threads, [&params, &m, &v], &filter)?;
         Ok(BenchStep {
             cfg,
             data,

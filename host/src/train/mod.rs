@@ -41,6 +41,7 @@ use crate::run::lock::RunLock;
 use crate::run::metrics::{self, Columns, MetricsLog, MetricsRow};
 use crate::run::report::Report;
 use crate::step::backend::{self, GpuContext, Stepper};
+use crate::step::batch::GpuBatch;
 use crate::step::dataset::Dataset;
 use crate::train::control::Control;
 use crate::train::grok::GrokWatch;
@@ -60,6 +61,8 @@ pub struct TrainOptions {
     /// Progress for another thread, which may also stop the session after any step as
     /// `halt_after` does.
     pub control: Option<Arc<Control>>,
+    /// For a gpu run: the batch of runs it steps in, on the batch's device.
+    pub batch: Option<Arc<GpuBatch>>,
 }
 
 impl Default for TrainOptions {
@@ -69,6 +72,7 @@ impl Default for TrainOptions {
             progress: false,
             halt_after: None,
             control: None,
+            batch: None,
         }
     }
 }
@@ -148,7 +152,7 @@ fn train_fresh_with(
     // A transfer run overwrites the tensors it loads and records its source in the config.
     let loaded = crate::train::transfer::load_init(cfg, &mut params)?;
     let cfg = loaded.as_ref().unwrap_or(cfg);
-    let (cfg, gpu) = backend::open(cfg)?;
+    let (cfg, gpu) = backend::open(cfg, opts.batch.as_deref())?;
     let cfg = &cfg;
     let (dir, _lock) = match into {
         // What a run stopped before it wrote its config left is no run: train into it.
@@ -209,7 +213,7 @@ pub(crate) fn resume_locked(dir: &RunDir, opts: &TrainOptions) -> Result<Outcome
     let root = &dir.root;
     let cfg = dir.read_config()?;
     let data = Dataset::build(&cfg)?;
-    let gpu = backend::reopen(&cfg)?;
+    let gpu = backend::reopen(&cfg, opts.batch.as_deref())?;
     let steps = dir.complete_checkpoints()?;
     // The run keeps the metrics columns it started with (all current ones if it never wrote
     // its header).
@@ -344,6 +348,7 @@ fn run(
         cfg,
         data,
         gpu.as_ref(),
+        opts.batch.as_ref(),
         threads,
         [&st.params, &st.m, &st.v],
         &st.filter,

@@ -71,6 +71,11 @@ pub struct SweepArgs {
     /// Threads of each run [default: cores / --jobs, at least 1]; never changes the results
     #[arg(long)]
     pub threads: Option<usize>,
+    /// With --backend gpu: train K runs at once on one GPU, those of one shape (p, fraction,
+    /// model, optimizer) in the same dispatches; a run that ends makes room for the next. Each
+    /// run's bytes are those it has trained alone on that GPU
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub batch_runs: usize,
     /// Print the runs of this shard, one directory name a line, and train nothing
     #[arg(long)]
     pub list: bool,
@@ -99,14 +104,36 @@ impl SweepArgs {
         self.run.apply(base)
     }
 
+    /// Runs trained at once: `--jobs`, or `--batch-runs` of one batch.
+    pub fn in_flight(&self) -> Result<usize, HostError> {
+        if self.jobs == 0 || self.batch_runs == 0 {
+            return Err(HostError::Usage(
+                "--jobs and --batch-runs must be at least 1".into(),
+            ));
+        }
+        if self.batch_runs == 1 {
+            return Ok(self.jobs);
+        }
+        if self.run.backend.is_cpu() {
+            return Err(HostError::Usage(
+                "--batch-runs batches runs on a GPU: add --backend gpu, or use --jobs on the cpu"
+                    .into(),
+            ));
+        }
+        if self.jobs > 1 {
+            return Err(HostError::Usage(
+                "--batch-runs K already trains K runs at once: leave out --jobs".into(),
+            ));
+        }
+        Ok(self.batch_runs)
+    }
+
     /// Threads of each run.
     pub fn run_threads(&self) -> Result<usize, HostError> {
-        if self.jobs == 0 {
-            return Err(HostError::Usage("--jobs must be at least 1".into()));
-        }
+        let jobs = self.in_flight()?;
         match self.threads {
             Some(t) => train::check_threads(t),
-            None => Ok((train::default_threads() / self.jobs).max(1)),
+            None => Ok((train::default_threads() / jobs).max(1)),
         }
     }
 }

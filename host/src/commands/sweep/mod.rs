@@ -17,6 +17,9 @@
 //!   resubmitted array job) is reported `busy` and left to it.
 //! - **Cores.** `--jobs J` trains J runs at once, each on `--threads` threads (default: cores / J,
 //!   at least 1); threads never change a run's bytes.
+//! - **One GPU.** `--backend gpu --batch-runs K` trains K runs at once on one device, the runs of
+//!   one shape in the same dispatches ([`crate::step::batch`]); a run's bytes are those it has
+//!   trained alone on that device.
 mod args;
 mod grid;
 mod on_disk;
@@ -27,6 +30,7 @@ mod summary;
 
 use crate::error::HostError;
 use crate::run::dir::RunDir;
+use crate::step::batch::GpuBatch;
 use crate::train::TrainOptions;
 
 pub use args::SweepArgs;
@@ -53,14 +57,16 @@ pub fn run(args: &SweepArgs) -> Result<SweepSummary, HostError> {
     for &i in &picked {
         inspect(&args.out.join(&grid[i].name), &grid[i].cfg)?;
     }
+    let jobs = args.in_flight()?;
     let opts = TrainOptions {
         threads,
         progress: false,
         halt_after: args.halt_after,
         control: None,
+        batch: open_batch(args.batch_runs)?,
     };
     let bar = Bar::new(picked.len(), !args.quiet && !args.json);
-    let runs = pool::train(&grid, &picked, &args.out, args.jobs, &opts, &bar);
+    let runs = pool::train(&grid, &picked, &args.out, jobs, &opts, &bar);
     bar.bar.finish_and_clear();
     Ok(SweepSummary {
         out: args.out.display().to_string(),
@@ -68,6 +74,23 @@ pub fn run(args: &SweepArgs) -> Result<SweepSummary, HostError> {
         grid_runs: grid.len(),
         runs,
     })
+}
+
+/// The GPU batch of `--batch-runs K` for K > 1.
+#[cfg(feature = "gpu")]
+fn open_batch(k: usize) -> Result<Option<std::sync::Arc<GpuBatch>>, HostError> {
+    match k {
+        0 | 1 => Ok(None),
+        _ => Ok(Some(GpuBatch::open()?)),
+    }
+}
+
+#[cfg(not(feature = "gpu"))]
+fn open_batch(k: usize) -> Result<Option<std::sync::Arc<GpuBatch>>, HostError> {
+    match k {
+        0 | 1 => Ok(None),
+        _ => Err(HostError::NoGpuFeature),
+    }
 }
 
 /// The `--list` output: this shard's run directory names, one a line.

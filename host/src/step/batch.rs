@@ -1,0 +1,415 @@
+//! Runs that step together on one GPU (`modgrok sweep --backend gpu --batch-runs K`): each run
+//! keeps its own training loop on its own thread, and its step goes through a [`BatchMember`]
+//! to the [`GpuBatch`] it joined. Runs of one shape (model, train and test sizes, tasks,
+//! optimizer, filter and frozen tensors) form a group, and each phase of a group's step is one
+//! set of dispatches for all of its runs ([`GpuTrainer::new_batch`]):
+//!
+//! - **gradients**: once every member of the group has asked, the forward and backward of all of
+//!   them (and the metrics of all, when one of them logs this step);
+//! - **update**: once every member in the device batch has asked, the AdamW update of each with
+//!   its own step number.
+//!
+//! A run that ends leaves (dropping its member); one that starts joins and waits for the next
+//! gradients phase. When the members have changed, that phase first rebuilds the device batch
+//! from the members' θ, m, v and filter state. A run's sums do not depend on the runs beside
+//! it, so its bytes are those of the run trained alone on the same adapter, whatever joins or
+//! leaves, and a run resumes alone or in any batch to the same bytes.
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use modgrok_core::adamw::AdamWConfig;
+use modgrok_core::data::Example;
+use modgrok_core::grokfast::Grokfast;
+use modgrok_core::model::{EvalStats, ModelConfig, N_TENSORS};
+use modgrok_gpu::{BatchRun, GpuContext, GpuError, GpuTrainer};
+
+use crate::config::RunConfig;
+use crate::error::HostError;
+use crate::step::dataset::Dataset;
+
+/// What must agree for runs to share dispatches.
+#[derive(Debug, Clone, PartialEq)]
+struct Shape {
+    model: ModelConfig,
+    n_train: usize,
+    n_test: usize,
+    n_tasks: usize,
+    adamw: AdamWConfig,
+    grokfast: Option<Grokfast>,
+    frozen: [bool; N_TENSORS],
+}
+
+/// θ, m, v and the filter state of a run not (yet) on the device.
+type HostState = [Vec<f32>; 4];
+
+type Stats = Option<(EvalStats, EvalStats)>;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Want {
+    Nothing,
+    Gradients { log: bool },
+    Update { t: u64 },
+}
+
+enum Reply {
+    Gradients(Result<Box<Stats>, String>),
+    Update(Result<(), String>),
+}
+
+struct Member {
+    id: u64,
+    train: Vec<Example>,
+    test: Vec<Example>,
+    /// Its run index in the group's device batch, once built in.
+    slot: Option<usize>,
+    /// Its state until it is built in.
+    joining: Option<HostState>,
+    want: Want,
+    reply: Option<Reply>,
+}
+
+struct Group {
+    shape: Shape,
+    trainer: Option<GpuTrainer>,
+    /// Whether members joined or left since `trainer` was built.
+    stale: bool,
+    members: Vec<Member>,
+}
+
+/// The device and the groups of runs stepping on it.
+pub struct GpuBatch {
+    ctx: GpuContext,
+    adapter: String,
+    groups: Mutex<(u64, Vec<Group>)>,
+    changed: Condvar,
+}
+
+impl std::fmt::Debug for GpuBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "GpuBatch({})", self.adapter)
+    }
+}
+
+impl GpuBatch {
+    /// Opens the GPU the batch steps on.
+    pub fn open() -> Result<Arc<GpuBatch>, HostError> {
+        let ctx = GpuContext::new()?;
+        Ok(Arc::new(GpuBatch {
+            adapter: ctx.adapter_name(),
+            ctx,
+            groups: Mutex::new((0, Vec::new())),
+            changed: Condvar::new(),
+        }))
+    }
+
+    /// The adapter, as a run's `config.json` records it.
+    pub fn adapter(&self) -> &str {
+        &self.adapter
+    }
+
+    fn lock(&self) -> MutexGuard<'_, (u64, Vec<Group>)> {
+        self.groups.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Joins the group of `cfg`'s shape with this state (core's layout; `filter` empty without a
+    /// filter); the run is built into the device batch at the group's next gradients phase.
+    pub fn join(
+        self: &Arc<Self>,
+        cfg: &RunConfig,
+        data: &Dataset,
+        [params, m, v]: [&[f32]; 3],
+        filter: &[f32],
+    ) -> Result<BatchMember, HostError> {
+        if matches!(cfg.grokfast, Some(Grokfast::Ma { .. })) {
+            return Err(GpuError::NoMaFilter.into());
+        }
+        let shape = Shape {
+            model: cfg.model,
+            n_train: data.train.len(),
+            n_test: data.test.len(),
+            n_tasks: data.tasks.len(),
+            adamw: cfg.adamw,
+            grokfast: cfg.grokfast,
+            frozen: cfg.frozen(),
+        };
+        let mut g = self.lock();
+        let (next_id, groups) = &mut *g;
+        let id = *next_id;
+        *next_id += 1;
+        let member = Member {
+            id,
+            train: data.train.clone(),
+            test: data.test.clone(),
+            slot: None,
+            joining: Some([params.to_vec(), m.to_vec(), v.to_vec(), filter.to_vec()]),
+            want: Want::Nothing,
+            reply: None,
+        };
+        match groups.iter_mut().find(|gr| gr.shape == shape) {
+            Some(group) => {
+                group.members.push(member);
+                group.stale = true;
+            }
+            None => groups.push(Group {
+                shape,
+                trainer: None,
+                stale: true,
+                members: vec![member],
+            }),
+        }
+        Ok(BatchMember {
+            batch: self.clone(),
+            id,
+        })
+    }
+
+    /// Runs the group's phase if every member it waits for has asked, and hands out replies.
+    fn advance(&self, group: &mut Group) {
+        let all_want_gradients = !group.members.is_empty()
+            && group
+                .members
+                .iter()
+                .all(|m| matches!(m.want, Want::Gradients { .. }));
+        let in_batch = || group.members.iter().filter(|m| m.slot.is_some());
+        let all_want_update =
+            in_batch().count() > 0 && in_batch().all(|m| matches!(m.want, Want::Update { .. }));
+        if all_want_gradients {
+            let result = self.gradients(group);
+            for (m, r) in group.members.iter_mut().zip(result) {
+                m.want = Want::Nothing;
+                m.reply = Some(Reply::Gradients(r));
+            }
+            self.changed.notify_all();
+        } else if all_want_update {
+            let result = self.update(group);
+            for m in group.members.iter_mut().filter(|m| m.slot.is_some()) {
+                m.want = Want::Nothing;
+                m.reply = Some(Reply::Update(result.clone()));
+            }
+            self.changed.notify_all();
+        }
+    }
+
+    /// The gradients phase (after rebuilding the device batch if its members changed): each
+    /// member's metrics if it asked for them, in member order.
+    fn gradients(&self, group: &mut Group) -> Vec<Result<Box<Stats>, String>> {
+        let all_err = |e: String, n: usize| vec![Err(e); n];
+        let n = group.members.len();
+        if (group.stale || group.trainer.is_none())
+            && let Err(e) = self.rebuild(group)
+        {
+            return all_err(e.to_string(), n);
+        }
+        let Some(trainer) = group.trainer.as_mut() else {
+            return all_err("the batch has no device trainer".into(), n);
+        };
+        if let Err(e) = trainer.forward_backward() {
+            return all_err(e.to_string(), n);
+        }
+        let logs = group
+            .members
+            .iter()
+            .any(|m| m.want == Want::Gradients { log: true });
+        let stats = match logs {
+            true => match trainer.metrics_all() {
+                Ok(s) => s,
+                Err(e) => return all_err(e.to_string(), n),
+            },
+            false => Vec::new(),
+        };
+        group
+            .members
+            .iter()
+            .map(|m| match (m.want, m.slot) {
+                (Want::Gradients { log: true }, Some(s)) => Ok(Box::new(stats.get(s).copied())),
+                _ => Ok(Box::new(None)),
+            })
+            .collect()
+    }
+
+    /// The members' current state on a new device batch, in member order.
+    fn rebuild(&self, group: &mut Group) -> Result<(), GpuError> {
+        let mut states: Vec<HostState> = Vec::with_capacity(group.members.len());
+        for m in &mut group.members {
+            let state = match (m.joining.take(), m.slot, group.trainer.as_mut()) {
+                (Some(s), _, _) => s,
+                (None, Some(slot), Some(t)) => {
+                    let [p, mm, v] = t.state_of(slot)?;
+                    [p, mm, v, t.filter_state_of(slot)?]
+                }
+                _ => {
+                    return Err(GpuError::Batch(
+                        "a member of the batch lost its state".into(),
+                    ));
+                }
+            };
+            states.push(state);
+        }
+        group.trainer = None;
+        let runs: Vec<BatchRun> = group
+            .members
+            .iter()
+            .zip(&states)
+            .map(|(m, [p, mm, v, h])| BatchRun {
+                train: &m.train,
+                test: &m.test,
+                state: [p, mm, v],
+                filter: h,
+            })
+            .collect();
+        let s = &group.shape;
+        let trainer = GpuTrainer::new_batch(
+            &self.ctx,
+            &s.model,
+            &s.adamw,
+            s.grokfast.as_ref(),
+            &s.frozen,
+            s.n_tasks,
+            &runs,
+        );
+        match trainer {
+            Ok(t) => {
+                group.trainer = Some(t);
+                group.stale = false;
+                for (i, m) in group.members.iter_mut().enumerate() {
+                    m.slot = Some(i);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                // Keep the states, so that a later phase can try again.
+                for (m, s) in group.members.iter_mut().zip(states) {
+                    m.joining = Some(s);
+                    m.slot = None;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The update phase: each run of the device batch with its member's step number; a slot
+    /// whose member has left gets step 1 and is dropped at the next rebuild.
+    fn update(&self, group: &mut Group) -> Result<(), String> {
+        let Some(trainer) = group.trainer.as_mut() else {
+            return Err("the batch has no device trainer".into());
+        };
+        let mut ts = vec![1u64; trainer.runs()];
+        for m in &group.members {
+            if let (Some(s), Want::Update { t }) = (m.slot, m.want) {
+                ts[s] = t;
+            }
+        }
+        trainer.update_runs(&ts).map_err(|e| e.to_string())
+    }
+}
+
+/// One run's place in a [`GpuBatch`]; dropping it leaves the batch.
+#[derive(Debug)]
+pub struct BatchMember {
+    batch: Arc<GpuBatch>,
+    id: u64,
+}
+
+impl BatchMember {
+    fn lost(&self, reason: String) -> HostError {
+        GpuError::Lost {
+            adapter: self.batch.adapter.clone(),
+            reason,
+        }
+        .into()
+    }
+
+    /// Asks for `want` and waits for this member's reply.
+    fn ask(&self, want: Want) -> Result<Reply, HostError> {
+        let batch = &self.batch;
+        let mut g = batch.lock();
+        let Some((gi, mi)) = find(&g.1, self.id) else {
+            return Err(self.lost("the run is no longer in the batch".into()));
+        };
+        g.1[gi].members[mi].want = want;
+        batch.advance(&mut g.1[gi]);
+        loop {
+            let Some((gi, mi)) = find(&g.1, self.id) else {
+                return Err(self.lost("the run is no longer in the batch".into()));
+            };
+            if let Some(r) = g.1[gi].members[mi].reply.take() {
+                return Ok(r);
+            }
+            g = batch.changed.wait(g).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// The gradient at the run's current θ, with its train and test metrics when `log`.
+    pub fn gradients(&self, log: bool) -> Result<Stats, HostError> {
+        match self.ask(Want::Gradients { log })? {
+            Reply::Gradients(r) => r.map(|s| *s).map_err(|e| self.lost(e)),
+            Reply::Update(_) => Err(self.lost("a reply to another phase".into())),
+        }
+    }
+
+    /// AdamW update number `t` with the last gradient (through the filter, if the run has one).
+    pub fn update(&self, t: u64) -> Result<(), HostError> {
+        match self.ask(Want::Update { t })? {
+            Reply::Update(r) => r.map_err(|e| self.lost(e)),
+            Reply::Gradients(_) => Err(self.lost("a reply to another phase".into())),
+        }
+    }
+
+    /// θ, and with `moments` also m, v and the filter state, from the device (or from the
+    /// state the run joined with, before it is built in).
+    pub fn sync(
+        &self,
+        params: &mut Vec<f32>,
+        moments: Option<(&mut Vec<f32>, &mut Vec<f32>, &mut Vec<f32>)>,
+    ) -> Result<(), HostError> {
+        let mut g = self.batch.lock();
+        let Some((gi, mi)) = find(&g.1, self.id) else {
+            return Err(self.lost("the run is no longer in the batch".into()));
+        };
+        let group = &mut g.1[gi];
+        let member = &group.members[mi];
+        if let Some([p, m, v, h]) = &member.joining {
+            *params = p.clone();
+            if let Some((mm, vv, hh)) = moments {
+                (*mm, *vv, *hh) = (m.clone(), v.clone(), h.clone());
+            }
+            return Ok(());
+        }
+        let (Some(slot), Some(t)) = (member.slot, group.trainer.as_mut()) else {
+            return Err(self.lost("the run has no state in the batch".into()));
+        };
+        match moments {
+            None => *params = t.params_of(slot)?,
+            Some((m, v, h)) => {
+                [*params, *m, *v] = t.state_of(slot)?;
+                *h = t.filter_state_of(slot)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for BatchMember {
+    fn drop(&mut self) {
+        let batch = &self.batch;
+        let mut g = batch.lock();
+        if let Some((gi, mi)) = find(&g.1, self.id) {
+            let group = &mut g.1[gi];
+            group.members.remove(mi);
+            group.stale = true;
+            if group.members.is_empty() {
+                g.1.remove(gi);
+            } else {
+                batch.advance(&mut g.1[gi]);
+            }
+        }
+        batch.changed.notify_all();
+    }
+}
+
+/// (group, member) of member `id`.
+fn find(groups: &[Group], id: u64) -> Option<(usize, usize)> {
+    groups
+        .iter()
+        .enumerate()
+        .find_map(|(gi, g)| g.members.iter().position(|m| m.id == id).map(|mi| (gi, mi)))
+}
