@@ -1,11 +1,13 @@
 //! Steps per second of the gpu backend: `cargo run --release -p modgrok-gpu --example gpu_steps
-//! -- P FRAC D_MODEL N_HEADS D_MLP STEPS` (default 97 0.3 128 4 512 5, the paper's size).
+//! -- P FRAC D_MODEL N_HEADS D_MLP STEPS RUNS` (default 97 0.3 128 4 512 5 1, the paper's size).
+//! With RUNS = K > 1, K runs (add, split and init seeds 0..K) step as one batch
+//! ([`GpuTrainer::new_batch`]) and the aggregate run-steps/s is K × steps/s.
 use std::time::Instant;
 
 use modgrok_core::adamw::AdamWConfig;
 use modgrok_core::data::{Example, Pairs, Tasks};
 use modgrok_core::model::{ModelConfig, N_TENSORS, init_params};
-use modgrok_gpu::{GpuContext, GpuTrainer};
+use modgrok_gpu::{BatchRun, GpuContext, GpuTrainer};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -16,12 +18,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n_heads: usize = arg(3, "4").parse()?;
     let d_mlp: usize = arg(4, "512").parse()?;
     let steps: u64 = arg(5, "5").parse()?;
+    let runs: u64 = arg(6, "1").parse()?;
     let tasks = Tasks::parse(p, "add")?;
-    let mut pairs = vec![(0, 0); tasks.n_pairs(Pairs::Reference)];
-    let n_train = tasks.split(Pairs::Reference, frac, 0, &mut pairs)?;
-    let mut examples = vec![Example::default(); tasks.n_examples(pairs.len())];
-    tasks.fill_examples(&pairs, &mut examples)?;
-    let (train, test) = examples.split_at(n_train);
     let cfg = ModelConfig {
         d_vocab: tasks.d_vocab(),
         d_model,
@@ -29,20 +27,38 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         d_head: d_model / n_heads,
         d_mlp,
     };
-    let mut params = vec![0.0; cfg.n_params()];
-    init_params(&cfg, 0, &mut params)?;
+    let mut data = Vec::new();
+    for seed in 0..runs.max(1) {
+        let mut pairs = vec![(0, 0); tasks.n_pairs(Pairs::Reference)];
+        let n_train = tasks.split(Pairs::Reference, frac, seed, &mut pairs)?;
+        let mut examples = vec![Example::default(); tasks.n_examples(pairs.len())];
+        tasks.fill_examples(&pairs, &mut examples)?;
+        let test = examples.split_off(n_train);
+        let mut params = vec![0.0; cfg.n_params()];
+        init_params(&cfg, seed, &mut params)?;
+        data.push((examples, test, params));
+    }
+    let n_train = data[0].0.len();
     let zeros = vec![0.0; cfg.n_params()];
+    let batch: Vec<BatchRun> = data
+        .iter()
+        .map(|(train, test, params)| BatchRun {
+            train,
+            test,
+            state: [params, &zeros, &zeros],
+            filter: &[],
+        })
+        .collect();
     let ctx = GpuContext::new()?;
     let start = Instant::now();
-    let mut gpu = GpuTrainer::new(
+    let mut gpu = GpuTrainer::new_batch(
         &ctx,
         &cfg,
         &AdamWConfig::default(),
+        None,
         &[false; N_TENSORS],
-        train,
-        test,
         1,
-        [&params, &zeros, &zeros],
+        &batch,
     )?;
     gpu.forward_backward()?;
     gpu.params()?;
@@ -63,11 +79,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (tr, te) = gpu.metrics()?;
     let metrics = start.elapsed().as_secs_f64();
     println!(
-        "{}: p {p} frac {frac} (N = {n_train}) d_model {d_model} heads {n_heads} d_mlp {d_mlp}: \
-         {:.2} steps/s ({steps} steps in {secs:.2} s; setup {setup:.2} s, one metrics call {metrics:.2} s; \
-         train acc {:.3} test acc {:.3})",
+        "{}: p {p} frac {frac} (N = {n_train}) d_model {d_model} heads {n_heads} d_mlp {d_mlp}, \
+         {runs} run(s) a batch: {:.2} steps/s, {:.1} run-steps/s ({steps} steps in {secs:.2} s; \
+         setup {setup:.2} s, one metrics call {metrics:.2} s; run 0 train acc {:.3} test acc {:.3})",
         ctx.adapter_name(),
         steps as f64 / secs,
+        (runs * steps) as f64 / secs,
         tr.mean_acc(),
         te.mean_acc()
     );
