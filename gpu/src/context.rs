@@ -43,6 +43,15 @@ impl GpuContext {
         })
     }
 
+    /// The largest buffer a trainer may bind, in bytes: the adapter's storage-binding and buffer
+    /// limits, and the 2^32 − 1 bytes the shaders' u32 offsets reach.
+    pub fn max_binding_bytes(&self) -> u64 {
+        let l = self.device.limits();
+        l.max_storage_buffer_binding_size
+            .min(l.max_buffer_size)
+            .min(u32::MAX as u64)
+    }
+
     /// For tests: the context, or `None` after printing one line saying why `test` is skipped
     /// when no adapter exists. With `MODGROK_REQUIRE_GPU=1` (as CI sets it) a missing adapter
     /// is a failure instead: the test panics with the reason.

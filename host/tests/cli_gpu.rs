@@ -187,7 +187,7 @@ fn a_batched_sweep_killed_or_not_gives_each_run_the_bytes_it_has_alone() {
         tmp.path().join("killed"),
     );
     finished(&alone, &[]);
-    finished(&batched, &["--batch-runs", "3"]);
+    finished(&batched, &["--batch-runs", "auto"]);
 
     // kill -9 once the first checkpoints exist, then the same command again.
     let mut child = batch_sweep(&killed, &["--batch-runs", "3"])

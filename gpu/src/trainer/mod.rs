@@ -188,6 +188,15 @@ impl GpuTrainer {
         let max = limits
             .max_storage_buffer_binding_size
             .min(limits.max_buffer_size);
+        let one_run = 4 * arena.len as u64;
+        if k > 1 && one_run * k as u64 > max.min(u32::MAX as u64) {
+            return Err(GpuError::Batch(format!(
+                "{k} runs need {} bytes in one buffer and adapter {adapter} binds at most {}: lower --batch-runs to {} or less, or pass --batch-runs auto",
+                one_run * k as u64,
+                max.min(u32::MAX as u64),
+                (max.min(u32::MAX as u64) / one_run).max(1)
+            )));
+        }
         for need in [k * arena.len, ids.len(), staging_len] {
             let need = 4 * need as u64;
             if need > max || need > u32::MAX as u64 {
@@ -419,6 +428,14 @@ impl GpuTrainer {
             adam_pass,
             in_flight: Default::default(),
         })
+    }
+
+    /// The device memory one run of a batch takes, in bytes: its arena (θ, gradients, m, v, the
+    /// filter state, the token tables and the per-example activations).
+    pub fn run_bytes(cfg: &ModelConfig, n_train: usize, n_test: usize, filter: bool) -> u64 {
+        let filter_len = if filter { cfg.n_params() } else { 0 };
+        let rows = n_train.max(n_test).max(1);
+        4 * Arena::new(cfg, rows, n_train, filter_len).len as u64
     }
 
     /// The adapter the trainer runs on, as [`GpuContext::adapter_name`] gives it.

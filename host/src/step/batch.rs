@@ -101,6 +101,11 @@ impl GpuBatch {
         }))
     }
 
+    /// The largest buffer a batch may bind, in bytes ([`GpuContext::max_binding_bytes`]).
+    pub fn max_binding_bytes(&self) -> u64 {
+        self.ctx.max_binding_bytes()
+    }
+
     /// The adapter, as a run's `config.json` records it.
     pub fn adapter(&self) -> &str {
         &self.adapter
@@ -310,6 +315,11 @@ pub struct BatchMember {
 }
 
 impl BatchMember {
+    /// An error of a phase, which every member of it gets, with its own message.
+    fn failed(text: String) -> HostError {
+        GpuError::Batch(text).into()
+    }
+
     fn lost(&self, reason: String) -> HostError {
         GpuError::Lost {
             adapter: self.batch.adapter.clone(),
@@ -341,7 +351,7 @@ impl BatchMember {
     /// The gradient at the run's current θ, with its train and test metrics when `log`.
     pub fn gradients(&self, log: bool) -> Result<Stats, HostError> {
         match self.ask(Want::Gradients { log })? {
-            Reply::Gradients(r) => r.map(|s| *s).map_err(|e| self.lost(e)),
+            Reply::Gradients(r) => r.map(|s| *s).map_err(Self::failed),
             Reply::Update(_) => Err(self.lost("a reply to another phase".into())),
         }
     }
@@ -349,7 +359,7 @@ impl BatchMember {
     /// AdamW update number `t` with the last gradient (through the filter, if the run has one).
     pub fn update(&self, t: u64) -> Result<(), HostError> {
         match self.ask(Want::Update { t })? {
-            Reply::Update(r) => r.map_err(|e| self.lost(e)),
+            Reply::Update(r) => r.map_err(Self::failed),
             Reply::Gradients(_) => Err(self.lost("a reply to another phase".into())),
         }
     }

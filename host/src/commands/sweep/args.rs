@@ -73,9 +73,10 @@ pub struct SweepArgs {
     pub threads: Option<usize>,
     /// With --backend gpu: train K runs at once on one GPU, those of one shape (p, fraction,
     /// model, optimizer) in the same dispatches; a run that ends makes room for the next. Each
-    /// run's bytes are those it has trained alone on that GPU
-    #[arg(long, value_name = "K", default_value_t = 1)]
-    pub batch_runs: usize,
+    /// run's bytes are those it has trained alone on that GPU. `auto`: as many as the adapter's
+    /// largest buffer holds
+    #[arg(long, value_name = "K|auto", default_value = "1", value_parser = parse_batch_runs)]
+    pub batch_runs: BatchRuns,
     /// Print the runs of this shard, one directory name a line, and train nothing
     #[arg(long)]
     pub list: bool,
@@ -104,15 +105,16 @@ impl SweepArgs {
         self.run.apply(base)
     }
 
-    /// Runs trained at once: `--jobs`, or `--batch-runs` of one batch.
-    pub fn in_flight(&self) -> Result<usize, HostError> {
-        if self.jobs == 0 || self.batch_runs == 0 {
+    /// Runs trained at once: `--jobs`, or `--batch-runs` (None for `auto`, which the device
+    /// decides).
+    pub fn in_flight(&self) -> Result<Option<usize>, HostError> {
+        if self.jobs == 0 || self.batch_runs == BatchRuns::Fixed(0) {
             return Err(HostError::Usage(
                 "--jobs and --batch-runs must be at least 1".into(),
             ));
         }
-        if self.batch_runs == 1 {
-            return Ok(self.jobs);
+        if self.batch_runs == BatchRuns::Fixed(1) {
+            return Ok(Some(self.jobs));
         }
         if self.run.backend.is_cpu() {
             return Err(HostError::Usage(
@@ -125,15 +127,34 @@ impl SweepArgs {
                 "--batch-runs K already trains K runs at once: leave out --jobs".into(),
             ));
         }
-        Ok(self.batch_runs)
+        Ok(match self.batch_runs {
+            BatchRuns::Fixed(k) => Some(k),
+            BatchRuns::Auto => None,
+        })
     }
 
-    /// Threads of each run.
-    pub fn run_threads(&self) -> Result<usize, HostError> {
-        let jobs = self.in_flight()?;
+    /// Threads of each run when `jobs` runs train at once.
+    pub fn run_threads(&self, jobs: usize) -> Result<usize, HostError> {
         match self.threads {
             Some(t) => train::check_threads(t),
             None => Ok((train::default_threads() / jobs).max(1)),
         }
+    }
+}
+
+/// `--batch-runs`: a number of runs, or as many as the device holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchRuns {
+    Fixed(usize),
+    Auto,
+}
+
+fn parse_batch_runs(s: &str) -> Result<BatchRuns, String> {
+    match s {
+        "auto" => Ok(BatchRuns::Auto),
+        _ => s
+            .parse()
+            .map(BatchRuns::Fixed)
+            .map_err(|_| format!("{s:?} is neither a number of runs nor auto")),
     }
 }

@@ -30,10 +30,12 @@ mod summary;
 
 use crate::error::HostError;
 use crate::run::dir::RunDir;
+use std::sync::Arc;
+
 use crate::step::batch::GpuBatch;
 use crate::train::TrainOptions;
 
-pub use args::SweepArgs;
+pub use args::{BatchRuns, SweepArgs};
 pub use grid::{GridRun, MAX_GRID_RUNS, run_name};
 pub use shard::{Shard, groups, select};
 pub use summary::{RunResult, SweepSummary};
@@ -46,9 +48,13 @@ use progress::Bar;
 pub fn run(args: &SweepArgs) -> Result<SweepSummary, HostError> {
     let grid = args.grid()?;
     let shard = args.shard()?;
-    let threads = args.run_threads()?;
+    let in_flight = args.in_flight()?;
+    if let Some(jobs) = in_flight {
+        args.run_threads(jobs)?;
+    }
     RunDir::check_out_not_a_file(&args.out)?;
-    if !args.run.backend.is_cpu() {
+    let batch = open_batch(args.batch_runs)?;
+    if !args.run.backend.is_cpu() && batch.is_none() {
         crate::step::backend::open_gpu()?;
     }
     let picked = select(&grid, shard);
@@ -57,13 +63,17 @@ pub fn run(args: &SweepArgs) -> Result<SweepSummary, HostError> {
     for &i in &picked {
         inspect(&args.out.join(&grid[i].name), &grid[i].cfg)?;
     }
-    let jobs = args.in_flight()?;
+    let jobs = match (in_flight, &batch) {
+        (Some(jobs), _) => jobs,
+        (None, Some(b)) => batch_size(b, &grid, &picked)?,
+        (None, None) => 1,
+    };
     let opts = TrainOptions {
-        threads,
+        threads: args.run_threads(jobs)?,
         progress: false,
         halt_after: args.halt_after,
         control: None,
-        batch: open_batch(args.batch_runs)?,
+        batch,
     };
     let bar = Bar::new(picked.len(), !args.quiet && !args.json);
     let runs = pool::train(&grid, &picked, &args.out, jobs, &opts, &bar);
@@ -76,21 +86,46 @@ pub fn run(args: &SweepArgs) -> Result<SweepSummary, HostError> {
     })
 }
 
-/// The GPU batch of `--batch-runs K` for K > 1.
+/// The GPU batch of `--batch-runs K` for K > 1 or `auto`.
 #[cfg(feature = "gpu")]
-fn open_batch(k: usize) -> Result<Option<std::sync::Arc<GpuBatch>>, HostError> {
+fn open_batch(k: BatchRuns) -> Result<Option<Arc<GpuBatch>>, HostError> {
     match k {
-        0 | 1 => Ok(None),
+        BatchRuns::Fixed(0 | 1) => Ok(None),
         _ => Ok(Some(GpuBatch::open()?)),
     }
 }
 
 #[cfg(not(feature = "gpu"))]
-fn open_batch(k: usize) -> Result<Option<std::sync::Arc<GpuBatch>>, HostError> {
+fn open_batch(k: BatchRuns) -> Result<Option<Arc<GpuBatch>>, HostError> {
     match k {
-        0 | 1 => Ok(None),
+        BatchRuns::Fixed(0 | 1) => Ok(None),
         _ => Err(HostError::NoGpuFeature),
     }
+}
+
+/// `--batch-runs auto`: as many runs as the adapter's largest buffer holds of the largest run
+/// picked, and no more than are picked.
+#[cfg(feature = "gpu")]
+fn batch_size(batch: &GpuBatch, grid: &[GridRun], picked: &[usize]) -> Result<usize, HostError> {
+    let mut largest = 1u64;
+    for &i in picked {
+        let cfg = &grid[i].cfg;
+        let data = crate::step::dataset::Dataset::build(cfg)?;
+        let bytes = modgrok_gpu::GpuTrainer::run_bytes(
+            &cfg.model,
+            data.train.len(),
+            data.test.len(),
+            cfg.grokfast.is_some(),
+        );
+        largest = largest.max(bytes);
+    }
+    let fits = (batch.max_binding_bytes() / largest) as usize;
+    Ok(fits.clamp(1, picked.len().max(1)))
+}
+
+#[cfg(not(feature = "gpu"))]
+fn batch_size(batch: &GpuBatch, _: &[GridRun], _: &[usize]) -> Result<usize, HostError> {
+    match *batch {}
 }
 
 /// The `--list` output: this shard's run directory names, one a line.
