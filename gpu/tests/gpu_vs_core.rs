@@ -78,6 +78,28 @@ fn trainer(ctx: &GpuContext, s: &Setup, frozen: &[bool; N_TENSORS]) -> GpuTraine
     .unwrap()
 }
 
+/// A trainer of `s` from zero moments and filter state, with the Grokfast filter `gf`.
+fn ema_trainer(
+    ctx: &GpuContext,
+    s: &Setup,
+    gf: &Grokfast,
+    frozen: &[bool; N_TENSORS],
+) -> GpuTrainer {
+    let zeros = vec![0.0; s.params.len()];
+    GpuTrainer::new_filtered(
+        ctx,
+        &s.cfg,
+        &AdamWConfig::default(),
+        Some((gf, &zeros)),
+        frozen,
+        &s.train,
+        &s.test,
+        s.n_tasks,
+        [&s.params, &zeros, &zeros],
+    )
+    .unwrap()
+}
+
 /// `max |a − b| / max |b|`.
 fn rel_err(a: &[f32], b: &[f32]) -> f64 {
     assert_eq!(a.len(), b.len());
@@ -264,19 +286,7 @@ fn each_of_30_grokfast_ema_steps_matches_core_from_the_same_state() {
     let mut frozen = [false; N_TENSORS];
     frozen[0] = true;
     for frozen in [[false; N_TENSORS], frozen] {
-        let zeros = vec![0.0; s.params.len()];
-        let mut gpu = GpuTrainer::new_filtered(
-            &ctx,
-            &s.cfg,
-            &AdamWConfig::default(),
-            Some((&gf, &zeros)),
-            &frozen,
-            &s.train,
-            &s.test,
-            s.n_tasks,
-            [&s.params, &zeros, &zeros],
-        )
-        .unwrap();
+        let mut gpu = ema_trainer(&ctx, &s, &gf, &frozen);
         let mut worst = 0.0f64;
         for t in 1..=30 {
             let [mut params, mut m, mut v] = gpu.state().unwrap();
@@ -408,18 +418,7 @@ fn each_run_of_a_batch_has_the_bits_it_has_alone() {
     }
     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     for (r, s) in runs.iter().enumerate() {
-        let mut alone = GpuTrainer::new_filtered(
-            &ctx,
-            &s.cfg,
-            &hyper,
-            Some((&gf, &zeros)),
-            &frozen,
-            &s.train,
-            &s.test,
-            s.n_tasks,
-            [&s.params, &zeros, &zeros],
-        )
-        .unwrap();
+        let mut alone = ema_trainer(&ctx, s, &gf, &frozen);
         for t in 1..=12u64 {
             alone.forward_backward().unwrap();
             if t % 4 == 0 {
