@@ -16,7 +16,7 @@ from ._modgrok import __version__
 from ._api import Examples, analyze, forward, ops, split
 from ._lens import to_transformer_lens
 from ._run import Run
-from ._train import resume, train
+from ._train import resume, sweep, train
 
 __all__ = [
     "Examples",
@@ -27,6 +27,7 @@ __all__ = [
     "ops",
     "resume",
     "split",
+    "sweep",
     "to_transformer_lens",
     "train",
 ]

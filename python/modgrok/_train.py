@@ -50,12 +50,75 @@ def resume(path: PathLike, *, threads: Optional[int] = None, progress: bool = Tr
     return _session(to_flags(resume=path, threads=threads), progress)
 
 
+def sweep(
+    ops: Union[str, list[str], None] = None,
+    fracs: Union[float, list[float], None] = None,
+    seeds: Union[int, str, list[int], None] = None,
+    p: Union[int, list[int], None] = None,
+    out: Optional[PathLike] = None,
+    *,
+    preset: Optional[str] = None,
+    mixture: Union[str, list[str], list[list[str]], None] = None,
+    jobs: Optional[int] = None,
+    batch_runs: Union[int, str, None] = None,
+    threads: Optional[int] = None,
+    progress: bool = True,
+    **flags: Any,
+) -> list[Run]:
+    """Trains a grid of runs, as ``modgrok sweep`` with the same flags does, to the same bytes.
+
+    ``ops``, ``fracs``, ``seeds`` and ``p`` take a value or a list (``seeds="0-2"`` too);
+    ``preset`` is ``table5``, ``transfer``, ``mixtures`` or ``p-sweep``; ``mixture`` is one
+    mixture (``"add,subtract"`` or ``["add", "subtract"]``) or a list of them. ``jobs`` runs at
+    once on the cpu; on the gpu ``batch_runs=K`` (or ``"auto"``) steps K runs in the same
+    dispatches (``backend="gpu"``). Other ``flags`` as for :func:`train`.
+
+    A run already finished is skipped and an interrupted one resumed, so calling it again after
+    Ctrl-C (which stops every run after its step in progress) continues the grid. The bar counts
+    finished runs. Returns the grid's runs in grid order; raises ``OSError`` with the CLI's
+    message when a run failed (the others still train).
+    """
+    if out is None:
+        raise ValueError("sweep needs out, the directory that holds one run directory per grid point")
+    argv = to_flags(
+        preset=preset, ops=ops, fracs=fracs, seeds=seeds, p=p, out=out, jobs=jobs,
+        batch_runs=batch_runs, threads=threads, quiet=True, **flags,
+    )
+    for m in [mixture] if isinstance(mixture, str) or _is_one_mixture(mixture) else mixture or []:
+        argv += ["--mixture", m if isinstance(m, str) else ",".join(m)]
+    names = _modgrok.sweep_list(argv)
+    session = _modgrok.start_sweep(argv)
+    root = os.fspath(out)
+    done = lambda: sum(  # noqa: E731
+        os.path.isfile(os.path.join(root, n, "report.json")) for n in names
+    )
+    _wait(session, _Bar(progress, unit="run"), lambda: (done(), len(names), None),
+          "the sweep stopped; call modgrok.sweep with the same arguments to continue it")
+    return [Run(os.path.join(root, n)) for n in names]
+
+
+def _is_one_mixture(m: Any) -> bool:
+    """``["add", "subtract"]`` is one mixture; ``["add,subtract", "add,multiply"]`` and
+    ``[["add", "subtract"], …]`` are several."""
+    return (
+        isinstance(m, (list, tuple))
+        and len(m) > 0
+        and all(isinstance(x, str) and "," not in x for x in m)
+    )
+
+
 def _session(argv: list[str], progress: bool) -> Run:
     session = _modgrok.start_training(argv)
-    bar = _Bar(progress)
+    _wait(session, _Bar(progress), session.progress, None)
+    return Run(session.out)
+
+
+def _wait(session: Any, bar: "_Bar", figures: Any, stopped: Optional[str]) -> None:
+    """Waits for the session with the GIL released, drawing ``figures()`` (step, steps, row);
+    Ctrl-C or any error here stops the session before it propagates."""
     try:
         while not session.wait(_POLL_S):
-            bar.show(*session.progress())
+            bar.show(*figures())
     except BaseException as e:
         # Whatever ends the wait (Ctrl-C, an error drawing the bar) also ends the session, so no
         # training goes on behind the caller's back.
@@ -64,21 +127,21 @@ def _session(argv: list[str], progress: bool) -> Run:
         bar.close()
         if not isinstance(e, KeyboardInterrupt):
             raise
-        step = session.progress()[0]
-        raise KeyboardInterrupt(
-            f"training stopped at step {step}; continue it with modgrok.resume({session.out!r})"
-        ) from None
-    bar.show(*session.progress(), force=True)
+        if stopped is None:
+            step = session.progress()[0]
+            stopped = f"training stopped at step {step}; continue it with modgrok.resume({session.out!r})"
+        raise KeyboardInterrupt(stopped) from None
+    bar.show(*figures(), force=True)
     bar.close()
     session.result()
-    return Run(session.out)
 
 
 class _Bar:
-    """Step, train/test loss and accuracy, and steps/s: tqdm where installed, else one line on
-    stderr redrawn in place."""
+    """Step, train/test loss and accuracy, and steps/s (or runs finished, for a sweep): tqdm
+    where installed, else one line on stderr redrawn in place."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, unit: str = "step") -> None:
+        self.unit = unit
         self.enabled = enabled
         self.tqdm: Any = None
         self.started = time.monotonic()
@@ -89,7 +152,7 @@ class _Bar:
             try:
                 from tqdm.auto import tqdm
 
-                self.tqdm = tqdm(total=0, unit="step", dynamic_ncols=True)
+                self.tqdm = tqdm(total=0, unit=unit, dynamic_ncols=True)
             except ImportError:
                 pass
 
@@ -121,7 +184,9 @@ class _Bar:
         self.drawn = now
         self.lines += 1
         rate = (step - self.first_step) / max(now - self.started, 1e-9)
-        line = f"step {step}/{steps} {self._figures(row)} {rate:.1f} steps/s"
+        line = f"{self.unit} {step}/{steps} {self._figures(row)} {rate:.1f} {self.unit}s/s"
+        if self.unit == "run":
+            line = f"runs {step}/{steps} finished"
         sys.stderr.write("\r" + line + "\033[K")
         sys.stderr.flush()
 

@@ -18,6 +18,8 @@ fn _modgrok(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<training::Training>()?;
     m.add_function(wrap_pyfunction!(training::start_training, m)?)?;
+    m.add_function(wrap_pyfunction!(training::start_sweep, m)?)?;
+    m.add_function(wrap_pyfunction!(training::sweep_list, m)?)?;
     m.add_function(wrap_pyfunction!(data::split, m)?)?;
     m.add_function(wrap_pyfunction!(data::ops_json, m)?)?;
     m.add_function(wrap_pyfunction!(model::read_model, m)?)?;

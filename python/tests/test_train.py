@@ -94,3 +94,32 @@ def test_an_error_while_waiting_stops_the_session(tmp_path, monkeypatch):
     time.sleep(0.3)
     assert (out / "metrics.csv").stat().st_size == size, "training went on after the error"
     assert not (out / "final.safetensors").exists()
+
+
+def test_a_python_sweep_has_the_bytes_of_the_cli_sweep_and_continues_after_ctrl_c(tmp_path, cli):
+    grid = dict(ops=["add", "subtract"], fracs=0.5, seeds="0-1", steps=2000, no_stop=True,
+                **{k: v for k, v in TINY.items() if k not in ("frac",)})
+    done = run_cli(cli, "sweep", *flags(out=tmp_path / "cli", quiet=True, **grid))
+    assert done.returncode == 0, done.stderr
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt, match="call modgrok.sweep with the same arguments"):
+            modgrok.sweep(out=tmp_path / "py", progress=False, **grid)
+    finally:
+        timer.cancel()
+    finished = [r for r in (tmp_path / "py").iterdir() if (r / "report.json").exists()]
+    assert len(finished) < 4, "the sweep finished before Ctrl-C"
+    runs = modgrok.sweep(out=tmp_path / "py", progress=False, **grid)
+    assert [r.path.name for r in runs] == [
+        "add_p11_f0.5_s0", "add_p11_f0.5_s1", "subtract_p11_f0.5_s0", "subtract_p11_f0.5_s1",
+    ]
+    for r in runs:
+        assert same_files(tmp_path / "cli" / r.path.name, r.path) == []
+
+
+def test_a_sweep_with_a_failing_run_raises_the_clis_message(tmp_path):
+    (tmp_path / "s" / "add_p11_f0.5_s0").mkdir(parents=True)
+    (tmp_path / "s" / "add_p11_f0.5_s0" / "config.json").write_text("{}")
+    with pytest.raises(OSError, match="config.json"):
+        modgrok.sweep(ops="add", fracs=0.5, p=11, out=tmp_path / "s", progress=False, steps=10)

@@ -1,7 +1,7 @@
 //! `modgrok train`: one run from flags, or `--resume` of a run directory.
 use std::path::PathBuf;
 
-use clap::{Args, FromArgMatches};
+use clap::Args;
 
 use crate::config::{RunConfig, RunFlags, Transfer};
 use crate::error::HostError;
@@ -101,15 +101,7 @@ impl TrainArgs {
     /// Parses the flags of `modgrok train` (without the program and verb), for running the
     /// trainer in-process: `TrainArgs::from_flags(&["--p", "11", "--out", "runs/x"])`.
     pub fn from_flags(flags: &[&str]) -> Result<TrainArgs, HostError> {
-        let cmd = TrainArgs::augment_args(clap::Command::new("modgrok train"));
-        let argv = std::iter::once("modgrok train").chain(flags.iter().copied());
-        cmd.try_get_matches_from(argv)
-            .and_then(|m| TrainArgs::from_arg_matches(&m))
-            .map_err(|e| {
-                let text = e.render().to_string();
-                let first = text.lines().next().unwrap_or_default();
-                HostError::Usage(first.trim_start_matches("error: ").to_string())
-            })
+        super::parse_flags("modgrok train", flags)
     }
 
     /// The run-defining values of the flags.

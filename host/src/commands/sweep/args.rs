@@ -94,6 +94,12 @@ pub struct SweepArgs {
 }
 
 impl SweepArgs {
+    /// Parses the flags of `modgrok sweep` (without the program and verb), for running a sweep
+    /// in-process.
+    pub fn from_flags(flags: &[&str]) -> Result<SweepArgs, HostError> {
+        crate::commands::parse_flags("modgrok sweep", flags)
+    }
+
     /// The run-defining values shared by every run: train's defaults, then the preset's, then
     /// the flags given.
     pub fn template(&self) -> RunConfig {

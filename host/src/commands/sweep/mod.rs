@@ -34,6 +34,7 @@ use std::sync::Arc;
 
 use crate::step::batch::GpuBatch;
 use crate::train::TrainOptions;
+use crate::train::control::Control;
 
 pub use args::{BatchRuns, SweepArgs};
 pub use grid::{GridRun, MAX_GRID_RUNS, run_name};
@@ -46,6 +47,15 @@ use progress::Bar;
 /// Trains the runs of this shard; refuses before training anything if a run directory holds
 /// another run.
 pub fn run(args: &SweepArgs) -> Result<SweepSummary, HostError> {
+    run_with(args, None)
+}
+
+/// [`run`], every run sharing `control`: stopping it halts the runs in flight after their step
+/// in progress (each resumes to its bytes when the sweep runs again) and starts no more.
+pub fn run_with(
+    args: &SweepArgs,
+    control: Option<Arc<Control>>,
+) -> Result<SweepSummary, HostError> {
     let grid = args.grid()?;
     let shard = args.shard()?;
     let in_flight = args.in_flight()?;
@@ -72,7 +82,7 @@ pub fn run(args: &SweepArgs) -> Result<SweepSummary, HostError> {
         threads: args.run_threads(jobs)?,
         progress: false,
         halt_after: args.halt_after,
-        control: None,
+        control,
         batch,
     };
     let bar = Bar::new(picked.len(), !args.quiet && !args.json);

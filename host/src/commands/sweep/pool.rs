@@ -89,6 +89,9 @@ pub(super) fn train(
     let next = || -> Option<usize> {
         let mut slots = state.lock().unwrap_or_else(|e| e.into_inner());
         loop {
+            if opts.control.as_ref().is_some_and(|c| c.stop_requested()) {
+                return None;
+            }
             let mut waiting = false;
             for k in 0..slots.len() {
                 if slots[k] != Slot::Pending {
