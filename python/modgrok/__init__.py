@@ -13,7 +13,7 @@ Errors arrive with the CLI's one-line messages: ``ValueError`` for bad arguments
 for missing, damaged or foreign files, ``RuntimeError`` for a failure of the machine.
 """
 from ._modgrok import __version__
-from ._api import Examples, analyze, forward, ops, split
+from ._api import Examples, analyze, forward, ops, report, split
 from ._lens import to_transformer_lens
 from ._run import Run
 from ._train import resume, sweep, train
@@ -25,6 +25,7 @@ __all__ = [
     "analyze",
     "forward",
     "ops",
+    "report",
     "resume",
     "split",
     "sweep",

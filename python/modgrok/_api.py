@@ -106,3 +106,19 @@ def analyze(
     else:
         text = _modgrok.analyze_file(os.fspath(model), **settings)
     return json.loads(text)
+
+
+def report(dir: Union[str, "os.PathLike[str]"], grok_at: Optional[float] = None) -> Any:
+    """``modgrok report DIR``'s ``report.csv`` for the runs under ``dir`` (one row per run:
+    op, p, frac, seed, pairs, finished, grokked, steps to memorise and grok, final and best test
+    accuracy, FFS/FCR), written nowhere. A DataFrame where pandas is installed, else a list of
+    dicts of strings. ``grok_at`` as ``--grok-at``."""
+    import csv
+    import io
+
+    text = _modgrok.report_csv(os.fspath(dir), grok_at)
+    try:
+        import pandas as pd
+    except ImportError:
+        return list(csv.DictReader(io.StringIO(text)))
+    return pd.read_csv(io.StringIO(text))

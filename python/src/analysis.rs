@@ -130,3 +130,11 @@ pub fn over_training(
         .map(|t| t.csv())
         .map_err(to_py)
 }
+
+/// `modgrok report DIR`'s report.csv text for the runs under `dir`, writing nothing.
+#[pyfunction]
+#[pyo3(signature = (dir, grok_at=None))]
+pub fn report_csv(py: Python<'_>, dir: PathBuf, grok_at: Option<f64>) -> PyResult<String> {
+    py.detach(|| modgrok_host::commands::report::csv_of(&dir, grok_at))
+        .map_err(to_py)
+}

@@ -27,5 +27,6 @@ fn _modgrok(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(analysis::analyze_file, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::analyze_weights, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::over_training, m)?)?;
+    m.add_function(wrap_pyfunction!(analysis::report_csv, m)?)?;
     Ok(())
 }

@@ -123,3 +123,17 @@ def test_a_sweep_with_a_failing_run_raises_the_clis_message(tmp_path):
     (tmp_path / "s" / "add_p11_f0.5_s0" / "config.json").write_text("{}")
     with pytest.raises(OSError, match="config.json"):
         modgrok.sweep(ops="add", fracs=0.5, p=11, out=tmp_path / "s", progress=False, steps=10)
+
+
+def test_report_is_the_clis_report_csv(tmp_path, cli):
+    runs = modgrok.sweep(ops="add", fracs=0.5, seeds="0-1", out=tmp_path / "s", progress=False,
+                         steps=50, **{k: v for k, v in TINY.items() if k != "frac"})
+    table = modgrok.report(tmp_path / "s")
+    done = run_cli(cli, "report", str(tmp_path / "s"), "--quiet")
+    assert done.returncode == 0, done.stderr
+    import pandas as pd
+
+    want = pd.read_csv(tmp_path / "s" / "report.csv")
+    assert table.equals(want)
+    assert list(table["run"]) == [r.path.name for r in runs]
+    assert list(table["final_step"]) == [50, 50]

@@ -67,14 +67,26 @@ fn unreadable_markdown(unreadable: &[(String, String)]) -> String {
     s
 }
 
+/// report.csv's text for the runs under `dir` (one line per run that could be read), writing
+/// nothing; `grok_at` as `--grok-at`.
+pub fn csv_of(dir: &std::path::Path, grok_at: Option<f64>) -> Result<String, HostError> {
+    check_grok_at(grok_at)?;
+    Ok(csv(&read_runs(dir, grok_at)?.runs))
+}
+
+fn check_grok_at(grok_at: Option<f64>) -> Result<(), HostError> {
+    match grok_at.filter(|t| !(0.0..=1.0).contains(t)) {
+        Some(t) => Err(HostError::Usage(format!(
+            "--grok-at {t} must lie in [0, 1]: a test accuracy"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Reads `args.dir`, writes report.md, report.csv and report.svg there, and returns the
 /// Markdown.
 pub fn run(args: &ReportArgs) -> Result<String, HostError> {
-    if let Some(t) = args.grok_at.filter(|t| !(0.0..=1.0).contains(t)) {
-        return Err(HostError::Usage(format!(
-            "--grok-at {t} must lie in [0, 1]: a test accuracy"
-        )));
-    }
+    check_grok_at(args.grok_at)?;
     let Runs { runs, unreadable } = read_runs(&args.dir, args.grok_at)?;
     let mut md = markdown(&args.dir, &runs, args.grok_at);
     if args.paper {
