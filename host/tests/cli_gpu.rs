@@ -186,7 +186,7 @@ fn a_batched_sweep_killed_or_not_gives_each_run_the_bytes_it_has_alone() {
         tmp.path().join("batched"),
         tmp.path().join("killed"),
     );
-    finished(&alone, &[]);
+    finished(&alone, &["--batch-runs", "1"]);
     finished(&batched, &["--batch-runs", "auto"]);
 
     // kill -9 once the first checkpoints exist, then the same command again.

@@ -74,9 +74,9 @@ pub struct SweepArgs {
     /// With --backend gpu: train K runs at once on one GPU, those of one shape (p, fraction,
     /// model, optimizer) in the same dispatches; a run that ends makes room for the next. Each
     /// run's bytes are those it has trained alone on that GPU. `auto`: as many as the adapter's
-    /// largest buffer holds
-    #[arg(long, value_name = "K|auto", default_value = "1", value_parser = parse_batch_runs)]
-    pub batch_runs: BatchRuns,
+    /// largest buffer holds [default: auto with --backend gpu and no --jobs, else 1]
+    #[arg(long, value_name = "K|auto", value_parser = parse_batch_runs)]
+    pub batch_runs: Option<BatchRuns>,
     /// Print the runs of this shard, one directory name a line, and train nothing
     #[arg(long)]
     pub list: bool,
@@ -111,15 +111,25 @@ impl SweepArgs {
         self.run.apply(base)
     }
 
+    /// `--batch-runs`, or its default: `auto` for a gpu sweep of one job, else no batching.
+    pub fn batching(&self) -> BatchRuns {
+        match self.batch_runs {
+            Some(b) => b,
+            None if !self.run.backend.is_cpu() && self.jobs == 1 => BatchRuns::Auto,
+            None => BatchRuns::Fixed(1),
+        }
+    }
+
     /// Runs trained at once: `--jobs`, or `--batch-runs` (None for `auto`, which the device
     /// decides).
     pub fn in_flight(&self) -> Result<Option<usize>, HostError> {
-        if self.jobs == 0 || self.batch_runs == BatchRuns::Fixed(0) {
+        let batching = self.batching();
+        if self.jobs == 0 || batching == BatchRuns::Fixed(0) {
             return Err(HostError::Usage(
                 "--jobs and --batch-runs must be at least 1".into(),
             ));
         }
-        if self.batch_runs == BatchRuns::Fixed(1) {
+        if batching == BatchRuns::Fixed(1) {
             return Ok(Some(self.jobs));
         }
         if self.run.backend.is_cpu() {
@@ -133,7 +143,7 @@ impl SweepArgs {
                 "--batch-runs K already trains K runs at once: leave out --jobs".into(),
             ));
         }
-        Ok(match self.batch_runs {
+        Ok(match batching {
             BatchRuns::Fixed(k) => Some(k),
             BatchRuns::Auto => None,
         })

@@ -19,7 +19,7 @@
 //!   at least 1); threads never change a run's bytes.
 //! - **One GPU.** `--backend gpu --batch-runs K` trains K runs at once on one device, the runs of
 //!   one shape in the same dispatches ([`crate::step::batch`]); a run's bytes are those it has
-//!   trained alone on that device.
+//!   trained alone on that device. A gpu sweep without `--jobs` batches as many as fit (`auto`).
 mod args;
 mod grid;
 mod on_disk;
@@ -63,7 +63,7 @@ pub fn run_with(
         args.run_threads(jobs)?;
     }
     RunDir::check_out_not_a_file(&args.out)?;
-    let batch = open_batch(args.batch_runs)?;
+    let batch = open_batch(args.batching())?;
     if !args.run.backend.is_cpu() && batch.is_none() {
         crate::step::backend::open_gpu()?;
     }
