@@ -247,3 +247,61 @@ fn batch_runs_is_refused_on_the_cpu_and_beside_jobs() {
         common::assert_one_line_error(&o, 2, needle);
     }
 }
+
+#[test]
+fn runs_of_two_shapes_in_one_batched_sweep_keep_their_bytes() {
+    // Two fractions make two groups with their own device batches, stepping side by side.
+    if modgrok_gpu::GpuContext::or_skip("two_shapes").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let grid = [
+        "sweep",
+        "--ops",
+        "add,subtract",
+        "--fracs",
+        "0.5,0.7",
+        "--p",
+        "7",
+        "--d-model",
+        "8",
+        "--heads",
+        "2",
+        "--d-mlp",
+        "16",
+        "--steps",
+        "60",
+        "--no-stop",
+        "--checkpoint-every",
+        "20",
+        "--backend",
+        "gpu",
+        "--quiet",
+        "--out",
+    ];
+    for (dir, k) in [("alone", "1"), ("batched", "8")] {
+        let out = tmp.path().join(dir);
+        let o = common::modgrok(&[&grid[..], &[out.to_str().unwrap(), "--batch-runs", k]].concat());
+        assert!(o.status.success(), "{}", common::stderr(&o));
+    }
+    let names = common::files(&tmp.path().join("alone"));
+    assert_eq!(
+        names
+            .iter()
+            .filter(|f| f.ends_with("final.safetensors"))
+            .count(),
+        4
+    );
+    for f in names
+        .iter()
+        .filter(|f| !f.ends_with("report.json") && !f.ends_with("modgrok.lock"))
+    {
+        let a = std::fs::read(tmp.path().join("alone").join(f)).unwrap();
+        let b = std::fs::read(tmp.path().join("batched").join(f)).unwrap();
+        assert!(
+            a == b,
+            "{} differs between the batched and the unbatched sweep",
+            f.display()
+        );
+    }
+}
