@@ -74,7 +74,7 @@ pub struct SweepArgs {
     /// With --backend gpu: train K runs at once on one GPU, those of one shape (p, fraction,
     /// model, optimizer) in the same dispatches; a run that ends makes room for the next. Each
     /// run's bytes are those it has trained alone on that GPU. `auto`: as many as the adapter's
-    /// largest buffer holds [default: auto with --backend gpu and no --jobs, else 1]
+    /// largest buffer holds [default: auto with --backend gpu and --jobs 1, else 1]
     #[arg(long, value_name = "K|auto", value_parser = parse_batch_runs)]
     pub batch_runs: Option<BatchRuns>,
     /// Print the runs of this shard, one directory name a line, and train nothing

@@ -19,7 +19,8 @@
 //!   at least 1); threads never change a run's bytes.
 //! - **One GPU.** `--backend gpu --batch-runs K` trains K runs at once on one device, the runs of
 //!   one shape in the same dispatches ([`crate::step::batch`]); a run's bytes are those it has
-//!   trained alone on that device. A gpu sweep without `--jobs` batches as many as fit (`auto`).
+//!   trained alone on that device. A gpu sweep of one job (`--jobs 1`, the default) batches as
+//!   many as fit (`auto`).
 mod args;
 mod grid;
 mod on_disk;
