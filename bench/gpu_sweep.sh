@@ -22,6 +22,9 @@ done
 cargo build --release -p modgrok-host -p modgrok-gpu --example gpu_steps >/dev/null 2>&1
 out=${OUT:-$(mktemp -d)}
 
+echo "== at $(git rev-parse --short HEAD 2>/dev/null || echo 'an unknown commit') on $(nproc) cores"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo "no nvidia-smi"
+
 echo "== PyTorch's reference step on CUDA (p $p, r 0.3)"
 if "$py" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" 2>/dev/null; then
   "$py" bench/torch_reference_step.py --p "$p" --frac 0.3 --steps "$steps" --device cuda | tail -n 1
