@@ -64,25 +64,14 @@ fn setup_seeded(
 }
 
 fn trainer(ctx: &GpuContext, s: &Setup, frozen: &[bool; N_TENSORS]) -> GpuTrainer {
-    let zeros = vec![0.0; s.params.len()];
-    GpuTrainer::new(
-        ctx,
-        &s.cfg,
-        &AdamWConfig::default(),
-        frozen,
-        &s.train,
-        &s.test,
-        s.n_tasks,
-        [&s.params, &zeros, &zeros],
-    )
-    .unwrap()
+    filtered_trainer(ctx, s, None, frozen)
 }
 
-/// A trainer of `s` from zero moments and filter state, with the Grokfast filter `gf`.
-fn ema_trainer(
+/// A trainer of `s` from zero moments (and filter state, with the Grokfast filter `gf`).
+fn filtered_trainer(
     ctx: &GpuContext,
     s: &Setup,
-    gf: &Grokfast,
+    gf: Option<&Grokfast>,
     frozen: &[bool; N_TENSORS],
 ) -> GpuTrainer {
     let zeros = vec![0.0; s.params.len()];
@@ -90,7 +79,7 @@ fn ema_trainer(
         ctx,
         &s.cfg,
         &AdamWConfig::default(),
-        Some((gf, &zeros)),
+        gf.map(|gf| (gf, &zeros[..])),
         frozen,
         &s.train,
         &s.test,
@@ -286,7 +275,7 @@ fn each_of_30_grokfast_ema_steps_matches_core_from_the_same_state() {
     let mut frozen = [false; N_TENSORS];
     frozen[0] = true;
     for frozen in [[false; N_TENSORS], frozen] {
-        let mut gpu = ema_trainer(&ctx, &s, &gf, &frozen);
+        let mut gpu = filtered_trainer(&ctx, &s, Some(&gf), &frozen);
         let mut worst = 0.0f64;
         for t in 1..=30 {
             let [mut params, mut m, mut v] = gpu.state().unwrap();
@@ -418,7 +407,7 @@ fn each_run_of_a_batch_has_the_bits_it_has_alone() {
     }
     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     for (r, s) in runs.iter().enumerate() {
-        let mut alone = ema_trainer(&ctx, s, &gf, &frozen);
+        let mut alone = filtered_trainer(&ctx, s, Some(&gf), &frozen);
         for t in 1..=12u64 {
             alone.forward_backward().unwrap();
             if t % 4 == 0 {

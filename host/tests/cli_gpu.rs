@@ -256,29 +256,19 @@ fn runs_of_two_shapes_in_one_batched_sweep_keep_their_bytes() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let grid = [
-        "sweep",
-        "--ops",
-        "add,subtract",
-        "--fracs",
-        "0.5,0.7",
-        "--p",
-        "7",
-        "--d-model",
-        "8",
-        "--heads",
-        "2",
-        "--d-mlp",
-        "16",
-        "--steps",
-        "60",
-        "--no-stop",
-        "--checkpoint-every",
-        "20",
-        "--backend",
-        "gpu",
-        "--quiet",
-        "--out",
-    ];
+        &[
+            "sweep",
+            "--ops",
+            "add,subtract",
+            "--fracs",
+            "0.5,0.7",
+            "--no-stop",
+            "--quiet",
+        ][..],
+        &["--checkpoint-every", "2"],
+        &TINY_GPU,
+    ]
+    .concat();
     for (dir, k) in [("alone", "1"), ("batched", "8")] {
         let out = tmp.path().join(dir);
         let o = common::modgrok(&[&grid[..], &[out.to_str().unwrap(), "--batch-runs", k]].concat());
