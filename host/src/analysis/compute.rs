@@ -442,6 +442,25 @@ enum JobOut {
     Table(Table4),
 }
 
+/// One task's logits `L[x, y, z]` over the p number classes z, from its rows of logits
+/// `[p², d_vocab]`, and their 3-D Fourier coefficients (`dft3`).
+pub(super) fn number_logits(
+    basis: Basis,
+    rows: &[f32],
+    voc: usize,
+) -> Result<(Vec<f32>, Vec<f64>), HostError> {
+    let p = basis.p();
+    let logits: Vec<f32> = rows
+        .chunks_exact(voc)
+        .flat_map(|r| &r[..p])
+        .copied()
+        .collect();
+    let mut coef = vec![0.0f64; dft3_len(p)];
+    let mut scratch = vec![0.0f64; dft3_scratch_len(p)];
+    dft3(basis, &logits, &mut coef, &mut scratch)?;
+    Ok((logits, coef))
+}
+
 /// The logit analysis of one task from its rows of logits `[p², d_vocab]`.
 fn task_analysis(
     basis: Basis,
@@ -452,15 +471,7 @@ fn task_analysis(
 ) -> Result<TaskAnalysis, HostError> {
     let p = basis.p();
     let kk = basis.n_freqs();
-    // L[x, y, z] over the p number classes.
-    let logits: Vec<f32> = rows
-        .chunks_exact(voc)
-        .flat_map(|r| &r[..p])
-        .copied()
-        .collect();
-    let mut coef = vec![0.0f64; dft3_len(p)];
-    let mut scratch = vec![0.0f64; dft3_scratch_len(p)];
-    dft3(basis, &logits, &mut coef, &mut scratch)?;
+    let (logits, coef) = number_logits(basis, rows, voc)?;
     let mut map = vec![0.0f64; logit_spectrum_2d_len(p)];
     logit_spectrum_2d(basis, &coef, true, &mut map)?;
     let mut norms = vec![0.0f64; kk + 1];

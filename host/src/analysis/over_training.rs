@@ -29,14 +29,14 @@
 use std::path::Path;
 
 use modgrok_core::fourier::{
-    Basis, Pairs, component_loss, component_partials, component_partials_len, dft3, dft3_len,
-    dft3_scratch_len, excluded_loss, key_frequencies, logit_freq_norms, logit_loss, loss_work_len,
-    restricted_loss, twiddles_len,
+    Basis, Pairs, component_loss, component_partials, component_partials_len, excluded_loss,
+    key_frequencies, logit_freq_norms, logit_loss, loss_work_len, restricted_loss, twiddles_len,
 };
 use rayon::prelude::*;
 
 use super::compute::{
-    AnalysisOptions, Inputs, accuracy, all_logits, check_options, inputs, thread_pool,
+    AnalysisOptions, Inputs, accuracy, all_logits, check_options, inputs, number_logits,
+    thread_pool,
 };
 use super::live::FourierProbe;
 use crate::config::RunConfig;
@@ -108,14 +108,7 @@ struct LogitParts {
 /// The parts of task `t` from the model's logits `[n_tasks·p², d_vocab]`.
 fn logit_parts(basis: Basis, all: &[f32], t: usize, voc: usize) -> Result<LogitParts, HostError> {
     let p = basis.p();
-    let logits: Vec<f32> = all[t * p * p * voc..(t + 1) * p * p * voc]
-        .chunks_exact(voc)
-        .flat_map(|r| &r[..p])
-        .copied()
-        .collect();
-    let mut coef = vec![0.0f64; dft3_len(p)];
-    let mut scratch = vec![0.0f64; dft3_scratch_len(p)];
-    dft3(basis, &logits, &mut coef, &mut scratch)?;
+    let (logits, coef) = number_logits(basis, &all[t * p * p * voc..(t + 1) * p * p * voc], voc)?;
     let mut norms = vec![0.0f64; basis.n_freqs() + 1];
     logit_freq_norms(basis, &coef, &mut norms)?;
     let mut partials = vec![0.0f64; component_partials_len(p)];
