@@ -68,7 +68,7 @@ impl Setup {
 }
 
 fn random_setup(p: usize, seed: u64) -> Setup {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let logits: Vec<f32> = (0..p * p * p).map(|_| (rng.sym() * 3.0) as f32).collect();
     let labels: Vec<u16> = (0..p * p).map(|_| rng.below(p) as u16).collect();
     Setup::new(p, logits, labels)
@@ -411,7 +411,7 @@ fn restricted_loss_equals_plain_loss_for_cosine_logits_at_two_frequencies_p97() 
             }
         }
     }
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let mut order: Vec<u32> = (0..(p * p) as u32).collect();
     for i in (1..order.len()).rev() {
         order.swap(i, rng.below(i + 1));

@@ -85,7 +85,7 @@ fn cos_sin_3_7_rows() -> Vec<Vec<f64>> {
 }
 
 fn gaussian_rows(d_model: usize, seed: u64) -> Vec<Vec<f64>> {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     (0..d_model)
         .map(|_| (0..P).map(|_| rng.normal()).collect())
         .collect()
@@ -127,7 +127,7 @@ fn gaussian_embedding_is_dense_ffs_1_at_eps_0_1() {
 #[test]
 fn rotating_every_frequency_pair_by_90_degrees_leaves_ffs_and_fcr_unchanged() {
     // A sparse embedding: waves with random phases at k = 2, 11, 30 over a faint Gaussian floor.
-    let mut rng = Rng(10);
+    let mut rng = Rng::new(10);
     let sparse: Vec<Vec<f64>> = gaussian_rows(16, 9)
         .into_iter()
         .map(|floor| {
@@ -187,7 +187,7 @@ fn ffs_and_fcr_edge_cases() {
 #[test]
 fn neuron_logit_map_matches_naive_product_and_its_spectrum_is_over_rows() {
     let (d_model, d_mlp) = (8, 12);
-    let mut rng = Rng(11);
+    let mut rng = Rng::new(11);
     let w_u: Vec<f32> = (0..d_model * D_VOCAB)
         .map(|_| rng.normal() as f32)
         .collect();

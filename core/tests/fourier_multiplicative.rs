@@ -137,7 +137,7 @@ const FFT_TOL: f64 = 1e-11;
 
 #[test]
 fn cyclic_dft_matches_rustfft_1e11_relative() {
-    let mut rng = Rng(11);
+    let mut rng = Rng::new(11);
     for n in LENGTHS {
         let mut tw = vec![0.0; cyclic_twiddles_len(n)];
         let b = CyclicBasis::new(n, &mut tw).unwrap();
@@ -162,7 +162,7 @@ fn cyclic_dft_matches_rustfft_1e11_relative() {
 /// is the identity to 1e-12 relative, with Parseval to the same tolerance.
 #[test]
 fn cyclic_basis_is_orthonormal_and_the_inverse_recovers_the_signal() {
-    let mut rng = Rng(12);
+    let mut rng = Rng::new(12);
     for n in LENGTHS {
         let mut tw = vec![0.0; cyclic_twiddles_len(n)];
         let b = CyclicBasis::new(n, &mut tw).unwrap();
@@ -196,7 +196,7 @@ fn cyclic_basis_is_orthonormal_and_the_inverse_recovers_the_signal() {
 
 #[test]
 fn for_an_odd_prime_the_cyclic_basis_is_the_additive_one_bit_for_bit() {
-    let mut rng = Rng(13);
+    let mut rng = Rng::new(13);
     for p in [7, 97, 113] {
         let (mut t1, mut t2) = (
             vec![0.0; twiddles_len(p)],
@@ -283,7 +283,7 @@ fn discrete_logs(p: usize) -> Vec<u16> {
 /// x = 1..p and random values in token 0 and the special tokens (which no spectrum may read as
 /// a number's, in the multiplicative basis not even token 0); k_m cycles through `freqs`.
 fn embedding(freqs: &[usize], n: usize, t: impl Fn(usize) -> usize) -> Vec<f32> {
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let mut w = vec![0.0f32; D_MODEL * D_VOCAB];
     for m in 0..D_MODEL {
         let k = freqs[m % freqs.len()];

@@ -43,16 +43,16 @@ pub fn two_task_batch() -> Vec<Example> {
     out
 }
 
-/// SplitMix64: deterministic test inputs.
-pub struct Rng(pub u64);
+/// Deterministic test inputs, drawn from core's SplitMix64.
+pub struct Rng(modgrok_core::model::SplitMix64);
 
 impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(modgrok_core::model::SplitMix64::new(seed))
+    }
+
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
     /// Uniform in [-1, 1).
     pub fn sym(&mut self) -> f64 {
