@@ -15,37 +15,7 @@ fn train(out: &Path, seed: &str) {
 
 /// [`train`] with another operation.
 fn train_op(out: &Path, seed: &str, op: &str) {
-    let o = modgrok(&[
-        "train",
-        "--op",
-        op,
-        "--pairs",
-        "field",
-        "--p",
-        "11",
-        "--frac",
-        "0.5",
-        "--seed",
-        seed,
-        "--d-model",
-        "16",
-        "--heads",
-        "2",
-        "--d-mlp",
-        "32",
-        "--steps",
-        "300",
-        "--log-every",
-        "50",
-        "--checkpoint-every",
-        "100",
-        "--threads",
-        "2",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "train failed: {}", stderr(&o));
+    common::field_run(out, op, seed, &["--checkpoint-every", "100"]);
 }
 
 fn f(v: &Value) -> f64 {

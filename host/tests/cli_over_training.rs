@@ -12,40 +12,18 @@ use serde_json::Value;
 /// `op` mod 11 on half the pairs of Z_p, d_model 16, all 300 steps, every checkpoint kept:
 /// one every `every` steps.
 fn train(out: &Path, op: &str, every: &str) {
-    let o = modgrok(&[
-        "train",
-        "--op",
+    common::field_run(
+        out,
         op,
-        "--pairs",
-        "field",
-        "--p",
-        "11",
-        "--frac",
-        "0.5",
-        "--seed",
         "0",
-        "--d-model",
-        "16",
-        "--heads",
-        "2",
-        "--d-mlp",
-        "32",
-        "--steps",
-        "300",
-        "--log-every",
-        "50",
-        "--checkpoint-every",
-        every,
-        "--keep-checkpoints",
-        "0",
-        "--no-stop",
-        "--threads",
-        "2",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "train failed: {}", stderr(&o));
+        &[
+            "--checkpoint-every",
+            every,
+            "--keep-checkpoints",
+            "0",
+            "--no-stop",
+        ],
+    );
 }
 
 /// `modgrok analyze --over-training RUN --out OUT --threads N`, which must succeed; its stdout.

@@ -183,3 +183,38 @@ pub fn assert_one_line_error(o: &Output, code: i32, needle: &str) {
     assert!(err.contains(needle), "{err:?} lacks {needle:?}");
     assert!(o.stdout.is_empty(), "stdout must stay clean on error");
 }
+
+/// Trains `op` mod 11 on half the pairs of Z_p (`--pairs field`), d_model 16, 300 steps logged
+/// every 50, on two threads, into `out`, with `extra` flags; it must succeed.
+pub fn field_run(out: &Path, op: &str, seed: &str, extra: &[&str]) {
+    let mut args = vec![
+        "train",
+        "--op",
+        op,
+        "--pairs",
+        "field",
+        "--p",
+        "11",
+        "--frac",
+        "0.5",
+        "--seed",
+        seed,
+        "--d-model",
+        "16",
+        "--heads",
+        "2",
+        "--d-mlp",
+        "32",
+        "--steps",
+        "300",
+        "--log-every",
+        "50",
+        "--threads",
+        "2",
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    args.extend(["--out", out.to_str().unwrap()]);
+    let o = modgrok(&args);
+    assert!(o.status.success(), "train failed: {}", stderr(&o));
+}
