@@ -1,10 +1,10 @@
-// Attention at the last position of each example, from the per-token q, k [V, H, d_head] and
-// o = W_O·v [V, H, D] (SPEC §3: only position 2 feeds the loss).
+// Attention at the last position of each example, from the per-token q, k [V, H, d_head]
+// (SPEC §3: only position 2 feeds the loss), and its backward through the token tables.
 struct Attn {
-    n: u32, tok: u32, d: u32, heads: u32,
-    dh: u32, voc: u32, q: u32, k: u32,
-    o: u32, w_e: u32, a: u32, r: u32,
-    dr: u32, g: u32, sqrt_dh: f32, pad: u32,
+    n: u32, tok: u32, heads: u32, dh: u32,
+    voc: u32, m: u32, q: u32, k: u32,
+    a: u32, g: u32, mlp_table: u32, logit_table: u32,
+    dpre: u32, dl: u32, sqrt_dh: f32, pad: u32,
 }
 @group(0) @binding(2) var<uniform> u: Attn;
 
@@ -44,28 +44,9 @@ fn attn_scores(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     mem[mb + ab + 2u] = e2 / sum;
 }
 
-// Invocation (n, c): r[n, c] = W_E[c, t_2] + Σ_h Σ_s a[n, h, s] · o[t_s, h, c].
-@compute @workgroup_size(64)
-fn attn_resid(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    enter(gid.z);
-    let id = flat_index(gid, nwg);
-    if (id >= u.n * u.d) {
-        return;
-    }
-    let n = id / u.d;
-    let c = id % u.d;
-    var acc = 0.0;
-    for (var h = 0u; h < u.heads; h++) {
-        for (var p = 0u; p < 3u; p++) {
-            let ov = mem[mb + u.o + (token(n, p) * u.heads + h) * u.d + c];
-            acc += mem[mb + u.a + (n * u.heads + h) * 3u + p] * ov;
-        }
-    }
-    mem[mb + u.r + id] = mem[mb + u.w_e + c * u.voc + token(n, 2u)] + acc;
-}
-
-// Invocation (n, h): with da_s = dr[n] · o[t_s, h], g[n, h, s] = a_s (da_s − Σ_s' a_s' da_s') / √d_head,
-// the gradient of the loss with respect to the dot product q[t_2, h] · k[t_s, h].
+// Invocation (n, h): the gradient of the loss with respect to the dot product q[t_2, h] · k[t_s, h],
+// g[n, h, s] = a_s (da_s − Σ_s' a_s' da_s') / √d_head, where da_s = dr · o[t_s, h] is read off
+// the token tables as dpre[n] · p[t_s, 1 + h] + dl[n] · l[t_s, 1 + h] (dr = W_in^T dpre + W_U dl).
 @compute @workgroup_size(64)
 fn attn_bwd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     enter(gid.z);
@@ -75,13 +56,19 @@ fn attn_bwd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     }
     let n = id / u.heads;
     let h = id % u.heads;
+    let rows = 1u + u.heads;
     let ab = u.a + id * 3u;
     var da: array<f32, 3>;
     for (var p = 0u; p < 3u; p++) {
-        let ob = u.o + (token(n, p) * u.heads + h) * u.d;
+        let row = token(n, p) * rows + 1u + h;
+        let pb = u.mlp_table + row * u.m;
         var acc = 0.0;
-        for (var c = 0u; c < u.d; c++) {
-            acc += mem[mb + u.dr + n * u.d + c] * mem[mb + ob + c];
+        for (var i = 0u; i < u.m; i++) {
+            acc += mem[mb + u.dpre + n * u.m + i] * mem[mb + pb + i];
+        }
+        let lb = u.logit_table + row * u.voc;
+        for (var z = 0u; z < u.voc; z++) {
+            acc += mem[mb + u.dl + n * u.voc + z] * mem[mb + lb + z];
         }
         da[p] = acc;
     }

@@ -2,7 +2,7 @@
 // strides into `mem`, so one kernel serves every transpose of the step. Each invocation owns one
 // C element and adds k = 0, 1, …, K-1 in that order into one f32 accumulator; the 16×16 tiles only
 // stage operands in workgroup memory, so the order is the same for any tiling and any adapter.
-// Epilogues (`mode`): 0 C = acc; 1 C = ReLU(acc); 2 C = X + acc; 3 C = acc if X > 0 else 0.
+// Epilogues (`mode`): 0 C = acc; 2 C = X + acc; 3 C = acc if X > 0 else 0.
 struct Mm {
     m: u32, n: u32, k: u32, mode: u32,
     a: u32, a_i: u32, a_k: u32, a_b: u32,
@@ -57,9 +57,6 @@ fn matmul(
     let ci = u.c + b * u.c_b + i * u.c_i + j * u.c_j;
     let xi = u.x + b * u.x_b + i * u.x_i + j * u.x_j;
     switch u.mode {
-        case 1u: {
-            mem[mb + ci] = select(0.0, acc, acc > 0.0);
-        }
         case 2u: {
             mem[mb + ci] = mem[mb + xi] + acc;
         }
@@ -116,9 +113,6 @@ fn matmul_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
                 let ci = u.c + b * u.c_b + i * u.c_i + j * u.c_j;
                 let xi = u.x + b * u.x_b + i * u.x_i + j * u.x_j;
                 switch u.mode {
-                    case 1u: {
-                        mem[mb + ci] = select(0.0, v, v > 0.0);
-                    }
                     case 2u: {
                         mem[mb + ci] = mem[mb + xi] + v;
                     }

@@ -1,5 +1,5 @@
-//! The one f32 buffer a trainer owns: the offsets of θ, gradients, m, v, the per-token cache
-//! and the per-example activations, and the views of them the matmuls read.
+//! The one f32 buffer a run owns: the offsets of θ, gradients, m, v, the per-token tables
+//! and maps, and the per-example activations, and the views of them the matmuls read.
 use modgrok_core::model::{ModelConfig, Param};
 
 /// Offsets (in f32 elements) of the regions of the arena. Per-example regions have `rows`
@@ -15,28 +15,37 @@ pub(super) struct Arena {
     /// The AdamW scalars of the run's step t: −lr/(1−β1^t), √(1−β2^t), 1.0 at t = 1 else 0.0,
     /// and a pad.
     pub(super) sc: usize,
-    /// q, k, v [V, H·d_head]; o, d_o [V, H, D]; dq, dk, dv [V, H·d_head]; de [V, D].
+    /// q, k, v [V, H·d_head]; dq, dk, dv [V, H·d_head]; de [V, D].
     pub(super) q: usize,
     pub(super) k: usize,
     pub(super) vv: usize,
-    pub(super) o: usize,
-    pub(super) d_o: usize,
     pub(super) dq: usize,
     pub(super) dk: usize,
     pub(super) dv: usize,
     pub(super) de: usize,
-    /// a, g [rows, H, 3]; r, rr, drr, dr [rows, D]; mh, dpre [rows, M]; logits, dl [rows, V];
-    /// scale [N_train] (each example's weight 1/N_task).
+    /// The head-output maps `W_in W_O` [M, H·d_head] and `W_U^T W_O` [V, H·d_head], the
+    /// neuron-logit map `W_U^T W_out` [V, M], and their gradients.
+    pub(super) head_in: usize,
+    pub(super) head_u: usize,
+    pub(super) neuron_logit_map: usize,
+    pub(super) d_head_in: usize,
+    pub(super) d_head_u: usize,
+    pub(super) d_neuron_logit_map: usize,
+    /// The token tables, token-major: the MLP's `p` [V, 1 + H, M] (row 0 of token t is
+    /// `W_in e[t]`, row 1 + h is `W_in o[t, h]`), the unembedding's `l` [V, 1 + H, V] (the same
+    /// with `W_U^T`), and their gradient sums.
+    pub(super) mlp_table: usize,
+    pub(super) logit_table: usize,
+    pub(super) d_mlp_table: usize,
+    pub(super) d_logit_table: usize,
+    /// a, g [rows, H, 3]; mh, dpre [rows, M]; logits, dl [rows, V]; scale [N_train] (each
+    /// example's weight 1/N_task).
     pub(super) a: usize,
     pub(super) g: usize,
-    pub(super) r: usize,
     pub(super) mh: usize,
-    pub(super) rr: usize,
+    pub(super) dpre: usize,
     pub(super) logits: usize,
     pub(super) dl: usize,
-    pub(super) drr: usize,
-    pub(super) dpre: usize,
-    pub(super) dr: usize,
     pub(super) scale: usize,
     pub(super) len: usize,
 }
@@ -62,22 +71,26 @@ impl Arena {
             q: take(voc * hd),
             k: take(voc * hd),
             vv: take(voc * hd),
-            o: take(voc * h * d),
-            d_o: take(voc * h * d),
             dq: take(voc * hd),
             dk: take(voc * hd),
             dv: take(voc * hd),
             de: take(voc * d),
+            head_in: take(m * hd),
+            head_u: take(voc * hd),
+            neuron_logit_map: take(voc * m),
+            d_head_in: take(m * hd),
+            d_head_u: take(voc * hd),
+            d_neuron_logit_map: take(voc * m),
+            mlp_table: take(voc * (1 + h) * m),
+            logit_table: take(voc * (1 + h) * voc),
+            d_mlp_table: take(voc * (1 + h) * m),
+            d_logit_table: take(voc * (1 + h) * voc),
             a: take(rows * h * 3),
             g: take(rows * h * 3),
-            r: take(rows * d),
             mh: take(rows * m),
-            rr: take(rows * d),
+            dpre: take(rows * m),
             logits: take(rows * voc),
             dl: take(rows * voc),
-            drr: take(rows * d),
-            dpre: take(rows * m),
-            dr: take(rows * d),
             scale: take(n_train),
             len: 0,
         };
@@ -97,6 +110,11 @@ pub(super) struct View {
 
 pub(super) const fn view(off: usize, s0: usize, s1: usize) -> View {
     View { off, s0, s1, sb: 0 }
+}
+
+/// A view whose batch index b (a head, in the step) moves it by `sb`.
+pub(super) const fn batched(off: usize, s0: usize, s1: usize, sb: usize) -> View {
+    View { off, s0, s1, sb }
 }
 
 /// Parameter offsets in the arena.

@@ -12,30 +12,28 @@ pub(super) enum Kernel {
     Matmul,
     MatmulDirect,
     AttnScores,
-    AttnResid,
     AttnBwd,
+    Fold,
     CeGrad,
-    TokDo,
+    TokSum,
     TokDq,
     TokDk,
-    TokDe,
     AdamW,
 }
 
 pub(super) const COMMON: &str = include_str!("../shaders/common.wgsl");
 
 impl Kernel {
-    pub(super) const ALL: [Kernel; 11] = [
+    pub(super) const ALL: [Kernel; 10] = [
         Kernel::Matmul,
         Kernel::MatmulDirect,
         Kernel::AttnScores,
-        Kernel::AttnResid,
         Kernel::AttnBwd,
+        Kernel::Fold,
         Kernel::CeGrad,
-        Kernel::TokDo,
+        Kernel::TokSum,
         Kernel::TokDq,
         Kernel::TokDk,
-        Kernel::TokDe,
         Kernel::AdamW,
     ];
 
@@ -44,13 +42,12 @@ impl Kernel {
             Kernel::Matmul => (include_str!("../shaders/matmul.wgsl"), "matmul"),
             Kernel::MatmulDirect => (include_str!("../shaders/matmul.wgsl"), "matmul_direct"),
             Kernel::AttnScores => (include_str!("../shaders/attention.wgsl"), "attn_scores"),
-            Kernel::AttnResid => (include_str!("../shaders/attention.wgsl"), "attn_resid"),
             Kernel::AttnBwd => (include_str!("../shaders/attention.wgsl"), "attn_bwd"),
+            Kernel::Fold => (include_str!("../shaders/fold.wgsl"), "fold"),
             Kernel::CeGrad => (include_str!("../shaders/loss.wgsl"), "ce_grad"),
-            Kernel::TokDo => (include_str!("../shaders/tokens.wgsl"), "tok_do"),
+            Kernel::TokSum => (include_str!("../shaders/tokens.wgsl"), "tok_sum"),
             Kernel::TokDq => (include_str!("../shaders/tokens.wgsl"), "tok_dq"),
             Kernel::TokDk => (include_str!("../shaders/tokens.wgsl"), "tok_dk"),
-            Kernel::TokDe => (include_str!("../shaders/tokens.wgsl"), "tok_de"),
             Kernel::AdamW => (include_str!("../shaders/adamw.wgsl"), "adamw"),
         }
     }

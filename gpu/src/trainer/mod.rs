@@ -1,17 +1,26 @@
 //! The full-batch training step (SPEC §3, §4) as a fixed list of compute dispatches.
 //!
-//! Everything lives in one f32 arena on the device: θ, gradients, m, v, the per-token cache and
-//! the per-example activations, at offsets fixed when the trainer is made. A step is
+//! Everything lives in one f32 arena per run on the device: θ, gradients, m, v, the per-token
+//! tables and the per-example activations, at offsets fixed when the trainer is made. A step is
+//! SPEC §3's fast path, as core's `model::fast` takes it:
 //!
-//! 1. tokens: `q, k, v [V, H·d_head] = W_E^T W_{Q,K,V}^T`, `o[t, h] = W_O[:, h] v[t, h]` [V, H, D];
-//! 2. examples (rows n of [N, ·]): attention at position 2 into `r`, `m = ReLU(r W_in^T)`,
-//!    `r' = r + m W_out^T`, `logits = r' W_U`;
+//! 1. tokens: `q, k, v [V, H·d_head] = W_E^T W_{Q,K,V}^T`; the head-output maps `W_in W_O`,
+//!    `W_U^T W_O` and the neuron-logit map `W_U^T W_out`; the token tables `p = [W_in e; W_in o]`
+//!    [V, 1 + H, M] and `l = [W_U^T e; W_U^T o]` [V, 1 + H, V], the o rows through the head-output
+//!    maps (`o[t, h] = W_O[:, h] v[t, h]` is never formed);
+//! 2. examples (rows n of [N, ·]): attention at position 2, then, with r = e[t_2] + Σ a·o,
+//!    `m = ReLU(W_in r)` and `logits = W_U^T r + neuron_logit_map · m`, both read off the tables;
 //! 3. `dl = dL/dlogits` (mean cross-entropy per task, summed over tasks);
-//! 4. backward through unembed and MLP (`dr'`, `dpre`, `dr`) and the weight gradients
-//!    `dW_U = r'^T dl`, `dW_out = dr'^T m`, `dW_in = dpre^T r`, each a sum over all N examples;
-//! 5. per-token gradients `d_o, dq, dk, de` gathered over each token's examples, then
-//!    `dv`, `dW_O`, `dW_Q`, `dW_K`, `dW_V` and `dW_E` as sums over the vocabulary;
-//! 6. AdamW per tensor.
+//! 4. `dpre = (dl · neuron_logit_map) ⊙ [m > 0]` and the map's gradient `dl^T m` (a sum over
+//!    all N examples);
+//! 5. attention backward per example; per token, the tables' gradient sums and `dq, dk`,
+//!    gathered over each token's examples;
+//! 6. `dv` and the maps' gradients from the tables' sums;
+//! 7. every weight's gradient as GEMMs over the vocabulary and the maps;
+//! 8. AdamW per tensor.
+//!
+//! That is about half the FLOPs of the direct step (per-example products with W_in, W_out
+//! and W_U), and the activations kept per example shrink from 4·D + 2·M + 2·V to 2·M + 2·V.
 //!
 //! Every value is written by one invocation that adds its terms in a fixed order (k ascending
 //! in matmuls, examples ascending in gathers); there are no atomics. So the same inputs on the

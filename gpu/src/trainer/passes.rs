@@ -1,37 +1,115 @@
-//! The fixed list of dispatches of a step: the examples' forward, the backward and gradient
-//! sums, and AdamW per tensor.
+//! The fixed list of dispatches of a step: the token tables, the examples' forward, the backward
+//! and gradient sums, and AdamW per tensor.
 use modgrok_core::model::{ModelConfig, N_TENSORS};
 
-use super::arena::{Arena, View, tensor_offsets, view};
+use super::arena::{Arena, batched, tensor_offsets, view};
 use super::ids::Ids;
 use super::kernel::{Kernel, SLOT_WORDS};
 use super::recorder::{Epilogue, Op, Recorder};
 
-pub(super) fn attn_words(cfg: &ModelConfig, a: &Arena, tok: usize, n: usize) -> [usize; 16] {
-    let w = tensor_offsets(cfg, a.params);
+fn attn_words(cfg: &ModelConfig, a: &Arena, tok: usize, n: usize) -> [usize; 16] {
     let sqrt_dh = ((cfg.d_head as f64).sqrt() as f32).to_bits() as usize;
     [
         n,
         tok,
-        cfg.d_model,
         cfg.n_heads,
         cfg.d_head,
         cfg.d_vocab,
+        cfg.d_mlp,
         a.q,
         a.k,
-        a.o,
-        w.w_e,
         a.a,
-        a.r,
-        a.dr,
         a.g,
+        a.mlp_table,
+        a.logit_table,
+        a.dpre,
+        a.dl,
         sqrt_dh,
         0,
     ]
 }
 
-/// Step 2 for `n` examples whose tokens start at `tok` in the u32 arena (the token cache must
-/// hold the current θ's q, k, o).
+/// `out [n, width] = T[t_2, 0] + Σ_h Σ_s a[h, s] T[t_s, 1 + h]` for the table T at `table`.
+fn fold(
+    rec: &mut Recorder,
+    ops: &mut Vec<Op>,
+    cfg: &ModelConfig,
+    a: &Arena,
+    [tok, n, width, table, out, relu]: [usize; 6],
+) {
+    let words = [n, tok, cfg.n_heads, width, table, a.a, out, relu];
+    rec.flat(ops, Kernel::Fold, &words, n * width);
+}
+
+/// Step 1: the token tables and maps of the current θ.
+fn record_tables(rec: &mut Recorder, ops: &mut Vec<Op>, cfg: &ModelConfig, a: &Arena) {
+    let (voc, d, h, dh, m) = (cfg.d_vocab, cfg.d_model, cfg.n_heads, cfg.d_head, cfg.d_mlp);
+    let hd = h * dh;
+    let rows = 1 + h;
+    let w = tensor_offsets(cfg, a.params);
+
+    // q, k, v [V, H·d_head] = W_E^T W^T. W_Q, W_K, W_V follow each other in θ, as q, k, v do
+    // in the arena: one batch of three.
+    rec.matmul(
+        ops,
+        [voc, hd, d, 3],
+        view(w.w_e, 1, voc),
+        batched(w.w_q, 1, d, w.w_k - w.w_q),
+        batched(a.q, hd, 1, a.k - a.q),
+        Epilogue::Store,
+    );
+    // The head-output maps W_in W_O [M, HD] and W_U^T W_O [V, HD]; the neuron-logit map
+    // W_U^T W_out [V, M].
+    rec.matmul(
+        ops,
+        [m, hd, d, 1],
+        view(w.w_in, d, 1),
+        view(w.w_o, hd, 1),
+        view(a.head_in, hd, 1),
+        Epilogue::Store,
+    );
+    rec.matmul(
+        ops,
+        [voc, hd, d, 1],
+        view(w.w_u, 1, voc),
+        view(w.w_o, hd, 1),
+        view(a.head_u, hd, 1),
+        Epilogue::Store,
+    );
+    rec.matmul(
+        ops,
+        [voc, m, d, 1],
+        view(w.w_u, 1, voc),
+        view(w.w_out, m, 1),
+        view(a.neuron_logit_map, m, 1),
+        Epilogue::Store,
+    );
+    // p[t, 0] = W_in e[t]; p[t, 1 + h] = (W_in W_O[:, h]) v[t, h]; the same for l with W_U^T.
+    for (table, width, e_map, head_map) in [
+        (a.mlp_table, m, view(w.w_in, 1, d), a.head_in),
+        (a.logit_table, voc, view(w.w_u, voc, 1), a.head_u),
+    ] {
+        rec.matmul(
+            ops,
+            [voc, width, d, 1],
+            view(w.w_e, 1, voc),
+            e_map,
+            view(table, rows * width, 1),
+            Epilogue::Store,
+        );
+        rec.matmul(
+            ops,
+            [voc, width, dh, h],
+            batched(a.vv, hd, 1, dh),
+            batched(head_map, 1, hd, dh),
+            batched(table + width, rows * width, 1, width),
+            Epilogue::Store,
+        );
+    }
+}
+
+/// Step 2 for `n` examples whose tokens start at `tok` in the u32 arena (the token tables must
+/// hold the current θ's).
 pub(super) fn record_examples_forward(
     rec: &mut Recorder,
     ops: &mut Vec<Op>,
@@ -40,34 +118,17 @@ pub(super) fn record_examples_forward(
     tok: usize,
     n: usize,
 ) {
-    let (voc, d, h, m) = (cfg.d_vocab, cfg.d_model, cfg.n_heads, cfg.d_mlp);
-    let w = tensor_offsets(cfg, a.params);
-    let aw = attn_words(cfg, a, tok, n);
-    rec.flat(ops, Kernel::AttnScores, &aw, n * h);
-    rec.flat(ops, Kernel::AttnResid, &aw, n * d);
+    let (voc, h, m) = (cfg.d_vocab, cfg.n_heads, cfg.d_mlp);
+    rec.flat(ops, Kernel::AttnScores, &attn_words(cfg, a, tok, n), n * h);
+    fold(rec, ops, cfg, a, [tok, n, m, a.mlp_table, a.mh, 1]);
+    fold(rec, ops, cfg, a, [tok, n, voc, a.logit_table, a.logits, 0]);
     rec.matmul(
         ops,
-        [n, m, d, 1],
-        view(a.r, d, 1),
-        view(w.w_in, 1, d),
+        [n, voc, m, 1],
         view(a.mh, m, 1),
-        Epilogue::Relu,
-    );
-    rec.matmul(
-        ops,
-        [n, d, m, 1],
-        view(a.mh, m, 1),
-        view(w.w_out, 1, m),
-        view(a.rr, d, 1),
-        Epilogue::Add(view(a.r, d, 1)),
-    );
-    rec.matmul(
-        ops,
-        [n, voc, d, 1],
-        view(a.rr, d, 1),
-        view(w.w_u, voc, 1),
+        view(a.neuron_logit_map, 1, m),
         view(a.logits, voc, 1),
-        Epilogue::Store,
+        Epilogue::Add(view(a.logits, voc, 1)),
     );
 }
 
@@ -82,201 +143,209 @@ pub(super) fn record_train(
 ) {
     let (voc, d, h, dh, m) = (cfg.d_vocab, cfg.d_model, cfg.n_heads, cfg.d_head, cfg.d_mlp);
     let hd = h * dh;
+    let rows = 1 + h;
     let w = tensor_offsets(cfg, a.params);
     let gw = tensor_offsets(cfg, a.grads);
 
-    // 1. q, k, v [V, H·d_head] = W_E^T W^T; o[t, h, :] = W_O[:, h·d_head..] v[t, h, :].
-    // W_Q, W_K, W_V follow each other in θ, as q, k, v do in the arena: one batch of three.
-    rec.matmul(
-        ops,
-        [voc, hd, d, 3],
-        view(w.w_e, 1, voc),
-        View {
-            off: w.w_q,
-            s0: 1,
-            s1: d,
-            sb: w.w_k - w.w_q,
-        },
-        View {
-            off: a.q,
-            s0: hd,
-            s1: 1,
-            sb: a.k - a.q,
-        },
-        Epilogue::Store,
-    );
-    rec.matmul(
-        ops,
-        [voc, d, dh, h],
-        View {
-            off: a.vv,
-            s0: hd,
-            s1: 1,
-            sb: dh,
-        },
-        View {
-            off: w.w_o,
-            s0: 1,
-            s1: hd,
-            sb: dh,
-        },
-        View {
-            off: a.o,
-            s0: h * d,
-            s1: 1,
-            sb: d,
-        },
-        Epilogue::Store,
-    );
-
-    // 2–3.
+    // 1–3.
+    record_tables(rec, ops, cfg, a);
     record_examples_forward(rec, ops, cfg, a, id.train_tok, n);
     let ce = [n, voc, a.logits, a.dl, a.scale, id.train_label];
     rec.flat(ops, Kernel::CeGrad, &ce, n);
 
-    // 4. dr' = dl W_U^T; dpre = (dr' W_out) ⊙ [m > 0]; dr = dr' + dpre W_in.
+    // 4. dpre = (dl · neuron_logit_map) ⊙ [m > 0]; d neuron_logit_map = dl^T m, a sum over n.
     rec.matmul(
         ops,
-        [n, d, voc, 1],
+        [n, m, voc, 1],
         view(a.dl, voc, 1),
-        view(w.w_u, 1, voc),
-        view(a.drr, d, 1),
-        Epilogue::Store,
-    );
-    rec.matmul(
-        ops,
-        [n, m, d, 1],
-        view(a.drr, d, 1),
-        view(w.w_out, m, 1),
+        view(a.neuron_logit_map, m, 1),
         view(a.dpre, m, 1),
         Epilogue::Mask(view(a.mh, m, 1)),
     );
     rec.matmul(
         ops,
-        [n, d, m, 1],
-        view(a.dpre, m, 1),
-        view(w.w_in, d, 1),
-        view(a.dr, d, 1),
-        Epilogue::Add(view(a.drr, d, 1)),
-    );
-    // dW_U = r'^T dl [D, V]; dW_out = dr'^T m [D, M]; dW_in = dpre^T r [M, D]: sums over n.
-    rec.matmul(
-        ops,
-        [d, voc, n, 1],
-        view(a.rr, 1, d),
-        view(a.dl, voc, 1),
-        view(gw.w_u, voc, 1),
-        Epilogue::Store,
-    );
-    rec.matmul(
-        ops,
-        [d, m, n, 1],
-        view(a.drr, 1, d),
+        [voc, m, n, 1],
+        view(a.dl, 1, voc),
         view(a.mh, m, 1),
-        view(gw.w_out, m, 1),
-        Epilogue::Store,
-    );
-    rec.matmul(
-        ops,
-        [m, d, n, 1],
-        view(a.dpre, 1, m),
-        view(a.r, d, 1),
-        view(gw.w_in, d, 1),
+        view(a.d_neuron_logit_map, m, 1),
         Epilogue::Store,
     );
 
-    // 5. Attention backward per example, then per token.
-    let aw = attn_words(cfg, a, id.train_tok, n);
-    rec.flat(ops, Kernel::AttnBwd, &aw, n * h);
+    // 5. Attention backward per example; the token tables' sums and dq, dk per token.
+    rec.flat(
+        ops,
+        Kernel::AttnBwd,
+        &attn_words(cfg, a, id.train_tok, n),
+        n * h,
+    );
+    for (x, width, out) in [(a.dpre, m, a.d_mlp_table), (a.dl, voc, a.d_logit_table)] {
+        let words = [
+            voc,
+            h,
+            dh,
+            width,
+            id.starts,
+            id.entries,
+            id.train_tok,
+            a.a,
+            a.g,
+            a.q,
+            a.k,
+            a.dq,
+            a.dk,
+            x,
+            out,
+            0,
+        ];
+        rec.flat(ops, Kernel::TokSum, &words, voc * rows * width);
+    }
     let tw = [
         voc,
-        d,
         h,
         dh,
+        0,
         id.starts,
         id.entries,
         id.train_tok,
         a.a,
         a.g,
-        a.dr,
         a.q,
         a.k,
-        a.d_o,
         a.dq,
         a.dk,
-        a.de,
     ];
-    rec.flat(ops, Kernel::TokDo, &tw, voc * h * d);
     rec.flat(ops, Kernel::TokDq, &tw, voc * hd);
     rec.flat(ops, Kernel::TokDk, &tw, voc * hd);
-    rec.flat(ops, Kernel::TokDe, &tw, voc * d);
-    // dv[t, h, :] = W_O[:, h·d_head..]^T d_o[t, h, :]; dW_O[:, h·d_head + j] = Σ_t d_o[t, h, :] v[t, h, j].
+
+    // 6. From the table sums G (dp, dl) to the maps and v: for each head h,
+    // d head_map[:, h] = Σ_t G[t, 1 + h]^T v[t, h] and dv[t, h] = Σ_x G[t, 1 + h] head_map[:, h].
+    let tables = [
+        (a.d_mlp_table, m, a.head_in, a.d_head_in),
+        (a.d_logit_table, voc, a.head_u, a.d_head_u),
+    ];
+    for (i, &(g, width, head_map, d_head_map)) in tables.iter().enumerate() {
+        rec.matmul(
+            ops,
+            [width, dh, voc, h],
+            batched(g + width, 1, rows * width, width),
+            batched(a.vv, hd, 1, dh),
+            batched(d_head_map, hd, 1, dh),
+            Epilogue::Store,
+        );
+        let dv = batched(a.dv, hd, 1, dh);
+        rec.matmul(
+            ops,
+            [voc, dh, width, h],
+            batched(g + width, rows * width, 1, width),
+            batched(head_map, hd, 1, dh),
+            dv,
+            if i == 0 {
+                Epilogue::Store
+            } else {
+                Epilogue::Add(dv)
+            },
+        );
+    }
+
+    // 7. The weights' gradients, each a sum over the tables' and maps' uses of it:
+    // dW_in = dp[:, 0]^T W_E^T + d head_in W_O^T;
+    // dW_O = W_in^T d head_in + W_U d head_u;
+    // dW_U = W_E dl[:, 0] + W_O d head_u^T + W_out d neuron_logit_map^T;
+    // dW_out = W_U d neuron_logit_map.
+    let dp0 = (a.d_mlp_table, rows * m);
+    let dl0 = (a.d_logit_table, rows * voc);
     rec.matmul(
         ops,
-        [voc, dh, d, h],
-        View {
-            off: a.d_o,
-            s0: h * d,
-            s1: 1,
-            sb: d,
-        },
-        View {
-            off: w.w_o,
-            s0: hd,
-            s1: 1,
-            sb: dh,
-        },
-        View {
-            off: a.dv,
-            s0: hd,
-            s1: 1,
-            sb: dh,
-        },
+        [m, d, voc, 1],
+        view(dp0.0, 1, dp0.1),
+        view(w.w_e, 1, voc),
+        view(gw.w_in, d, 1),
         Epilogue::Store,
     );
     rec.matmul(
         ops,
-        [d, dh, voc, h],
-        View {
-            off: a.d_o,
-            s0: 1,
-            s1: h * d,
-            sb: d,
-        },
-        View {
-            off: a.vv,
-            s0: hd,
-            s1: 1,
-            sb: dh,
-        },
-        View {
-            off: gw.w_o,
-            s0: hd,
-            s1: 1,
-            sb: dh,
-        },
+        [m, d, hd, 1],
+        view(a.d_head_in, hd, 1),
+        view(w.w_o, 1, hd),
+        view(gw.w_in, d, 1),
+        Epilogue::Add(view(gw.w_in, d, 1)),
+    );
+    rec.matmul(
+        ops,
+        [d, hd, m, 1],
+        view(w.w_in, 1, d),
+        view(a.d_head_in, hd, 1),
+        view(gw.w_o, hd, 1),
+        Epilogue::Store,
+    );
+    rec.matmul(
+        ops,
+        [d, hd, voc, 1],
+        view(w.w_u, voc, 1),
+        view(a.d_head_u, hd, 1),
+        view(gw.w_o, hd, 1),
+        Epilogue::Add(view(gw.w_o, hd, 1)),
+    );
+    let dwu = view(gw.w_u, voc, 1);
+    rec.matmul(
+        ops,
+        [d, voc, voc, 1],
+        view(w.w_e, voc, 1),
+        view(dl0.0, dl0.1, 1),
+        dwu,
+        Epilogue::Store,
+    );
+    rec.matmul(
+        ops,
+        [d, voc, hd, 1],
+        view(w.w_o, hd, 1),
+        view(a.d_head_u, 1, hd),
+        dwu,
+        Epilogue::Add(dwu),
+    );
+    rec.matmul(
+        ops,
+        [d, voc, m, 1],
+        view(w.w_out, m, 1),
+        view(a.d_neuron_logit_map, 1, m),
+        dwu,
+        Epilogue::Add(dwu),
+    );
+    rec.matmul(
+        ops,
+        [d, m, voc, 1],
+        view(w.w_u, voc, 1),
+        view(a.d_neuron_logit_map, m, 1),
+        view(gw.w_out, m, 1),
         Epilogue::Store,
     );
     // dW_{Q,K,V}[h·d_head + j, c] = Σ_t d{q,k,v}[t, h, j] W_E[c, t].
     rec.matmul(
         ops,
         [hd, d, voc, 3],
-        View {
-            off: a.dq,
-            s0: 1,
-            s1: hd,
-            sb: a.dk - a.dq,
-        },
+        batched(a.dq, 1, hd, a.dk - a.dq),
         view(w.w_e, 1, voc),
-        View {
-            off: gw.w_q,
-            s0: d,
-            s1: 1,
-            sb: gw.w_k - gw.w_q,
-        },
+        batched(gw.w_q, d, 1, gw.w_k - gw.w_q),
         Epilogue::Store,
     );
-    // dW_E[c, t] = de[t, c] + Σ_{x = q, k, v} Σ_{h, j} dx[t, h, j] W_X[h, j, c].
+    // dW_E[c, t] = de[t, c] + Σ_{x = q, k, v} Σ_{h, j} dx[t, h, j] W_X[h, j, c], where
+    // de[t] = W_in^T dp[t, 0] + W_U dl[t, 0] is the residual path.
+    rec.matmul(
+        ops,
+        [voc, d, m, 1],
+        view(dp0.0, dp0.1, 1),
+        view(w.w_in, d, 1),
+        view(a.de, d, 1),
+        Epilogue::Store,
+    );
+    rec.matmul(
+        ops,
+        [voc, d, voc, 1],
+        view(dl0.0, dl0.1, 1),
+        view(w.w_u, 1, voc),
+        view(a.de, d, 1),
+        Epilogue::Add(view(a.de, d, 1)),
+    );
     let dwe = view(gw.w_e, 1, voc);
     for (i, (dx, w_x)) in [(a.dq, w.w_q), (a.dk, w.w_k), (a.dv, w.w_v)]
         .into_iter()
@@ -294,7 +363,7 @@ pub(super) fn record_train(
     }
 }
 
-/// Step 6: one AdamW dispatch per run of adjacent tensors not frozen. Returns their uniform
+/// Step 8: one AdamW dispatch per run of adjacent tensors not frozen. Returns their uniform
 /// slots, which take the optimizer's constant scalars.
 pub(super) fn record_adamw(
     rec: &mut Recorder,

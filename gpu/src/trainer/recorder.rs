@@ -7,7 +7,6 @@ use super::kernel::{Kernel, LOCAL, SLOT_WORDS, TILE};
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Epilogue {
     Store,
-    Relu,
     /// `C = X + acc`.
     Add(View),
     /// `C = acc` where `X > 0`, else 0 (ReLU's backward, X = the ReLU output).
@@ -77,7 +76,6 @@ impl Recorder {
     ) {
         let (mode, x) = match epi {
             Epilogue::Store => (0, c),
-            Epilogue::Relu => (1, c),
             Epilogue::Add(x) => (2, x),
             Epilogue::Mask(x) => (3, x),
         };
