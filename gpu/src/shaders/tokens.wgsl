@@ -1,32 +1,48 @@
-// Per-token gradients gathered from the examples that use the token. `starts`/`entries` list,
-// for each token t, the pairs (n, s) with tokens[n][s] = t as n·3 + s in ascending order, so
-// every sum runs over the examples in one fixed order and no two invocations write one value.
+// Per-token gradients gathered from the examples that use the token, in two passes. Token t's
+// list holds the train pairs (n, s) with tokens[n][s] = t, as n·3 + s ascending, cut into
+// chunks of at most 64 entries (`entries[chunk_starts[c]..chunk_starts[c + 1]]`, token t's chunks
+// `token_chunks[t]..token_chunks[t + 1]`). The first pass sums each chunk into `part` [chunk, W],
+// entries in order; `tok_reduce` adds a token's chunks in order. So every sum has one fixed
+// order, no two invocations write one value, and a token used by every example (the op token)
+// is summed by many invocations rather than one long loop.
 struct Tok {
     voc: u32, heads: u32, dh: u32, width: u32,
-    starts: u32, entries: u32, tok: u32, a: u32,
-    g: u32, q: u32, k: u32, dq: u32,
-    dk: u32, x: u32, out: u32, pad: u32,
+    entries: u32, chunk_starts: u32, token_chunks: u32, tok: u32,
+    a: u32, g: u32, q: u32, k: u32,
+    x: u32, part: u32, out: u32, chunks: u32,
 }
 @group(0) @binding(2) var<uniform> u: Tok;
 
-// The gradient sums of a token table T [V, 1 + H, width] (see fold.wgsl) from the examples'
-// gradients x [N, width] of f(r). Invocation (t, row, c):
-// row 0: out[t, 0, c] = Σ_{(n, 2) ∈ list(t)} x[n, c];
-// row 1 + h: out[t, 1 + h, c] = Σ_{(n, s) ∈ list(t)} a[n, h, s] · x[n, c].
+fn chunk_begin(c: u32) -> u32 {
+    return ids[ib + u.chunk_starts + c];
+}
+
+fn chunk_end(c: u32) -> u32 {
+    return ids[ib + u.chunk_starts + c + 1u];
+}
+
+fn entry(e: u32) -> u32 {
+    return ids[ib + u.entries + e];
+}
+
+// A token table T [V, 1 + H, width]'s gradient sums (see fold.wgsl) from the examples'
+// gradients x [N, width] of f(r). Invocation (chunk, row, c), W = (1 + H)·width:
+// row 0: part[chunk, 0, c] = Σ_{(n, 2) ∈ chunk} x[n, c];
+// row 1 + h: part[chunk, 1 + h, c] = Σ_{(n, s) ∈ chunk} a[n, h, s] · x[n, c].
 @compute @workgroup_size(64)
-fn tok_sum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn tok_sum_part(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     enter(gid.z);
     let id = flat_index(gid, nwg);
     let rows = 1u + u.heads;
-    if (id >= u.voc * rows * u.width) {
+    if (id >= u.chunks * rows * u.width) {
         return;
     }
-    let t = id / (rows * u.width);
+    let ch = id / (rows * u.width);
     let row = (id / u.width) % rows;
     let c = id % u.width;
     var acc = 0.0;
-    for (var e = ids[ib + u.starts + t]; e < ids[ib + u.starts + t + 1u]; e++) {
-        let ns = ids[ib + u.entries + e];
+    for (var e = chunk_begin(ch); e < chunk_end(ch); e++) {
+        let ns = entry(e);
         let n = ns / 3u;
         if (row == 0u) {
             if (ns % 3u == 2u) {
@@ -37,24 +53,25 @@ fn tok_sum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
             acc += w * mem[mb + u.x + n * u.width + c];
         }
     }
-    mem[mb + u.out + id] = acc;
+    mem[mb + u.part + id] = acc;
 }
 
-// Invocation (t, h, j): dq[t, h, j] = Σ_{(n, 2) ∈ list(t)} Σ_s g[n, h, s] · k[t_s, h, j].
+// Invocation (chunk, h, j): part[chunk, h, j] = Σ_{(n, 2) ∈ chunk} Σ_s g[n, h, s] · k[t_s, h, j],
+// the chunk's share of dq[t, h, j].
 @compute @workgroup_size(64)
-fn tok_dq(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn tok_dq_part(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     enter(gid.z);
     let hd = u.heads * u.dh;
     let id = flat_index(gid, nwg);
-    if (id >= u.voc * hd) {
+    if (id >= u.chunks * hd) {
         return;
     }
-    let t = id / hd;
+    let ch = id / hd;
     let hj = id % hd;
     let h = hj / u.dh;
     var acc = 0.0;
-    for (var e = ids[ib + u.starts + t]; e < ids[ib + u.starts + t + 1u]; e++) {
-        let ns = ids[ib + u.entries + e];
+    for (var e = chunk_begin(ch); e < chunk_end(ch); e++) {
+        let ns = entry(e);
         if (ns % 3u != 2u) {
             continue;
         }
@@ -64,27 +81,46 @@ fn tok_dq(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
             acc += mem[mb + u.g + (n * u.heads + h) * 3u + s] * mem[mb + u.k + ts * hd + hj];
         }
     }
-    mem[mb + u.dq + id] = acc;
+    mem[mb + u.part + id] = acc;
 }
 
-// Invocation (t, h, j): dk[t, h, j] = Σ_{(n, s) ∈ list(t)} g[n, h, s] · q[t_2(n), h, j].
+// Invocation (chunk, h, j): part[chunk, h, j] = Σ_{(n, s) ∈ chunk} g[n, h, s] · q[t_2(n), h, j],
+// the chunk's share of dk[t, h, j].
 @compute @workgroup_size(64)
-fn tok_dk(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn tok_dk_part(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     enter(gid.z);
     let hd = u.heads * u.dh;
     let id = flat_index(gid, nwg);
-    if (id >= u.voc * hd) {
+    if (id >= u.chunks * hd) {
         return;
     }
-    let t = id / hd;
+    let ch = id / hd;
     let hj = id % hd;
     let h = hj / u.dh;
     var acc = 0.0;
-    for (var e = ids[ib + u.starts + t]; e < ids[ib + u.starts + t + 1u]; e++) {
-        let ns = ids[ib + u.entries + e];
+    for (var e = chunk_begin(ch); e < chunk_end(ch); e++) {
+        let ns = entry(e);
         let n = ns / 3u;
         let t2 = ids[ib + u.tok + n * 3u + 2u];
         acc += mem[mb + u.g + (n * u.heads + h) * 3u + ns % 3u] * mem[mb + u.q + t2 * hd + hj];
     }
-    mem[mb + u.dk + id] = acc;
+    mem[mb + u.part + id] = acc;
+}
+
+// Invocation (t, x), x < width: out[t, x] = Σ_{chunk of t} part[chunk, x], chunks in order (0
+// for a token no example uses).
+@compute @workgroup_size(64)
+fn tok_reduce(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    enter(gid.z);
+    let id = flat_index(gid, nwg);
+    if (id >= u.voc * u.width) {
+        return;
+    }
+    let t = id / u.width;
+    let x = id % u.width;
+    var acc = 0.0;
+    for (var c = ids[ib + u.token_chunks + t]; c < ids[ib + u.token_chunks + t + 1u]; c++) {
+        acc += mem[mb + u.part + c * u.width + x];
+    }
+    mem[mb + u.out + id] = acc;
 }

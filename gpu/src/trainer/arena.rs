@@ -2,6 +2,8 @@
 //! and maps, and the per-example activations, and the views of them the matmuls read.
 use modgrok_core::model::{ModelConfig, Param};
 
+use super::ids::max_chunks;
+
 /// Offsets (in f32 elements) of the regions of the arena. Per-example regions have `rows`
 /// rows, enough for the train or the test set.
 #[derive(Debug, Clone, Copy)]
@@ -38,6 +40,8 @@ pub(super) struct Arena {
     pub(super) logit_table: usize,
     pub(super) d_mlp_table: usize,
     pub(super) d_logit_table: usize,
+    /// The per-chunk partial sums of the per-token gradients [chunks, ·] (see `tokens.wgsl`).
+    pub(super) part: usize,
     /// a, g [rows, H, 3]; mh, dpre [rows, M]; logits, dl [rows, V]; scale [N_train] (each
     /// example's weight 1/N_task).
     pub(super) a: usize,
@@ -85,6 +89,7 @@ impl Arena {
             logit_table: take(voc * (1 + h) * voc),
             d_mlp_table: take(voc * (1 + h) * m),
             d_logit_table: take(voc * (1 + h) * voc),
+            part: take(max_chunks(voc, n_train) * ((1 + h) * m.max(voc)).max(hd)),
             a: take(rows * h * 3),
             g: take(rows * h * 3),
             mh: take(rows * m),

@@ -3,19 +3,33 @@
 use modgrok_core::data::Example;
 use modgrok_core::model::{BlockStats, EvalStats, cross_entropy};
 
+/// Entries of a token's list summed by one invocation of a per-token gradient's first pass.
+pub(super) const CHUNK: usize = 64;
+
+/// The most chunks the lists of n train examples over `voc` tokens cut into: each token's list
+/// of n_t entries makes ⌈n_t / CHUNK⌉, and Σ n_t = 3n.
+pub(super) fn max_chunks(voc: usize, n: usize) -> usize {
+    (3 * n).div_ceil(CHUNK) + voc
+}
+
 /// Offsets into the u32 arena.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Ids {
     pub(super) train_tok: usize,
     pub(super) train_label: usize,
     pub(super) test_tok: usize,
-    pub(super) starts: usize,
     pub(super) entries: usize,
+    pub(super) chunk_starts: usize,
+    pub(super) token_chunks: usize,
 }
 
 /// The u32 arena: train tokens [N, 3] and labels [N], test tokens [N_test, 3], and for each
-/// token t the train pairs (n, s) with `tokens[n][s] = t`, as `n·3 + s` ascending
-/// (`entries[starts[t]..starts[t+1]]`).
+/// token t the train pairs (n, s) with `tokens[n][s] = t`, as `n·3 + s` ascending. The lists
+/// follow each other in `entries`, token by token, cut into chunks of at most [`CHUNK`]
+/// entries that never cross tokens: chunk c is `entries[chunk_starts[c]..chunk_starts[c+1]]`,
+/// and token t's chunks are `token_chunks[t]..token_chunks[t+1]`. `chunk_starts` has
+/// `max_chunks + 1` slots whatever the data (the unused ones are empty chunks), so every run of
+/// one shape has one layout.
 pub(super) fn build_ids(voc: usize, train: &[Example], test: &[Example]) -> (Vec<u32>, Ids) {
     let mut out = Vec::with_capacity(7 * train.len() + 3 * test.len() + voc + 1);
     let tokens = |out: &mut Vec<u32>, ex: &[Example]| {
@@ -36,11 +50,9 @@ pub(super) fn build_ids(voc: usize, train: &[Example], test: &[Example]) -> (Vec
     for t in 0..voc {
         count[t + 1] += count[t];
     }
-    let starts = out.len();
-    out.extend_from_slice(&count);
     let entries = out.len();
     out.resize(entries + 3 * train.len(), 0);
-    let mut next = count;
+    let mut next = count.clone();
     for (n, e) in train.iter().enumerate() {
         for (s, &t) in e.tokens.iter().enumerate() {
             let slot = &mut next[t as usize];
@@ -48,12 +60,25 @@ pub(super) fn build_ids(voc: usize, train: &[Example], test: &[Example]) -> (Vec
             *slot += 1;
         }
     }
+    let mut chunk_starts = Vec::with_capacity(max_chunks(voc, train.len()) + 1);
+    let mut token_chunks = Vec::with_capacity(voc + 1);
+    for t in 0..voc {
+        token_chunks.push(chunk_starts.len() as u32);
+        chunk_starts.extend((count[t]..count[t + 1]).step_by(CHUNK));
+    }
+    token_chunks.push(chunk_starts.len() as u32);
+    chunk_starts.resize(max_chunks(voc, train.len()) + 1, count[voc]);
+    let chunk_at = out.len();
+    out.extend_from_slice(&chunk_starts);
+    let token_chunks_at = out.len();
+    out.extend_from_slice(&token_chunks);
     let ids = Ids {
         train_tok,
         train_label,
         test_tok,
-        starts,
         entries,
+        chunk_starts: chunk_at,
+        token_chunks: token_chunks_at,
     };
     (out, ids)
 }

@@ -15,25 +15,27 @@ pub(super) enum Kernel {
     AttnBwd,
     Fold,
     CeGrad,
-    TokSum,
-    TokDq,
-    TokDk,
+    TokSumPart,
+    TokDqPart,
+    TokDkPart,
+    TokReduce,
     AdamW,
 }
 
 pub(super) const COMMON: &str = include_str!("../shaders/common.wgsl");
 
 impl Kernel {
-    pub(super) const ALL: [Kernel; 10] = [
+    pub(super) const ALL: [Kernel; 11] = [
         Kernel::Matmul,
         Kernel::MatmulDirect,
         Kernel::AttnScores,
         Kernel::AttnBwd,
         Kernel::Fold,
         Kernel::CeGrad,
-        Kernel::TokSum,
-        Kernel::TokDq,
-        Kernel::TokDk,
+        Kernel::TokSumPart,
+        Kernel::TokDqPart,
+        Kernel::TokDkPart,
+        Kernel::TokReduce,
         Kernel::AdamW,
     ];
 
@@ -45,9 +47,10 @@ impl Kernel {
             Kernel::AttnBwd => (include_str!("../shaders/attention.wgsl"), "attn_bwd"),
             Kernel::Fold => (include_str!("../shaders/fold.wgsl"), "fold"),
             Kernel::CeGrad => (include_str!("../shaders/loss.wgsl"), "ce_grad"),
-            Kernel::TokSum => (include_str!("../shaders/tokens.wgsl"), "tok_sum"),
-            Kernel::TokDq => (include_str!("../shaders/tokens.wgsl"), "tok_dq"),
-            Kernel::TokDk => (include_str!("../shaders/tokens.wgsl"), "tok_dk"),
+            Kernel::TokSumPart => (include_str!("../shaders/tokens.wgsl"), "tok_sum_part"),
+            Kernel::TokDqPart => (include_str!("../shaders/tokens.wgsl"), "tok_dq_part"),
+            Kernel::TokDkPart => (include_str!("../shaders/tokens.wgsl"), "tok_dk_part"),
+            Kernel::TokReduce => (include_str!("../shaders/tokens.wgsl"), "tok_reduce"),
             Kernel::AdamW => (include_str!("../shaders/adamw.wgsl"), "adamw"),
         }
     }

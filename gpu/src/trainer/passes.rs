@@ -3,7 +3,7 @@
 use modgrok_core::model::{ModelConfig, N_TENSORS};
 
 use super::arena::{Arena, batched, tensor_offsets, view};
-use super::ids::Ids;
+use super::ids::{Ids, max_chunks};
 use super::kernel::{Kernel, SLOT_WORDS};
 use super::recorder::{Epilogue, Op, Recorder};
 
@@ -178,44 +178,38 @@ pub(super) fn record_train(
         &attn_words(cfg, a, id.train_tok, n),
         n * h,
     );
-    for (x, width, out) in [(a.dpre, m, a.d_mlp_table), (a.dl, voc, a.d_logit_table)] {
-        let words = [
+    let chunks = max_chunks(voc, n);
+    let tok = |width: usize, x: usize, out: usize| {
+        [
             voc,
             h,
             dh,
             width,
-            id.starts,
             id.entries,
+            id.chunk_starts,
+            id.token_chunks,
             id.train_tok,
             a.a,
             a.g,
             a.q,
             a.k,
-            a.dq,
-            a.dk,
             x,
+            a.part,
             out,
-            0,
-        ];
-        rec.flat(ops, Kernel::TokSum, &words, voc * rows * width);
+            chunks,
+        ]
+    };
+    for (x, width, out) in [(a.dpre, m, a.d_mlp_table), (a.dl, voc, a.d_logit_table)] {
+        let part = tok(width, x, out);
+        rec.flat(ops, Kernel::TokSumPart, &part, chunks * rows * width);
+        let reduce = tok(rows * width, x, out);
+        rec.flat(ops, Kernel::TokReduce, &reduce, voc * rows * width);
     }
-    let tw = [
-        voc,
-        h,
-        dh,
-        0,
-        id.starts,
-        id.entries,
-        id.train_tok,
-        a.a,
-        a.g,
-        a.q,
-        a.k,
-        a.dq,
-        a.dk,
-    ];
-    rec.flat(ops, Kernel::TokDq, &tw, voc * hd);
-    rec.flat(ops, Kernel::TokDk, &tw, voc * hd);
+    for (kernel, out) in [(Kernel::TokDqPart, a.dq), (Kernel::TokDkPart, a.dk)] {
+        let words = tok(hd, 0, out);
+        rec.flat(ops, kernel, &words, chunks * hd);
+        rec.flat(ops, Kernel::TokReduce, &words, voc * hd);
+    }
 
     // 6. From the table sums G (dp, dl) to the maps and v: for each head h,
     // d head_map[:, h] = Σ_t G[t, 1 + h]^T v[t, h] and dv[t, h] = Σ_x G[t, 1 + h] head_map[:, h].
