@@ -1,7 +1,7 @@
 // C[b, i, j] = epilogue(Σ_k A[b, i, k] · B[b, k, j]), every operand addressed by an offset and
-// strides into `mem`, so one kernel serves every transpose of the step. Each invocation owns one
-// C element and adds k = 0, 1, …, K-1 in that order into one f32 accumulator; the 16×16 tiles only
-// stage operands in workgroup memory, so the order is the same for any tiling and any adapter.
+// strides into `mem`, so one kernel serves every transpose of the step. Each C element is added
+// k = 0, 1, …, K-1 in that order into its own f32 accumulator; tiles only stage operands in
+// workgroup memory, so the order is the same for any tiling and any adapter.
 // Epilogues (`mode`): 0 C = acc; 2 C = X + acc; 3 C = acc if X > 0 else 0.
 struct Mm {
     m: u32, n: u32, k: u32, mode: u32,
@@ -12,9 +12,30 @@ struct Mm {
 }
 @group(0) @binding(2) var<uniform> u: Mm;
 
-const TILE: u32 = 16u;
-var<workgroup> ta: array<f32, 256>;
-var<workgroup> tb: array<f32, 256>;
+fn epilogue(i: u32, j: u32, b: u32, v: f32) {
+    let ci = u.c + b * u.c_b + i * u.c_i + j * u.c_j;
+    let xi = u.x + b * u.x_b + i * u.x_i + j * u.x_j;
+    switch u.mode {
+        case 2u: {
+            mem[mb + ci] = mem[mb + xi] + v;
+        }
+        case 3u: {
+            mem[mb + ci] = select(0.0, v, mem[mb + xi] > 0.0);
+        }
+        default: {
+            mem[mb + ci] = v;
+        }
+    }
+}
+
+// A workgroup of 16×16 invocations computes a 64×64 tile of C; invocation (x, y) owns the 4×4
+// elements at rows y + 16r, columns x + 16c (r, c < 4), so each step over k reads 8 staged
+// values for 16 products. K runs in slices of 16: A's [64 × 16] and B's [16 × 64] slices are
+// staged in workgroup memory, 4 values of each per invocation.
+const BM: u32 = 64u;
+const BK: u32 = 16u;
+var<workgroup> ta: array<f32, 1024>;
+var<workgroup> tb: array<f32, 1024>;
 
 @compute @workgroup_size(16, 16, 1)
 fn matmul(
@@ -26,45 +47,52 @@ fn matmul(
     let nb = nwg.z / R.count;
     let b = wg.z % nb;
     enter(wg.z / nb);
-    let i = wg.y * TILE + l.y;
-    let j = wg.x * TILE + l.x;
+    let i0 = wg.y * BM;
+    let j0 = wg.x * BM;
     let a0 = u.a + b * u.a_b;
     let b0 = u.b + b * u.b_b;
-    var acc = 0.0;
-    for (var k0 = 0u; k0 < u.k; k0 += TILE) {
-        let ka = k0 + l.x;
-        var va = 0.0;
-        if (i < u.m && ka < u.k) {
-            va = mem[mb + a0 + i * u.a_i + ka * u.a_k];
+    let lid = l.y * 16u + l.x;
+    var acc: array<vec4<f32>, 4>;
+    for (var k0 = 0u; k0 < u.k; k0 += BK) {
+        for (var q = 0u; q < 4u; q++) {
+            let e = lid + 256u * q;
+            let ia = i0 + e / BK;
+            let ka = k0 + e % BK;
+            var va = 0.0;
+            if (ia < u.m && ka < u.k) {
+                va = mem[mb + a0 + ia * u.a_i + ka * u.a_k];
+            }
+            ta[e] = va;
+            let kb = k0 + e / BM;
+            let jb = j0 + e % BM;
+            var vb = 0.0;
+            if (kb < u.k && jb < u.n) {
+                vb = mem[mb + b0 + kb * u.b_k + jb * u.b_j];
+            }
+            tb[e] = vb;
         }
-        ta[l.y * TILE + l.x] = va;
-        let kb = k0 + l.y;
-        var vb = 0.0;
-        if (kb < u.k && j < u.n) {
-            vb = mem[mb + b0 + kb * u.b_k + j * u.b_j];
-        }
-        tb[l.y * TILE + l.x] = vb;
         workgroupBarrier();
-        let kn = min(TILE, u.k - k0);
+        let kn = min(BK, u.k - k0);
         for (var kk = 0u; kk < kn; kk++) {
-            acc += ta[l.y * TILE + kk] * tb[kk * TILE + l.x];
+            let bv = vec4<f32>(
+                tb[kk * BM + l.x],
+                tb[kk * BM + l.x + 16u],
+                tb[kk * BM + l.x + 32u],
+                tb[kk * BM + l.x + 48u],
+            );
+            for (var r = 0u; r < 4u; r++) {
+                acc[r] += ta[(l.y + 16u * r) * BK + kk] * bv;
+            }
         }
         workgroupBarrier();
     }
-    if (i >= u.m || j >= u.n) {
-        return;
-    }
-    let ci = u.c + b * u.c_b + i * u.c_i + j * u.c_j;
-    let xi = u.x + b * u.x_b + i * u.x_i + j * u.x_j;
-    switch u.mode {
-        case 2u: {
-            mem[mb + ci] = mem[mb + xi] + acc;
-        }
-        case 3u: {
-            mem[mb + ci] = select(0.0, acc, mem[mb + xi] > 0.0);
-        }
-        default: {
-            mem[mb + ci] = acc;
+    for (var r = 0u; r < 4u; r++) {
+        for (var c = 0u; c < 4u; c++) {
+            let i = i0 + l.y + 16u * r;
+            let j = j0 + l.x + 16u * c;
+            if (i < u.m && j < u.n) {
+                epilogue(i, j, b, acc[r][c]);
+            }
         }
     }
 }
@@ -109,20 +137,7 @@ fn matmul_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
             let i = i0 + r;
             let j = j0 + c;
             if (i < u.m && j < u.n) {
-                let v = acc[r][c];
-                let ci = u.c + b * u.c_b + i * u.c_i + j * u.c_j;
-                let xi = u.x + b * u.x_b + i * u.x_i + j * u.x_j;
-                switch u.mode {
-                    case 2u: {
-                        mem[mb + ci] = mem[mb + xi] + v;
-                    }
-                    case 3u: {
-                        mem[mb + ci] = select(0.0, v, mem[mb + xi] > 0.0);
-                    }
-                    default: {
-                        mem[mb + ci] = v;
-                    }
-                }
+                epilogue(i, j, b, acc[r][c]);
             }
         }
     }

@@ -1,7 +1,8 @@
 //! The compute kernels: one WGSL entry point each, with the shared declarations of
 //! `common.wgsl`, and the workgroup sizes the recorder assumes.
 
-pub(super) const TILE: usize = 16;
+/// The side of the C tile of one workgroup of the tiled matmul.
+pub(super) const TILE: usize = 64;
 pub(super) const LOCAL: usize = 64;
 /// Bytes per uniform block; a multiple of every adapter's uniform offset alignment (≤ 256).
 pub(super) const SLOT: usize = 256;
