@@ -38,6 +38,12 @@ for k in $ks; do
     echo "K = $k: no batch of that size on this adapter (see the error above)"
 done
 
+echo "== the same with the untiled matmul (MODGROK_GPU_MATMUL=direct), K = 1 and the largest K"
+for k in 1 "${ks##* }"; do
+  MODGROK_GPU_MATMUL=direct ./target/release/examples/gpu_steps "$p" 0.3 128 4 512 "$steps" "$k" ||
+    echo "K = $k: no batch of that size on this adapter (see the error above)"
+done
+
 echo "== a whole sweep: add mod $p, r 0.3, seeds 0..$((sweep_k - 1)), $sweep_steps steps, --batch-runs $sweep_k"
 start=$(date +%s.%N)
 ./target/release/modgrok sweep --ops add --p "$p" --fracs 0.3 --seeds "0-$((sweep_k - 1))" \

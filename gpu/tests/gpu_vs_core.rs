@@ -400,7 +400,11 @@ fn each_run_of_a_batch_has_the_bits_it_has_alone() {
     for t in 1..=12u64 {
         batch.forward_backward().unwrap();
         if t % 4 == 0 {
-            batch_metrics.push(batch.metrics_all().unwrap());
+            let all = batch.metrics_all().unwrap();
+            // Some runs only, in any order (runs that log at different steps), at the same θ.
+            let some = batch.metrics_of(&[2, 0]).unwrap();
+            assert_eq!(some, vec![all[2], all[0]], "metrics_of(&[2, 0]) at {t}");
+            batch_metrics.push(all);
         }
         let ts: Vec<u64> = ahead.iter().map(|a| t + a).collect();
         batch.update_runs(&ts).unwrap();
@@ -408,6 +412,8 @@ fn each_run_of_a_batch_has_the_bits_it_has_alone() {
     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     for (r, s) in runs.iter().enumerate() {
         let mut alone = filtered_trainer(&ctx, s, Some(&gf), &frozen);
+        // The batch evaluates its logits on several threads, the run alone on one.
+        alone.set_eval_threads(1);
         for t in 1..=12u64 {
             alone.forward_backward().unwrap();
             if t % 4 == 0 {

@@ -1,13 +1,13 @@
 // Shared by every kernel: one f32 arena (parameters, gradients, moments, activations at offsets
 // the host computes) and one u32 arena (tokens, labels, per-token example lists) per run. A
-// dispatch steps `R.count` runs of one shape at once: run r's arenas start at r·R.mem and
-// r·R.ids, and every kernel enters its run first (`enter`), so all its reads and writes go to
-// that run's arenas with the offsets of a run alone.
+// dispatch steps `R.count` runs of one shape at once, runs `R.first`, `R.first + 1`, …: run r's
+// arenas start at r·R.mem and r·R.ids, and every kernel enters its run first (`enter`), so all
+// its reads and writes go to that run's arenas with the offsets of a run alone.
 @group(0) @binding(0) var<storage, read_write> mem: array<f32>;
 @group(0) @binding(1) var<storage, read> ids: array<u32>;
 
 struct Runs {
-    mem: u32, ids: u32, count: u32, pad: u32,
+    mem: u32, ids: u32, count: u32, first: u32,
 }
 @group(0) @binding(3) var<uniform> R: Runs;
 
@@ -15,9 +15,10 @@ struct Runs {
 var<private> mb: u32;
 var<private> ib: u32;
 
+// Enters the dispatch's run number `run` (the grid's z, or part of it).
 fn enter(run: u32) {
-    mb = run * R.mem;
-    ib = run * R.ids;
+    mb = (R.first + run) * R.mem;
+    ib = (R.first + run) * R.ids;
 }
 
 // Flat invocation index of a 1-D kernel of workgroup size 64 dispatched on a 2-D grid (the grid

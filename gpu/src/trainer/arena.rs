@@ -4,8 +4,8 @@ use modgrok_core::model::{ModelConfig, Param};
 
 use super::ids::max_chunks;
 
-/// Offsets (in f32 elements) of the regions of the arena. Per-example regions have `rows`
-/// rows, enough for the train or the test set.
+/// Offsets (in f32 elements) of the regions of the arena. The forward's per-example regions
+/// have `rows` = max(N_train, N_test) rows, the backward's N_train.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Arena {
     pub(super) params: usize,
@@ -42,20 +42,22 @@ pub(super) struct Arena {
     pub(super) d_logit_table: usize,
     /// The per-chunk partial sums of the per-token gradients [chunks, ·] (see `tokens.wgsl`).
     pub(super) part: usize,
-    /// a, g [rows, H, 3]; mh, dpre [rows, M]; logits, dl [rows, V]; scale [N_train] (each
-    /// example's weight 1/N_task).
+    /// a [rows, H, 3]; mh [rows, M]; g [N_train, H, 3]; dpre [N_train, M]; logits, dl
+    /// [N_train, V]; test_logits [N_test, V]; scale [N_train] (each example's weight 1/N_task).
     pub(super) a: usize,
     pub(super) g: usize,
     pub(super) mh: usize,
     pub(super) dpre: usize,
     pub(super) logits: usize,
+    pub(super) test_logits: usize,
     pub(super) dl: usize,
     pub(super) scale: usize,
     pub(super) len: usize,
 }
 
 impl Arena {
-    pub(super) fn new(cfg: &ModelConfig, rows: usize, n_train: usize, filter: usize) -> Arena {
+    pub(super) fn new(cfg: &ModelConfig, n_train: usize, n_test: usize, filter: usize) -> Arena {
+        let rows = n_train.max(n_test);
         let (voc, d, h, m) = (cfg.d_vocab, cfg.d_model, cfg.n_heads, cfg.d_mlp);
         let hd = h * cfg.d_head;
         let p = cfg.n_params();
@@ -91,11 +93,12 @@ impl Arena {
             d_logit_table: take(voc * (1 + h) * voc),
             part: take(max_chunks(voc, n_train) * ((1 + h) * m.max(voc)).max(hd)),
             a: take(rows * h * 3),
-            g: take(rows * h * 3),
+            g: take(n_train * h * 3),
             mh: take(rows * m),
-            dpre: take(rows * m),
-            logits: take(rows * voc),
-            dl: take(rows * voc),
+            dpre: take(n_train * m),
+            logits: take(n_train * voc),
+            test_logits: take(n_test * voc),
+            dl: take(n_train * voc),
             scale: take(n_train),
             len: 0,
         };

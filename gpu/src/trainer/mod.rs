@@ -89,6 +89,7 @@ pub struct GpuTrainer {
     test_pass: Vec<Dispatch>,
     adam_pass: Vec<Dispatch>,
     in_flight: std::collections::VecDeque<wgpu::SubmissionIndex>,
+    eval_threads: usize,
 }
 
 impl GpuTrainer {
@@ -189,8 +190,7 @@ impl GpuTrainer {
         let id = id.expect("runs is not empty");
         let ids_len = ids.len() / runs.len();
         let adapter = ctx.adapter_name();
-        let rows = n_train.max(n_test).max(1);
-        let arena = Arena::new(cfg, rows, n_train, filter_len);
+        let arena = Arena::new(cfg, n_train, n_test, filter_len);
         let limits = ctx.device.limits();
         let k = runs.len();
         let staging_len = (k * (n_train + n_test) * cfg.d_vocab).max(4 * n_params);
@@ -239,7 +239,12 @@ impl GpuTrainer {
         let mut test_ops = Vec::new();
         let mut adam_ops = Vec::new();
         record_train(&mut rec, &mut train_ops, cfg, &arena, &id, n_train);
-        record_examples_forward(&mut rec, &mut test_ops, cfg, &arena, id.test_tok, n_test);
+        // The test pass steps one run (`Runs` slot 1 + r), so that only the runs asked for
+        // metrics run it.
+        rec.runs = 1;
+        let test = [id.test_tok, n_test, arena.test_logits];
+        record_examples_forward(&mut rec, &mut test_ops, cfg, &arena, test);
+        rec.runs = k;
         let adam_slots = record_adamw(
             &mut rec,
             &mut adam_ops,
@@ -313,14 +318,23 @@ impl GpuTrainer {
         });
         let batch = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("modgrok runs"),
-            size: 16,
+            size: (SLOT * (1 + k)) as u64,
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
         queue.write_buffer(&uniforms, 0, &u32_bytes(&rec.words));
         queue.write_buffer(&ids_buf, 0, &u32_bytes(&ids));
-        let strides = [arena.len, ids_len, k, 0].map(|x| x as u32);
-        queue.write_buffer(&batch, 0, &u32_bytes(&strides));
+        // `Runs` slots: 0 every run of the batch; 1 + r run r alone.
+        let mut runs_words = vec![0u32; SLOT_WORDS * (1 + k)];
+        for (slot, (count, first)) in [(k, 0)]
+            .into_iter()
+            .chain((0..k).map(|r| (1, r)))
+            .enumerate()
+        {
+            let words = [arena.len, ids_len, count, first].map(|x| x as u32);
+            runs_words[slot * SLOT_WORDS..][..4].copy_from_slice(&words);
+        }
+        queue.write_buffer(&batch, 0, &u32_bytes(&runs_words));
         for (r, run) in runs.iter().enumerate() {
             let base = r * arena.len;
             for (s, at) in run.state.iter().zip([arena.params, arena.m, arena.v]) {
@@ -346,7 +360,16 @@ impl GpuTrainer {
                 storage_entry(0, false),
                 storage_entry(1, true),
                 uniform_entry(2, SLOT as u64),
-                uniform_entry(3, 16),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 3,
+                    visibility: wgpu::ShaderStages::COMPUTE,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: true,
+                        min_binding_size: NonZeroU64::new(16),
+                    },
+                    count: None,
+                },
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -408,7 +431,11 @@ impl GpuTrainer {
                             },
                             wgpu::BindGroupEntry {
                                 binding: 3,
-                                resource: batch.as_entire_binding(),
+                                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                                    buffer: &batch,
+                                    offset: 0,
+                                    size: NonZeroU64::new(16),
+                                }),
                             },
                         ],
                     }),
@@ -436,6 +463,7 @@ impl GpuTrainer {
             test_pass,
             adam_pass,
             in_flight: Default::default(),
+            eval_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         })
     }
 
@@ -443,8 +471,7 @@ impl GpuTrainer {
     /// filter state, the token tables and the per-example activations).
     pub fn run_bytes(cfg: &ModelConfig, n_train: usize, n_test: usize, filter: bool) -> u64 {
         let filter_len = if filter { cfg.n_params() } else { 0 };
-        let rows = n_train.max(n_test).max(1);
-        4 * Arena::new(cfg, rows, n_train, filter_len).len as u64
+        4 * Arena::new(cfg, n_train, n_test, filter_len).len as u64
     }
 
     /// The adapter the trainer runs on, as [`GpuContext::adapter_name`] gives it.
@@ -457,14 +484,20 @@ impl GpuTrainer {
         self.train.len()
     }
 
+    /// Records `pass` for every run of the batch.
     fn encode(&self, enc: &mut wgpu::CommandEncoder, pass: &[Dispatch]) {
+        self.encode_runs(enc, pass, 0);
+    }
+
+    /// Records `pass` with the `Runs` uniform of slot `slot` (0: the whole batch; 1 + r: run r).
+    fn encode_runs(&self, enc: &mut wgpu::CommandEncoder, pass: &[Dispatch], slot: usize) {
         let mut cp = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
             label: None,
             timestamp_writes: None,
         });
         for d in pass {
             cp.set_pipeline(&self.pipelines[d.kernel as usize]);
-            cp.set_bind_group(0, &d.bind, &[]);
+            cp.set_bind_group(0, &d.bind, &[(slot * SLOT) as u32]);
             cp.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
         }
     }
@@ -565,53 +598,76 @@ impl GpuTrainer {
     /// Train and test loss and accuracy per task of a batch of one (run 0) at the θ of the
     /// last [`Self::forward_backward`].
     pub fn metrics(&mut self) -> Result<(EvalStats, EvalStats), GpuError> {
-        let mut all = self.metrics_all()?;
+        let mut all = self.metrics_of(&[0])?;
         Ok(all.swap_remove(0))
     }
 
-    /// [`Self::metrics`] of every run: the test sets' forward runs now, and both sets' logits
-    /// come back to go through core's f64 cross-entropy (SPEC §4).
+    /// [`Self::metrics`] of every run.
     pub fn metrics_all(&mut self) -> Result<Vec<(EvalStats, EvalStats)>, GpuError> {
+        let all: Vec<usize> = (0..self.runs()).collect();
+        self.metrics_of(&all)
+    }
+
+    /// [`Self::metrics`] of the runs `runs`, in that order: their test sets' forward runs now,
+    /// and their logits come back to go through core's f64 cross-entropy (SPEC §4) on up to
+    /// [`Self::set_eval_threads`] threads, each run's sets summed alone.
+    pub fn metrics_of(&mut self, runs: &[usize]) -> Result<Vec<(EvalStats, EvalStats)>, GpuError> {
+        if let Some(&r) = runs.iter().find(|&&r| r >= self.runs()) {
+            return Err(GpuError::Batch(format!(
+                "no run {r} in a batch of {}",
+                self.runs()
+            )));
+        }
         let voc = self.cfg.d_vocab;
         let (n_tr, n_te) = (self.train[0].len() * voc, self.test[0].len() * voc);
-        let k = self.runs();
+        let k = runs.len();
         let mut enc = self.encoder();
-        for r in 0..k {
-            let from = r * self.arena.len + self.arena.logits;
+        let copy = |enc: &mut wgpu::CommandEncoder, r: usize, at: usize, to: usize, len: usize| {
             enc.copy_buffer_to_buffer(
                 &self.mem,
-                4 * from as u64,
-                &self.staging,
-                4 * (r * n_tr) as u64,
-                4 * n_tr as u64,
-            );
-        }
-        self.encode(&mut enc, &self.test_pass);
-        for r in 0..k {
-            let from = r * self.arena.len + self.arena.logits;
-            let to = k * n_tr + r * n_te;
-            enc.copy_buffer_to_buffer(
-                &self.mem,
-                4 * from as u64,
+                4 * (r * self.arena.len + at) as u64,
                 &self.staging,
                 4 * to as u64,
-                4 * n_te as u64,
+                4 * len as u64,
+            );
+        };
+        for (i, &r) in runs.iter().enumerate() {
+            self.encode_runs(&mut enc, &self.test_pass, 1 + r);
+            copy(&mut enc, r, self.arena.logits, i * n_tr, n_tr);
+            copy(
+                &mut enc,
+                r,
+                self.arena.test_logits,
+                k * n_tr + i * n_te,
+                n_te,
             );
         }
         let all = self.finish_read(enc, k * (n_tr + n_te))?;
-        Ok((0..k)
-            .map(|r| {
-                let train = eval_stats(
-                    &all[r * n_tr..(r + 1) * n_tr],
+        // Jobs (run i, set): set 0 is the train logits, 1 the test logits.
+        let job = |j: usize| {
+            let (i, set) = (j / 2, j % 2);
+            let r = runs[i];
+            match set {
+                0 => eval_stats(
+                    &all[i * n_tr..(i + 1) * n_tr],
                     &self.train[r],
                     voc,
                     self.n_tasks,
-                );
-                let at = k * n_tr + r * n_te;
-                let test = eval_stats(&all[at..at + n_te], &self.test[r], voc, self.n_tasks);
-                (train, test)
-            })
-            .collect())
+                ),
+                _ => {
+                    let at = k * n_tr + i * n_te;
+                    eval_stats(&all[at..at + n_te], &self.test[r], voc, self.n_tasks)
+                }
+            }
+        };
+        let stats = each_job(2 * k, self.eval_threads, job);
+        Ok(stats.chunks_exact(2).map(|s| (s[0], s[1])).collect())
+    }
+
+    /// The most threads [`Self::metrics_of`] evaluates logits on (at least 1; by default the
+    /// machine's available parallelism). The results do not depend on it.
+    pub fn set_eval_threads(&mut self, threads: usize) {
+        self.eval_threads = threads.max(1);
     }
 
     /// Copies regions `(offset, len)` of run r's arena back, concatenated.
@@ -724,12 +780,42 @@ impl GpuTrainer {
         self.read(r, &[(self.arena.grads, n)])
     }
 
-    /// Train logits [N, V] of a batch of one's last [`Self::forward_backward`] (before any
-    /// [`Self::metrics`], which reuses the activations for the test set).
+    /// Train logits [N, V] of a batch of one's last [`Self::forward_backward`].
     pub fn train_logits(&mut self) -> Result<Vec<f32>, GpuError> {
         let n = self.train[0].len() * self.cfg.d_vocab;
         self.read(0, &[(self.arena.logits, n)])
     }
+}
+
+/// `f(0), f(1), …, f(n − 1)` on up to `threads` scoped threads, worker w taking w, w + threads, ….
+fn each_job<T: Send>(n: usize, threads: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let threads = threads.min(n).max(1);
+    if threads == 1 {
+        return (0..n).map(f).collect();
+    }
+    let f = &f;
+    let mut out: Vec<Option<T>> = (0..n).map(|_| None).collect();
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|w| {
+                s.spawn(move || {
+                    (w..n)
+                        .step_by(threads)
+                        .map(|j| (j, f(j)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for worker in workers {
+            let done = worker
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            for (j, x) in done {
+                out[j] = Some(x);
+            }
+        }
+    });
+    out.into_iter().flatten().collect()
 }
 
 fn check_len(got: usize, need: usize) -> Result<(), GpuError> {

@@ -108,27 +108,26 @@ fn record_tables(rec: &mut Recorder, ops: &mut Vec<Op>, cfg: &ModelConfig, a: &A
     }
 }
 
-/// Step 2 for `n` examples whose tokens start at `tok` in the u32 arena (the token tables must
-/// hold the current θ's).
+/// Step 2 for `n` examples whose tokens start at `tok` in the u32 arena, their logits [n, V]
+/// into `logits` (the token tables must hold the current θ's).
 pub(super) fn record_examples_forward(
     rec: &mut Recorder,
     ops: &mut Vec<Op>,
     cfg: &ModelConfig,
     a: &Arena,
-    tok: usize,
-    n: usize,
+    [tok, n, logits]: [usize; 3],
 ) {
     let (voc, h, m) = (cfg.d_vocab, cfg.n_heads, cfg.d_mlp);
     rec.flat(ops, Kernel::AttnScores, &attn_words(cfg, a, tok, n), n * h);
     fold(rec, ops, cfg, a, [tok, n, m, a.mlp_table, a.mh, 1]);
-    fold(rec, ops, cfg, a, [tok, n, voc, a.logit_table, a.logits, 0]);
+    fold(rec, ops, cfg, a, [tok, n, voc, a.logit_table, logits, 0]);
     rec.matmul(
         ops,
         [n, voc, m, 1],
         view(a.mh, m, 1),
         view(a.neuron_logit_map, 1, m),
-        view(a.logits, voc, 1),
-        Epilogue::Add(view(a.logits, voc, 1)),
+        view(logits, voc, 1),
+        Epilogue::Add(view(logits, voc, 1)),
     );
 }
 
@@ -149,7 +148,7 @@ pub(super) fn record_train(
 
     // 1–3.
     record_tables(rec, ops, cfg, a);
-    record_examples_forward(rec, ops, cfg, a, id.train_tok, n);
+    record_examples_forward(rec, ops, cfg, a, [id.train_tok, n, a.logits]);
     let ce = [n, voc, a.logits, a.dl, a.scale, id.train_label];
     rec.flat(ops, Kernel::CeGrad, &ce, n);
 

@@ -192,12 +192,13 @@ impl Stepper {
                 data,
                 [params, m, v],
                 filter,
+                threads,
             )?));
         }
         #[cfg(feature = "gpu")]
         if let Some(ctx) = gpu {
             let frozen: [bool; N_TENSORS] = cfg.frozen();
-            let t = GpuTrainer::new_filtered(
+            let mut t = GpuTrainer::new_filtered(
                 ctx,
                 &model,
                 &cfg.adamw,
@@ -208,6 +209,7 @@ impl Stepper {
                 data.tasks.len(),
                 [params, m, v],
             )?;
+            t.set_eval_threads(threads);
             return Ok(Stepper::Gpu(Box::new(t)));
         }
         let lay = StepLayout::new(&model)?;

@@ -57,6 +57,9 @@ enum Reply {
 
 struct Member {
     id: u64,
+    /// The run's `--threads`: the group evaluates its logged metrics on up to the most of its
+    /// members'.
+    threads: usize,
     train: Vec<Example>,
     test: Vec<Example>,
     /// Its run index in the group's device batch, once built in.
@@ -123,6 +126,7 @@ impl GpuBatch {
         data: &Dataset,
         [params, m, v]: [&[f32]; 3],
         filter: &[f32],
+        threads: usize,
     ) -> Result<BatchMember, HostError> {
         if matches!(cfg.grokfast, Some(Grokfast::Ma { .. })) {
             return Err(GpuError::NoMaFilter.into());
@@ -142,6 +146,7 @@ impl GpuBatch {
         *next_id += 1;
         let member = Member {
             id,
+            threads,
             train: data.train.clone(),
             test: data.test.clone(),
             slot: None,
@@ -210,22 +215,29 @@ impl GpuBatch {
         if let Err(e) = trainer.forward_backward() {
             return all_err(e.to_string(), n);
         }
-        let logs = group
+        // Only the runs that log this step come back and are evaluated: runs that joined at
+        // different times log at different steps.
+        let logging: Vec<usize> = group
             .members
             .iter()
-            .any(|m| m.want == Want::Gradients { log: true });
-        let stats = match logs {
-            true => match trainer.metrics_all() {
+            .filter(|m| m.want == Want::Gradients { log: true })
+            .filter_map(|m| m.slot)
+            .collect();
+        let stats = match logging.is_empty() {
+            false => match trainer.metrics_of(&logging) {
                 Ok(s) => s,
                 Err(e) => return all_err(e.to_string(), n),
             },
-            false => Vec::new(),
+            true => Vec::new(),
         };
         group
             .members
             .iter()
             .map(|m| match (m.want, m.slot) {
-                (Want::Gradients { log: true }, Some(s)) => Ok(Box::new(stats.get(s).copied())),
+                (Want::Gradients { log: true }, Some(s)) => {
+                    let at = logging.iter().position(|&l| l == s);
+                    Ok(Box::new(at.map(|i| stats[i])))
+                }
                 _ => Ok(Box::new(None)),
             })
             .collect()
@@ -272,7 +284,8 @@ impl GpuBatch {
             &runs,
         );
         match trainer {
-            Ok(t) => {
+            Ok(mut t) => {
+                t.set_eval_threads(group.members.iter().map(|m| m.threads).max().unwrap_or(1));
                 group.trainer = Some(t);
                 group.stale = false;
                 for (i, m) in group.members.iter_mut().enumerate() {
