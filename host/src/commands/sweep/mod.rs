@@ -121,13 +121,9 @@ fn batch_size(batch: &GpuBatch, grid: &[GridRun], picked: &[usize]) -> Result<us
     let mut largest = 1u64;
     for &i in picked {
         let cfg = &grid[i].cfg;
-        let data = crate::step::dataset::Dataset::build(cfg)?;
-        let bytes = modgrok_gpu::GpuTrainer::run_bytes(
-            &cfg.model,
-            data.train.len(),
-            data.test.len(),
-            cfg.grokfast.is_some(),
-        );
+        let (n_train, n_test) = crate::step::dataset::Dataset::sizes(cfg)?;
+        let bytes =
+            modgrok_gpu::GpuTrainer::run_bytes(&cfg.model, n_train, n_test, cfg.grokfast.is_some());
         largest = largest.max(bytes);
     }
     let fits = (batch.max_binding_bytes() / largest) as usize;
