@@ -3,12 +3,27 @@
 // k = 0, 1, …, K-1 in that order into its own f32 accumulator; tiles only stage operands in
 // workgroup memory, so the order is the same for any tiling and any adapter.
 // Epilogues (`mode`): 0 C = acc; 2 C = X + acc; 3 C = acc if X > 0 else 0.
+// With `kt` > 0 the batch index b is a slice of a longer k: A and B step by the slice (a_b, b_b)
+// and slice b sums k < min(u.k, kt − b·u.k) of it (the last slice is shorter); `matmul_sum` then
+// adds the slices.
 struct Mm {
     m: u32, n: u32, k: u32, mode: u32,
     a: u32, a_i: u32, a_k: u32, a_b: u32,
     b: u32, b_k: u32, b_j: u32, b_b: u32,
     c: u32, c_i: u32, c_j: u32, c_b: u32,
     x: u32, x_i: u32, x_j: u32, x_b: u32,
+    kt: u32, pad0: u32, pad1: u32, pad2: u32,
+}
+
+// The k this batch index sums.
+fn k_len(b: u32) -> u32 {
+    if (u.kt == 0u) {
+        return u.k;
+    }
+    if (b * u.k >= u.kt) {
+        return 0u;
+    }
+    return min(u.k, u.kt - b * u.k);
 }
 @group(0) @binding(2) var<uniform> u: Mm;
 
@@ -52,27 +67,28 @@ fn matmul(
     let a0 = u.a + b * u.a_b;
     let b0 = u.b + b * u.b_b;
     let lid = l.y * 16u + l.x;
+    let kl = k_len(b);
     var acc: array<vec4<f32>, 4>;
-    for (var k0 = 0u; k0 < u.k; k0 += BK) {
+    for (var k0 = 0u; k0 < kl; k0 += BK) {
         for (var q = 0u; q < 4u; q++) {
             let e = lid + 256u * q;
             let ia = i0 + e / BK;
             let ka = k0 + e % BK;
             var va = 0.0;
-            if (ia < u.m && ka < u.k) {
+            if (ia < u.m && ka < kl) {
                 va = mem[mb + a0 + ia * u.a_i + ka * u.a_k];
             }
             ta[e] = va;
             let kb = k0 + e / BM;
             let jb = j0 + e % BM;
             var vb = 0.0;
-            if (kb < u.k && jb < u.n) {
+            if (kb < kl && jb < u.n) {
                 vb = mem[mb + b0 + kb * u.b_k + jb * u.b_j];
             }
             tb[e] = vb;
         }
         workgroupBarrier();
-        let kn = min(BK, u.k - k0);
+        let kn = min(BK, kl - k0);
         for (var kk = 0u; kk < kn; kk++) {
             let bv = vec4<f32>(
                 tb[kk * BM + l.x],
@@ -120,8 +136,9 @@ fn matmul_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
         ar[r] = a0 + min(i0 + r, u.m - 1u) * u.a_i;
         bc[r] = b0 + min(j0 + r, u.n - 1u) * u.b_j;
     }
+    let kl = k_len(b);
     var acc: array<vec4<f32>, 4>;
-    for (var k = 0u; k < u.k; k++) {
+    for (var k = 0u; k < kl; k++) {
         let b = vec4<f32>(
             mem[mb + bc[0] + k * u.b_k],
             mem[mb + bc[1] + k * u.b_k],
@@ -141,4 +158,20 @@ fn matmul_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
             }
         }
     }
+}
+
+// The epilogue of a split product: invocation (i, j) adds the slices' sums
+// part[s, i, j] (at `a`, [k, m, n]) for s = 0, 1, … in order into one accumulator.
+@compute @workgroup_size(64)
+fn matmul_sum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    enter(gid.z);
+    let id = flat_index(gid, nwg);
+    if (id >= u.m * u.n) {
+        return;
+    }
+    var acc = 0.0;
+    for (var s = 0u; s < u.k; s++) {
+        acc += mem[mb + u.a + s * u.m * u.n + id];
+    }
+    epilogue(id / u.n, id % u.n, 0u, acc);
 }

@@ -3,6 +3,7 @@
 use modgrok_core::model::{ModelConfig, Param};
 
 use super::ids::max_chunks;
+use super::recorder::SPLIT_SCRATCH;
 
 /// Offsets (in f32 elements) of the regions of the arena. The forward's per-example regions
 /// have `rows` = max(N_train, N_test) rows, the backward's N_train.
@@ -42,6 +43,8 @@ pub(super) struct Arena {
     pub(super) d_logit_table: usize,
     /// The per-chunk partial sums of the per-token gradients [chunks, ·] (see `tokens.wgsl`).
     pub(super) part: usize,
+    /// The slices of a split product (`Recorder::matmul`).
+    pub(super) split: usize,
     /// a [rows, H, 3]; mh [rows, M]; g [N_train, H, 3]; dpre [N_train, M]; logits, dl
     /// [N_train, V]; test_logits [N_test, V]; scale [N_train] (each example's weight 1/N_task).
     pub(super) a: usize,
@@ -92,6 +95,7 @@ impl Arena {
             d_mlp_table: take(voc * (1 + h) * m),
             d_logit_table: take(voc * (1 + h) * voc),
             part: take(max_chunks(voc, n_train) * ((1 + h) * m.max(voc)).max(hd)),
+            split: take(SPLIT_SCRATCH),
             a: take(rows * h * 3),
             g: take(n_train * h * 3),
             mh: take(rows * m),

@@ -12,6 +12,7 @@ pub(super) const SLOT_WORDS: usize = SLOT / 4;
 pub(super) enum Kernel {
     Matmul,
     MatmulDirect,
+    MatmulSum,
     AttnScores,
     AttnBwd,
     Fold,
@@ -26,9 +27,10 @@ pub(super) enum Kernel {
 pub(super) const COMMON: &str = include_str!("../shaders/common.wgsl");
 
 impl Kernel {
-    pub(super) const ALL: [Kernel; 11] = [
+    pub(super) const ALL: [Kernel; 12] = [
         Kernel::Matmul,
         Kernel::MatmulDirect,
+        Kernel::MatmulSum,
         Kernel::AttnScores,
         Kernel::AttnBwd,
         Kernel::Fold,
@@ -44,6 +46,7 @@ impl Kernel {
         match self {
             Kernel::Matmul => (include_str!("../shaders/matmul.wgsl"), "matmul"),
             Kernel::MatmulDirect => (include_str!("../shaders/matmul.wgsl"), "matmul_direct"),
+            Kernel::MatmulSum => (include_str!("../shaders/matmul.wgsl"), "matmul_sum"),
             Kernel::AttnScores => (include_str!("../shaders/attention.wgsl"), "attn_scores"),
             Kernel::AttnBwd => (include_str!("../shaders/attention.wgsl"), "attn_bwd"),
             Kernel::Fold => (include_str!("../shaders/fold.wgsl"), "fold"),

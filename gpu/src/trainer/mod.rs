@@ -233,6 +233,7 @@ impl GpuTrainer {
                 _ => ctx.is_cpu(),
             },
             runs: k,
+            split_scratch: arena.split,
             ..Recorder::default()
         };
         let mut train_ops = Vec::new();
