@@ -78,9 +78,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let (tr, te) = gpu.metrics()?;
     let metrics = start.elapsed().as_secs_f64();
+    let run_mb = GpuTrainer::run_bytes(&cfg, n_train, data[0].1.len(), false) as f64 / 1e6;
     println!(
-        "{}: p {p} frac {frac} (N = {n_train}) d_model {d_model} heads {n_heads} d_mlp {d_mlp}, \
-         {runs} run(s) a batch: {:.2} steps/s, {:.1} run-steps/s ({steps} steps in {secs:.2} s; \
+        "{}: p {p} frac {frac} (N = {n_train}, {run_mb:.1} MB a run on the device) d_model {d_model} \
+         heads {n_heads} d_mlp {d_mlp}, {runs} run(s) a batch: {:.2} steps/s, {:.1} run-steps/s ({steps} steps in {secs:.2} s; \
          setup {setup:.2} s, one metrics call {metrics:.2} s; run 0 train acc {:.3} test acc {:.3})",
         ctx.adapter_name(),
         steps as f64 / secs,
