@@ -23,7 +23,9 @@
 //! and W_U), and the activations kept per example shrink from 4·D + 2·M + 2·V to 2·M + 2·V.
 //!
 //! Every value is written by one invocation that adds its terms in a fixed order (k ascending
-//! in matmuls, examples ascending in gathers); there are no atomics. So the same inputs on the
+//! in matmuls, examples ascending in gathers), or by a second pass that adds such partial sums
+//! in a fixed order (a long k's slices, a token's example chunks), the cuts set by the run's
+//! shape and data alone; there are no atomics. So the same inputs on the
 //! same adapter and driver give the same bits, while another adapter may round differently
 //! (fused multiply-add, `exp` and `sqrt` accuracy) and is only close to core (SPEC §6).
 mod arena;
