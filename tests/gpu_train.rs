@@ -11,6 +11,8 @@ use modgrok_host::commands::train::TrainArgs;
 use modgrok_host::run::report::Report;
 use modgrok_host::train::Outcome;
 
+mod common;
+
 /// add mod 11 with 90% of the pairs of Z_p for training (108 / 13): on core it memorises at
 /// step 120 and groks at step 990, in ~1 s; lavapipe runs it at ~100 steps/s.
 const GROKS: [&str; 18] = [
@@ -95,29 +97,22 @@ fn gpu_run_groks_like_cpu_and_memorises_within_5_percent_of_the_same_step() {
     assert!(!cpu_config.contains("backend") && !cpu_config.contains("adapter"));
 }
 
-/// add mod 11, half the pairs, 200 steps with a checkpoint every 50.
-const SHORT: [&str; 20] = [
-    "--p",
-    "11",
-    "--frac",
-    "0.5",
-    "--d-model",
-    "16",
-    "--heads",
-    "2",
-    "--d-mlp",
-    "32",
-    "--steps",
-    "200",
-    "--log-every",
-    "10",
-    "--checkpoint-every",
-    "50",
-    "--keep-checkpoints",
-    "0",
-    "--backend",
-    "gpu",
-];
+/// The tiny run (common::TINY_DATA, TINY_MODEL) on the gpu, 200 steps with a checkpoint every 50.
+fn short() -> Vec<&'static str> {
+    let run = [
+        "--steps",
+        "200",
+        "--log-every",
+        "10",
+        "--checkpoint-every",
+        "50",
+        "--keep-checkpoints",
+        "0",
+        "--backend",
+        "gpu",
+    ];
+    common::flags(&[&common::TINY_DATA, &common::TINY_MODEL, &run])
+}
 
 /// The checkpoints, final weights, metrics and config of two run directories are the same bytes.
 fn assert_same_bytes(a: &Path, b: &Path) {
@@ -150,11 +145,11 @@ fn the_same_gpu_run_twice_and_a_halted_resumed_one_give_identical_checkpoints() 
         tmp.path().join("b"),
         tmp.path().join("c"),
     );
-    finished(train(&a, &SHORT, &[]));
-    finished(train(&b, &SHORT, &[]));
+    finished(train(&a, &short(), &[]));
+    finished(train(&b, &short(), &[]));
     assert_same_bytes(&a, &b);
 
-    match train(&c, &SHORT, &["--halt-after", "120"]) {
+    match train(&c, &short(), &["--halt-after", "120"]) {
         Outcome::Halted { step: 120 } => {}
         other => panic!("expected a halt at 120, got {other:?}"),
     }
@@ -179,9 +174,9 @@ fn a_gpu_grokfast_ema_run_resumes_to_the_same_bytes_and_saves_its_filter() {
         tmp.path().join("c"),
     );
     let ema = ["--grokfast", "ema"];
-    finished(train(&plain, &SHORT, &[]));
-    finished(train(&a, &SHORT, &ema));
-    match train(&c, &SHORT, &[&ema[..], &["--halt-after", "120"]].concat()) {
+    finished(train(&plain, &short(), &[]));
+    finished(train(&a, &short(), &ema));
+    match train(&c, &short(), &[&ema[..], &["--halt-after", "120"]].concat()) {
         Outcome::Halted { step: 120 } => {}
         other => panic!("expected a halt at 120, got {other:?}"),
     }

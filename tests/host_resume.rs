@@ -258,8 +258,13 @@ fn a_session_stopped_through_its_control_resumes_to_the_same_bytes() {
     let (straight, split) = (tmp.path().join("straight"), tmp.path().join("split"));
     train(&straight, &["--steps", "600", "--no-stop"]).unwrap();
 
-    let mut flags = common::BASE.to_vec();
-    flags.extend(["--steps", "600", "--no-stop", "--quiet"]);
+    let tail = ["--steps", "600", "--no-stop", "--quiet"];
+    let flags = common::flags(&[
+        &common::TINY_DATA,
+        &common::TINY_MODEL,
+        &common::BASE,
+        &tail,
+    ]);
     let args = TrainArgs::from_flags(&flags).unwrap();
     let control = Arc::new(Control::default());
     let mut opts = args.options().unwrap();

@@ -10,18 +10,9 @@ use modgrok_host::error::HostError;
 use modgrok_host::run::checkpoint::{self, ModelFile};
 use modgrok_host::train::Outcome;
 
-/// A tiny model mod 11: ~1 ms a step.
-const BASE: [&str; 16] = [
-    "--p",
-    "11",
-    "--frac",
-    "0.5",
-    "--d-model",
-    "16",
-    "--heads",
-    "2",
-    "--d-mlp",
-    "32",
+mod common;
+
+const LOG: [&str; 6] = [
     "--log-every",
     "20",
     "--checkpoint-every",
@@ -31,9 +22,8 @@ const BASE: [&str; 16] = [
 ];
 
 fn train(out: &Path, extra: &[&str]) -> Result<Outcome, HostError> {
-    let mut flags: Vec<&str> = BASE.to_vec();
-    flags.extend_from_slice(extra);
-    flags.extend_from_slice(&["--no-stop", "--quiet", "--out", out.to_str().unwrap()]);
+    let tail = ["--no-stop", "--quiet", "--out", out.to_str().unwrap()];
+    let flags = common::flags(&[&common::TINY_DATA, &common::TINY_MODEL, &LOG, extra, &tail]);
     TrainArgs::from_flags(&flags)?.train()
 }
 

@@ -16,20 +16,14 @@ use clap::Parser;
 use modgrok_host::commands::train::TrainArgs;
 use modgrok_host::train::Outcome;
 
+mod common;
+
 const FINAL_SAFETENSORS_FNV: u64 = 0xb1ca92e7ee545d05;
 const METRICS_CSV_FNV: u64 = 0x28d254bf515f98b6;
 
-const FLAGS: [&str; 18] = [
-    "--p",
-    "11",
-    "--frac",
-    "0.5",
-    "--d-model",
-    "16",
-    "--heads",
-    "2",
-    "--d-mlp",
-    "32",
+/// The fixture's run, but for `--threads` and `--halt-after`: the tiny run
+/// (common::TINY_DATA, TINY_MODEL) for 200 steps.
+const RUN: [&str; 8] = [
     "--steps",
     "200",
     "--log-every",
@@ -133,9 +127,8 @@ fn pairs_field_writes_the_files_of_the_build_before_pairs() {
     let tmp = tempfile::tempdir().unwrap();
     let train = |name: &str, extra: &[&str]| {
         let out = tmp.path().join(name);
-        let mut flags = FLAGS.to_vec();
-        flags.extend_from_slice(extra);
-        flags.extend_from_slice(&["--quiet", "--out", out.to_str().unwrap()]);
+        let tail = ["--quiet", "--out", out.to_str().unwrap()];
+        let flags = common::flags(&[&common::TINY_DATA, &common::TINY_MODEL, &RUN, extra, &tail]);
         TrainArgs::from_flags(&flags).unwrap().train().unwrap();
         out
     };
@@ -172,7 +165,8 @@ fn a_sweep_from_before_pairs_continues_with_pairs_field_and_says_so_without() {
         argv.extend_from_slice(&[
             "--ops", "add", "--p", "11", "--fracs", "0.5", "--seeds", "0",
         ]);
-        argv.extend_from_slice(&FLAGS[4..]);
+        argv.extend_from_slice(&common::TINY_MODEL);
+        argv.extend_from_slice(&RUN);
         argv.extend_from_slice(&["--quiet", "--threads", "2"]);
         argv.extend_from_slice(extra);
         let cli = modgrok_host::cli::Cli::try_parse_from(argv).unwrap();
