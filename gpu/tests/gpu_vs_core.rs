@@ -204,100 +204,37 @@ fn gpu_train(gpu: &mut GpuTrainer, steps: u64) -> [Vec<f32>; 3] {
     gpu.state().unwrap()
 }
 
-#[test]
-fn each_of_100_adamw_steps_matches_core_from_the_same_state() {
-    // The trajectories themselves are not compared: Adam divides each gradient by its own
-    // running RMS, so where a gradient entry is near zero a few-ulp difference can flip the
-    // sign of a whole lr-sized update, and such differences then grow over the steps (an H100
-    // drifted 1.3e-3 relative in W_E after 100 steps, lavapipe 3e-7). Instead every step is
-    // checked from the gpu's own state: its gradient against core's at the same θ (1e-4, as
-    // the one-step test), and its AdamW update against core's `adamw_step` fed the same
-    // θ, m, v and gradient. That update is elementwise, a few roundings per entry (the
-    // adapter's sqrt and division may be a few ulps off), so 1e-5 relative is ample.
-    let Some(ctx) = GpuContext::or_skip("each_of_100_steps") else {
-        return;
-    };
+/// `steps` steps of the tiny add model on the gpu, with W_E frozen and not, each checked from
+/// the gpu's own θ, m, v (and h with a filter): its gradient against core's at the same θ (1e-4,
+/// as the one-step test), and its update against core's `grokfast_step` (with a filter) and
+/// `adamw_step` fed the same state and the gpu's gradient (1e-5). Returns the worst gradient and
+/// update differences.
+fn check_steps(ctx: &GpuContext, filter: Option<&Grokfast>, steps: u64) -> (f64, f64) {
     let s = setup("add", 11, 0.5, 16, 2, 32);
     let mut frozen = [false; N_TENSORS];
     frozen[0] = true;
+    let (mut worst_grad, mut worst_update) = (0.0f64, 0.0f64);
     for frozen in [[false; N_TENSORS], frozen] {
-        let mut gpu = trainer(&ctx, &s, &frozen);
-        let (mut worst_grad, mut worst_update) = (0.0f64, 0.0f64);
-        for t in 1..=100 {
+        let mut gpu = filtered_trainer(ctx, &s, filter, &frozen);
+        for t in 1..=steps {
             let [mut params, mut m, mut v] = gpu.state().unwrap();
+            let mut h = gpu.filter_state().unwrap();
             gpu.forward_backward().unwrap();
-            let grads = gpu.gradients().unwrap();
+            let mut grads = gpu.gradients().unwrap();
             let (_, _, core_grads) = core_step(&s, &params);
             let (e, tensor) = worst_tensor(&s.cfg, &grads, &core_grads);
             worst_grad = worst_grad.max(e);
             assert!(e <= 1e-4, "step {t}: d{tensor} differs by {e:e} relative");
             gpu.update(t).unwrap();
             let after = gpu.state().unwrap();
-            adamw_step(
-                &s.cfg,
-                &AdamWConfig::default(),
-                t,
-                &frozen,
-                &mut params,
-                &grads,
-                &mut m,
-                &mut v,
-            );
-            for (what, gpu_x, core_x) in [
-                ("θ", &after[0], &params),
-                ("m", &after[1], &m),
-                ("v", &after[2], &v),
-            ] {
-                let (e, tensor) = worst_tensor(&s.cfg, gpu_x, core_x);
-                worst_update = worst_update.max(e);
-                assert!(
-                    e <= 1e-5,
-                    "step {t}: AdamW {what} of {tensor} differs by {e:e} relative"
-                );
-            }
-        }
-        println!(
-            "worst over 100 steps: gradient {worst_grad:.2e}, AdamW update {worst_update:.2e}"
-        );
-        let params = gpu.params().unwrap();
-        for info in s.cfg.tensors() {
-            let r = info.range();
-            if frozen[info.param as usize] {
-                assert_eq!(params[r.clone()], s.params[r], "a frozen tensor moved");
-            }
-        }
-    }
-}
-
-#[test]
-fn each_of_30_grokfast_ema_steps_matches_core_from_the_same_state() {
-    // As the AdamW test above: every step from the gpu's own θ, m, v and h, its update against
-    // core's `grokfast_step` then `adamw_step` fed the same state and the gpu's gradient. The
-    // filter adds three roundings per entry (h·α + g·(1−α), then g + h·λ) before AdamW's few,
-    // and an adapter may fuse them, so the update stays within a few ulps: 1e-5 relative.
-    // Step 1 (h ← g first) is among those checked.
-    let Some(ctx) = GpuContext::or_skip("each_of_30_grokfast_ema_steps") else {
-        return;
-    };
-    let s = setup("add", 11, 0.5, 16, 2, 32);
-    let gf = Grokfast::EMA;
-    let mut frozen = [false; N_TENSORS];
-    frozen[0] = true;
-    for frozen in [[false; N_TENSORS], frozen] {
-        let mut gpu = filtered_trainer(&ctx, &s, Some(&gf), &frozen);
-        let mut worst = 0.0f64;
-        for t in 1..=30 {
-            let [mut params, mut m, mut v] = gpu.state().unwrap();
-            let mut h = gpu.filter_state().unwrap();
-            gpu.forward_backward().unwrap();
-            let mut grads = gpu.gradients().unwrap();
-            gpu.update(t).unwrap();
-            let after = gpu.state().unwrap();
             let h_after = gpu.filter_state().unwrap();
-            grokfast_step(&s.cfg, &gf, t, &frozen, &mut grads, &mut h).unwrap();
+            if let Some(gf) = filter {
+                grokfast_step(&s.cfg, gf, t, &frozen, &mut grads, &mut h).unwrap();
+            }
+            let hyper = AdamWConfig::default();
             adamw_step(
                 &s.cfg,
-                &AdamWConfig::default(),
+                &hyper,
                 t,
                 &frozen,
                 &mut params,
@@ -305,30 +242,73 @@ fn each_of_30_grokfast_ema_steps_matches_core_from_the_same_state() {
                 &mut m,
                 &mut v,
             );
-            for (what, gpu_x, core_x) in [
+            let compared = [
                 ("h", &h_after, &h),
                 ("θ", &after[0], &params),
                 ("m", &after[1], &m),
                 ("v", &after[2], &v),
-            ] {
+            ];
+            // h is empty without a filter.
+            for (what, gpu_x, core_x) in compared.into_iter().filter(|(_, x, _)| !x.is_empty()) {
                 let (e, tensor) = worst_tensor(&s.cfg, gpu_x, core_x);
-                worst = worst.max(e);
+                worst_update = worst_update.max(e);
                 assert!(
                     e <= 1e-5,
-                    "step {t}: Grokfast+AdamW {what} of {tensor} differs by {e:e} relative"
+                    "step {t}: update of {what} of {tensor} differs by {e:e} relative"
                 );
             }
-            if frozen[0] {
-                let r = s.cfg.tensors()[0].range();
-                assert!(h_after[r].iter().all(|&x| x == 0.0), "frozen h moved");
+        }
+        let [params, _, _] = gpu.state().unwrap();
+        let h = gpu.filter_state().unwrap();
+        for info in s.cfg.tensors() {
+            let r = info.range();
+            if frozen[info.param as usize] {
+                assert_eq!(
+                    params[r.clone()],
+                    s.params[r.clone()],
+                    "a frozen tensor moved"
+                );
+                assert!(
+                    h.get(r).is_none_or(|h| h.iter().all(|&x| x == 0.0)),
+                    "frozen h moved"
+                );
             }
         }
-        assert!(
-            gpu.filter_state().unwrap().iter().any(|&x| x != 0.0),
+        assert_eq!(
+            h.iter().any(|&x| x != 0.0),
+            filter.is_some(),
             "the filter ran"
         );
-        println!("worst over 30 Grokfast ema steps: {worst:.2e}");
     }
+    (worst_grad, worst_update)
+}
+
+#[test]
+fn each_of_100_adamw_steps_matches_core_from_the_same_state() {
+    // The trajectories themselves are not compared: Adam divides each gradient by its own
+    // running RMS, so where a gradient entry is near zero a few-ulp difference can flip the
+    // sign of a whole lr-sized update, and such differences then grow over the steps (an H100
+    // drifted 1.3e-3 relative in W_E after 100 steps, lavapipe 3e-7). Instead every step is
+    // checked from the gpu's own state (`check_steps`). The AdamW update is elementwise, a few
+    // roundings per entry (the adapter's sqrt and division may be a few ulps off), so 1e-5
+    // relative is ample.
+    let Some(ctx) = GpuContext::or_skip("each_of_100_steps") else {
+        return;
+    };
+    let (grad, update) = check_steps(&ctx, None, 100);
+    println!("worst over 100 steps: gradient {grad:.2e}, AdamW update {update:.2e}");
+}
+
+#[test]
+fn each_of_30_grokfast_ema_steps_matches_core_from_the_same_state() {
+    // As the AdamW test above, with the filter: it adds three roundings per entry
+    // (h·α + g·(1−α), then g + h·λ) before AdamW's few, and an adapter may fuse them, so the
+    // update stays within a few ulps: 1e-5 relative. Step 1 (h ← g first) is among those checked.
+    let Some(ctx) = GpuContext::or_skip("each_of_30_grokfast_ema_steps") else {
+        return;
+    };
+    let (grad, update) = check_steps(&ctx, Some(&Grokfast::EMA), 30);
+    println!("worst over 30 Grokfast ema steps: gradient {grad:.2e}, update {update:.2e}");
 }
 
 #[test]
