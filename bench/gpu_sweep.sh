@@ -2,7 +2,8 @@
 # The gpu-sweep targets in one call on a GPU machine: the bare p = 97, r = 0.3 step against
 # PyTorch's CUDA step, the aggregate run-steps/s of K runs stepping as one batch (gpu_steps), and
 # a whole batched sweep end to end (modgrok sweep --batch-runs K). Prints each figure and the
-# projected time of `--preset table5` at its worst (756 runs × 100 000 steps).
+# projected time of `--preset table5` at its worst (756 runs × 100 000 steps), then the slowest
+# dispatches of one step.
 #   bench/gpu_sweep.sh [--p 97] [--ks "1 8 32 64"] [--steps 300] [--sweep-k 64] [--sweep-steps 2000]
 # (a smaller --p, e.g. 23, tries the script on lavapipe).
 set -euo pipefail
@@ -58,3 +59,10 @@ worst = 756 * 100_000 / rate / 3600
 print(f"sweep: {k} runs x {steps} steps in {end - start:.1f} s: {rate:.0f} run-steps/s "
       f"(analysis and logging included); table5 at most 756 x 100000 steps: {worst:.1f} h")
 PY
+
+echo "== the slowest dispatches of a step at K = 1 and K = ${ks##* }, each run alone and waited for"
+for k in 1 "${ks##* }"; do
+  echo "K = $k:"
+  MODGROK_GPU_PROFILE=1 ./target/release/examples/gpu_steps "$p" 0.3 128 4 512 1 "$k" 2>/dev/null |
+    grep ' s  ' | sort -rn | head -n 12 || true
+done

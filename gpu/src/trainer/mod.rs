@@ -54,6 +54,7 @@ struct Dispatch {
     kernel: Kernel,
     bind: wgpu::BindGroup,
     groups: [u32; 3],
+    head: [usize; 3],
 }
 
 /// One run of a batch ([`GpuTrainer::new_batch`]): its examples and its state.
@@ -412,6 +413,7 @@ impl GpuTrainer {
                 .map(|op| Dispatch {
                     kernel: op.kernel,
                     groups: op.groups,
+                    head: op.head,
                     bind: device.create_bind_group(&wgpu::BindGroupDescriptor {
                         label: None,
                         layout: &layout,
@@ -547,8 +549,9 @@ impl GpuTrainer {
         self.submit(enc)
     }
 
-    /// Runs the train pass one dispatch at a time, waiting after each: (kernel, seconds), for
-    /// finding the slow kernel on a new adapter.
+    /// Runs the train pass one dispatch at a time, waiting after each: (kernel, its first three
+    /// uniform words (a product's m, n, k), its workgroups; seconds), for finding the slow
+    /// kernel on a new adapter.
     #[doc(hidden)]
     pub fn profile_train_pass(&mut self) -> Result<Vec<(String, f64)>, GpuError> {
         let mut out = Vec::new();
@@ -559,7 +562,7 @@ impl GpuTrainer {
             let idx = self.queue.submit([enc.finish()]);
             self.wait(Some(idx))?;
             out.push((
-                format!("{:?} {:?}", d.kernel, d.groups),
+                format!("{:?} {:?} groups {:?}", d.kernel, d.head, d.groups),
                 start.elapsed().as_secs_f64(),
             ));
         }

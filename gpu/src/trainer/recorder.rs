@@ -18,6 +18,8 @@ pub(super) struct Op {
     pub(super) kernel: Kernel,
     pub(super) slot: usize,
     pub(super) groups: [u32; 3],
+    /// The first three uniform words (a product's m, n, k), for profiles.
+    pub(super) head: [usize; 3],
 }
 
 /// Collects dispatches and their uniform blocks before any GPU object exists.
@@ -74,10 +76,15 @@ impl Recorder {
             }
             g.min(65_535) as u32
         });
+        let mut head = [0; 3];
+        for (h, &w) in head.iter_mut().zip(words) {
+            *h = w;
+        }
         ops.push(Op {
             kernel,
             slot,
             groups,
+            head,
         });
     }
 
