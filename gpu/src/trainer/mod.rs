@@ -90,6 +90,7 @@ pub struct GpuTrainer {
     pipelines: Vec<wgpu::ComputePipeline>,
     train_pass: Vec<Dispatch>,
     test_pass: Vec<Dispatch>,
+    test_one_pass: Vec<Dispatch>,
     adam_pass: Vec<Dispatch>,
     in_flight: std::collections::VecDeque<wgpu::SubmissionIndex>,
     eval_threads: usize,
@@ -241,13 +242,14 @@ impl GpuTrainer {
         };
         let mut train_ops = Vec::new();
         let mut test_ops = Vec::new();
+        let mut test_one_ops = Vec::new();
         let mut adam_ops = Vec::new();
         record_train(&mut rec, &mut train_ops, cfg, &arena, &id, n_train);
-        // The test pass steps one run (`Runs` slot 1 + r), so that only the runs asked for
-        // metrics run it.
-        rec.runs = 1;
         let test = [id.test_tok, n_test, arena.test_logits];
         record_examples_forward(&mut rec, &mut test_ops, cfg, &arena, test);
+        // The test pass of one run (`Runs` slot 1 + r), for when only some runs log.
+        rec.runs = 1;
+        record_examples_forward(&mut rec, &mut test_one_ops, cfg, &arena, test);
         rec.runs = k;
         let adam_slots = record_adamw(
             &mut rec,
@@ -449,6 +451,7 @@ impl GpuTrainer {
         };
         let train_pass = bind(&train_ops);
         let test_pass = bind(&test_ops);
+        let test_one_pass = bind(&test_one_ops);
         let adam_pass = bind(&adam_ops);
         Ok(GpuTrainer {
             device,
@@ -466,6 +469,7 @@ impl GpuTrainer {
             pipelines,
             train_pass,
             test_pass,
+            test_one_pass,
             adam_pass,
             in_flight: Default::default(),
             eval_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -614,7 +618,8 @@ impl GpuTrainer {
         self.metrics_of(&all)
     }
 
-    /// [`Self::metrics`] of the runs `runs`, in that order: their test sets' forward runs now,
+    /// [`Self::metrics`] of the runs `runs`, in that order: their test sets' forward runs now
+    /// (one set of dispatches for the whole batch when `runs` is 0, 1, …, else one per run),
     /// and their logits come back to go through core's f64 cross-entropy (SPEC §4) on up to
     /// [`Self::set_eval_threads`] threads, each run's sets summed alone.
     pub fn metrics_of(&mut self, runs: &[usize]) -> Result<Vec<(EvalStats, EvalStats)>, GpuError> {
@@ -637,8 +642,14 @@ impl GpuTrainer {
                 4 * len as u64,
             );
         };
+        let every_run = k == self.runs() && runs.iter().enumerate().all(|(i, &r)| i == r);
+        if every_run {
+            self.encode(&mut enc, &self.test_pass);
+        }
         for (i, &r) in runs.iter().enumerate() {
-            self.encode_runs(&mut enc, &self.test_pass, 1 + r);
+            if !every_run {
+                self.encode_runs(&mut enc, &self.test_one_pass, 1 + r);
+            }
             copy(&mut enc, r, self.arena.logits, i * n_tr, n_tr);
             copy(
                 &mut enc,
