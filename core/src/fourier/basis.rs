@@ -17,6 +17,7 @@
 //! j > K (`cos(2π(p−j)/p) = cos(2πj/p)`, `sin(2π(p−j)/p) = −sin(2πj/p)` bit for bit), so an even
 //! (odd) signal has sine (cosine) coefficients that are exactly zero.
 
+use super::cyclic::CyclicBasis;
 use crate::Error;
 
 /// K = (p − 1)/2: the number of non-constant frequencies of an odd p.
@@ -65,15 +66,12 @@ pub fn check_prime(p: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// The basis for one p: a view of a filled twiddle table plus the two normalisations.
-/// `Copy`, so pass it by value.
+/// The basis for one prime p: the [`CyclicBasis`] of n = p (an odd n has no Nyquist term, so
+/// its ordering, table and normalisations are the ones above), known to be prime. `Copy`, so
+/// pass it by value.
 #[derive(Clone, Copy, Debug)]
 pub struct Basis<'a> {
-    p: usize,
-    k: usize,
-    tw: &'a [f64],
-    scale0: f64,
-    scale: f64,
+    b: CyclicBasis<'a>,
 }
 
 impl<'a> Basis<'a> {
@@ -81,85 +79,51 @@ impl<'a> Basis<'a> {
     /// θ_j = (2π·j)/p in f64; `libm::cos`, `libm::sin` for j = 0..=K, mirrored above K.
     pub fn new(p: usize, table: &'a mut [f64]) -> Result<Self, Error> {
         check_prime(p)?;
-        let need = twiddles_len(p);
-        if table.len() < need {
-            return Err(Error::BufferTooSmall {
-                need,
-                got: table.len(),
-            });
-        }
-        let k = n_freqs(p);
-        let (cos, sin) = table[..need].split_at_mut(p);
-        for j in 0..=k {
-            let theta = (2.0 * core::f64::consts::PI * j as f64) / p as f64;
-            cos[j] = libm::cos(theta);
-            sin[j] = libm::sin(theta);
-        }
-        cos[0] = 1.0;
-        sin[0] = 0.0;
-        for j in k + 1..p {
-            cos[j] = cos[p - j];
-            sin[j] = -sin[p - j];
-        }
-        let tw: &'a [f64] = &table[..need];
         Ok(Basis {
-            p,
-            k,
-            tw,
-            scale0: 1.0 / libm::sqrt(p as f64),
-            scale: libm::sqrt(2.0 / p as f64),
+            b: CyclicBasis::new(p, table)?,
         })
     }
 
     /// The modulus p.
     pub fn p(&self) -> usize {
-        self.p
+        self.b.n()
     }
 
     /// K = (p − 1)/2.
     pub fn n_freqs(&self) -> usize {
-        self.k
+        self.b.n_pairs()
     }
 
     /// 1/√p, the value of `c_0`.
     pub fn scale0(&self) -> f64 {
-        self.scale0
+        self.b.scale0()
     }
 
     /// √(2/p), the amplitude of `c_k` and `s_k`.
     pub fn scale(&self) -> f64 {
-        self.scale
+        self.b.scale()
     }
 
     /// The filled table, `[cos(2πj/p); p]` then `[sin(2πj/p); p]`.
     pub fn twiddles(&self) -> &'a [f64] {
-        self.tw
+        self.b.twiddles()
     }
 
     /// cos(2πj/p), j < p.
     #[inline(always)]
     pub(crate) fn cos_t(&self, j: usize) -> f64 {
-        self.tw[j]
+        self.b.cos_t(j)
     }
 
     /// sin(2πj/p), j < p.
     #[inline(always)]
     pub(crate) fn sin_t(&self, j: usize) -> f64 {
-        self.tw[self.p + j]
+        self.b.sin_t(j)
     }
 
     /// `b_i(x)`: basis function `i` (ordering above) at `x` (taken mod p), as
     /// `scale · table[k·x mod p]`.
     pub fn value(&self, i: usize, x: usize) -> f64 {
-        let (k, is_sin) = freq_of(i);
-        if k == 0 {
-            return self.scale0;
-        }
-        let j = ((k as u64 * x as u64) % self.p as u64) as usize;
-        if is_sin {
-            self.scale * self.sin_t(j)
-        } else {
-            self.scale * self.cos_t(j)
-        }
+        self.b.value(i, x)
     }
 }

@@ -138,13 +138,15 @@ impl<'a> CyclicBasis<'a> {
         self.tw
     }
 
+    /// cos(2πj/n), j < n.
     #[inline(always)]
-    fn cos_t(&self, j: usize) -> f64 {
+    pub(crate) fn cos_t(&self, j: usize) -> f64 {
         self.tw[j]
     }
 
+    /// sin(2πj/n), j < n.
     #[inline(always)]
-    fn sin_t(&self, j: usize) -> f64 {
+    pub(crate) fn sin_t(&self, j: usize) -> f64 {
         self.tw[self.n + j]
     }
 
