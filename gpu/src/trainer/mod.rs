@@ -94,6 +94,8 @@ pub struct GpuTrainer {
     adam_pass: Vec<Dispatch>,
     in_flight: std::collections::VecDeque<wgpu::SubmissionIndex>,
     eval_threads: usize,
+    /// An update recorded by [`Self::update_runs`] and not yet submitted.
+    update_pending: bool,
 }
 
 impl GpuTrainer {
@@ -473,6 +475,7 @@ impl GpuTrainer {
             adam_pass,
             in_flight: Default::default(),
             eval_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            update_pending: false,
         })
     }
 
@@ -549,7 +552,20 @@ impl GpuTrainer {
     /// [`Self::metrics`]).
     pub fn forward_backward(&mut self) -> Result<(), GpuError> {
         let mut enc = self.encoder();
+        if std::mem::take(&mut self.update_pending) {
+            self.encode(&mut enc, &self.adam_pass);
+        }
         self.encode(&mut enc, &self.train_pass);
+        self.submit(enc)
+    }
+
+    /// Submits an update that [`Self::update_runs`] left for the next submission.
+    fn flush(&mut self) -> Result<(), GpuError> {
+        if !std::mem::take(&mut self.update_pending) {
+            return Ok(());
+        }
+        let mut enc = self.encoder();
+        self.encode(&mut enc, &self.adam_pass);
         self.submit(enc)
     }
 
@@ -558,6 +574,7 @@ impl GpuTrainer {
     /// kernel on a new adapter.
     #[doc(hidden)]
     pub fn profile_train_pass(&mut self) -> Result<Vec<(String, f64)>, GpuError> {
+        self.flush()?;
         let mut out = Vec::new();
         for d in &self.train_pass {
             let start = std::time::Instant::now();
@@ -580,7 +597,9 @@ impl GpuTrainer {
     }
 
     /// One AdamW update of every run, run r's being its update number `ts[r]` (1, 2, …): the
-    /// runs of a batch need not be at the same step.
+    /// runs of a batch need not be at the same step. The update goes to the device with the
+    /// next submission (the next [`Self::forward_backward`], or any read), so a step is one
+    /// submission.
     pub fn update_runs(&mut self, ts: &[u64]) -> Result<(), GpuError> {
         if ts.len() != self.runs() {
             return Err(GpuError::Batch(format!(
@@ -589,6 +608,7 @@ impl GpuTrainer {
                 self.runs()
             )));
         }
+        self.flush()?;
         let h = self.hyper;
         for (r, &t) in ts.iter().enumerate() {
             let t = t.max(1);
@@ -600,9 +620,8 @@ impl GpuTrainer {
             self.queue
                 .write_buffer(&self.mem, 4 * at as u64, &f32_bytes(&scalars));
         }
-        let mut enc = self.encoder();
-        self.encode(&mut enc, &self.adam_pass);
-        self.submit(enc)
+        self.update_pending = true;
+        Ok(())
     }
 
     /// Train and test loss and accuracy per task of a batch of one (run 0) at the θ of the
@@ -629,6 +648,7 @@ impl GpuTrainer {
                 self.runs()
             )));
         }
+        self.flush()?;
         let voc = self.cfg.d_vocab;
         let (n_tr, n_te) = (self.train[0].len() * voc, self.test[0].len() * voc);
         let k = runs.len();
@@ -695,6 +715,7 @@ impl GpuTrainer {
                 self.runs()
             )));
         }
+        self.flush()?;
         let base = r * self.arena.len;
         let mut enc = self.encoder();
         let mut at = 0;
