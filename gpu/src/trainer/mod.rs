@@ -175,6 +175,8 @@ impl GpuTrainer {
         let filter_len = if grokfast.is_some() { n_params } else { 0 };
         let mut ids = Vec::new();
         let mut id = None;
+        // Each run's per-example weight 1/N_task of its train examples.
+        let mut scales = Vec::with_capacity(runs.len());
         for (r, run) in runs.iter().enumerate() {
             if (run.train.len(), run.test.len()) != (n_train, n_test) {
                 return Err(GpuError::Batch(format!(
@@ -187,8 +189,14 @@ impl GpuTrainer {
                 check_len(s.len(), n_params)?;
             }
             check_len(run.filter.len(), filter_len)?;
-            task_scales(cfg, run.train, n_tasks)?;
+            let task_weight = task_scales(cfg, run.train, n_tasks)?;
             task_scales(cfg, run.test, n_tasks)?;
+            let run_scales: Vec<f32> = run
+                .train
+                .iter()
+                .map(|e| task_weight[e.task as usize] as f32)
+                .collect();
+            scales.push(run_scales);
             let (run_ids, run_id) = build_ids(cfg.d_vocab, run.train, run.test);
             ids.extend(run_ids);
             id = Some(run_id);
@@ -353,13 +361,11 @@ impl GpuTrainer {
                 4 * (base + arena.filter) as u64,
                 &f32_bytes(run.filter),
             );
-            let task_weight = task_scales(cfg, run.train, n_tasks)?;
-            let scales: Vec<f32> = run
-                .train
-                .iter()
-                .map(|e| task_weight[e.task as usize] as f32)
-                .collect();
-            queue.write_buffer(&mem, 4 * (base + arena.scale) as u64, &f32_bytes(&scales));
+            queue.write_buffer(
+                &mem,
+                4 * (base + arena.scale) as u64,
+                &f32_bytes(&scales[r]),
+            );
         }
 
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -642,11 +648,8 @@ impl GpuTrainer {
     /// and their logits come back to go through core's f64 cross-entropy (SPEC §4) on up to
     /// [`Self::set_eval_threads`] threads, each run's sets summed alone.
     pub fn metrics_of(&mut self, runs: &[usize]) -> Result<Vec<(EvalStats, EvalStats)>, GpuError> {
-        if let Some(&r) = runs.iter().find(|&&r| r >= self.runs()) {
-            return Err(GpuError::Batch(format!(
-                "no run {r} in a batch of {}",
-                self.runs()
-            )));
+        for &r in runs {
+            self.check_run(r)?;
         }
         self.flush()?;
         let voc = self.cfg.d_vocab;
@@ -707,14 +710,20 @@ impl GpuTrainer {
         self.eval_threads = threads.max(1);
     }
 
-    /// Copies regions `(offset, len)` of run r's arena back, concatenated.
-    fn read(&mut self, r: usize, regions: &[(usize, usize)]) -> Result<Vec<f32>, GpuError> {
-        if r >= self.runs() {
-            return Err(GpuError::Batch(format!(
+    fn check_run(&self, r: usize) -> Result<(), GpuError> {
+        if r < self.runs() {
+            Ok(())
+        } else {
+            Err(GpuError::Batch(format!(
                 "no run {r} in a batch of {}",
                 self.runs()
-            )));
+            )))
         }
+    }
+
+    /// Copies regions `(offset, len)` of run r's arena back, concatenated.
+    fn read(&mut self, r: usize, regions: &[(usize, usize)]) -> Result<Vec<f32>, GpuError> {
+        self.check_run(r)?;
         self.flush()?;
         let base = r * self.arena.len;
         let mut enc = self.encoder();
