@@ -455,3 +455,14 @@ fn each_run_of_a_batch_has_the_bits_it_has_alone() {
     ));
     assert!(matches!(batch.params_of(3), Err(GpuError::Batch(_))));
 }
+
+#[test]
+fn one_step_at_the_papers_widths_matches_core_within_1e4_relative() {
+    // d_model 128, 4 heads, d_mlp 512 at p = 23: a weight's gradient summed over its uses is one
+    // product of several terms, and dW_O (k = 512 + 28 = 540, four slices of 135) and dW_E
+    // (k = 512 + 28 + 3·128 = 924, seven slices of 132) are cut into slices of k that straddle
+    // the terms' boundaries.
+    let s = setup("add", 23, 0.3, 128, 4, 512);
+    assert_eq!(s.cfg.d_vocab, 28);
+    check_one_step("one_step_paper_widths", &s);
+}

@@ -1,31 +1,56 @@
 // C[b, i, j] = epilogue(Σ_k A[b, i, k] · B[b, k, j]), every operand addressed by an offset and
-// strides into `mem`, so one kernel serves every transpose of the step. Each C element is added
-// k = 0, 1, …, K-1 in that order into its own f32 accumulator; tiles only stage operands in
-// workgroup memory, so the order is the same for any tiling and any adapter.
+// strides into `mem`, so one kernel serves every transpose of the step. The k of a product is
+// the concatenation of up to five segments, each its own (A, B) pair ([`Seg`]): a sum of
+// products of one output, such as a weight's gradient summed over the weight's uses, is one
+// dispatch. Each C element is added k = 0, 1, …, K-1 in that order, segment after segment, into
+// its own f32 accumulator; tiles only stage operands in workgroup memory, so the order is the
+// same for any tiling and any adapter.
 // Epilogues (`mode`): 0 C = acc; 2 C = X + acc; 3 C = acc if X > 0 else 0.
-// With `kt` > 0 the batch index b is a slice of a longer k: A and B step by the slice (a_b, b_b)
-// and slice b sums k < min(u.k, kt − b·u.k) of it (the last slice is shorter); `matmul_sum` then
-// adds the slices.
-struct Mm {
-    m: u32, n: u32, k: u32, mode: u32,
+// With `kt` > 0 the batch index b is a slice of a longer k: slice b sums the k in
+// [b·u.k, min((b + 1)·u.k, kt)) (the last slice is shorter), and `matmul_sum` then adds the
+// slices.
+struct Seg {
     a: u32, a_i: u32, a_k: u32, a_b: u32,
     b: u32, b_k: u32, b_j: u32, b_b: u32,
+}
+struct Mm {
+    m: u32, n: u32, k: u32, mode: u32,
     c: u32, c_i: u32, c_j: u32, c_b: u32,
     x: u32, x_i: u32, x_j: u32, x_b: u32,
-    kt: u32, pad0: u32, pad1: u32, pad2: u32,
-}
-
-// The k this batch index sums.
-fn k_len(b: u32) -> u32 {
-    if (u.kt == 0u) {
-        return u.k;
-    }
-    if (b * u.k >= u.kt) {
-        return 0u;
-    }
-    return min(u.k, u.kt - b * u.k);
+    kt: u32, segs: u32, pad0: u32, pad1: u32,
+    // Where segments 0..3 end in k; the last segment ends at the product's k.
+    ends: vec4<u32>,
+    seg: array<Seg, 5>,
 }
 @group(0) @binding(2) var<uniform> u: Mm;
+
+fn seg_start(s: u32) -> u32 {
+    if (s == 0u) {
+        return 0u;
+    }
+    return u.ends[s - 1u];
+}
+
+fn seg_end(s: u32) -> u32 {
+    if (s + 1u == u.segs) {
+        return select(u.k, u.kt, u.kt > 0u);
+    }
+    return u.ends[s];
+}
+
+// The k this batch index sums: [lo, hi).
+fn k_range(b: u32) -> vec2<u32> {
+    if (u.kt == 0u) {
+        return vec2<u32>(0u, u.k);
+    }
+    let lo = min(b * u.k, u.kt);
+    return vec2<u32>(lo, min(lo + u.k, u.kt));
+}
+
+// The operands' batch index: b, or 0 where b is a slice of k.
+fn operand_batch(b: u32) -> u32 {
+    return select(b, 0u, u.kt > 0u);
+}
 
 fn epilogue(i: u32, j: u32, b: u32, v: f32) {
     let ci = u.c + b * u.c_b + i * u.c_i + j * u.c_j;
@@ -45,8 +70,8 @@ fn epilogue(i: u32, j: u32, b: u32, v: f32) {
 
 // A workgroup of 16×16 invocations computes a 64×64 tile of C; invocation (x, y) owns the 4×4
 // elements at rows y + 16r, columns x + 16c (r, c < 4), so each step over k reads 8 staged
-// values for 16 products. K runs in slices of 16: A's [64 × 16] and B's [16 × 64] slices are
-// staged in workgroup memory, 4 values of each per invocation.
+// values for 16 products. K runs in slices of 16 within each segment: A's [64 × 16] and B's
+// [16 × 64] slices are staged in workgroup memory, 4 values of each per invocation.
 const BM: u32 = 64u;
 const BK: u32 = 16u;
 var<workgroup> ta: array<f32, 1024>;
@@ -64,43 +89,54 @@ fn matmul(
     enter(wg.z / nb);
     let i0 = wg.y * BM;
     let j0 = wg.x * BM;
-    let a0 = u.a + b * u.a_b;
-    let b0 = u.b + b * u.b_b;
+    let ob = operand_batch(b);
     let lid = l.y * 16u + l.x;
-    let kl = k_len(b);
+    let kr = k_range(b);
     var acc: array<vec4<f32>, 4>;
-    for (var k0 = 0u; k0 < kl; k0 += BK) {
-        for (var q = 0u; q < 4u; q++) {
-            let e = lid + 256u * q;
-            let ia = i0 + e / BK;
-            let ka = k0 + e % BK;
-            var va = 0.0;
-            if (ia < u.m && ka < kl) {
-                va = mem[mb + a0 + ia * u.a_i + ka * u.a_k];
-            }
-            ta[e] = va;
-            let kb = k0 + e / BM;
-            let jb = j0 + e % BM;
-            var vb = 0.0;
-            if (kb < kl && jb < u.n) {
-                vb = mem[mb + b0 + kb * u.b_k + jb * u.b_j];
-            }
-            tb[e] = vb;
+    for (var s = 0u; s < u.segs; s++) {
+        let start = seg_start(s);
+        let lo = max(kr.x, start);
+        let hi = min(kr.y, seg_end(s));
+        if (lo >= hi) {
+            continue;
         }
-        workgroupBarrier();
-        let kn = min(BK, kl - k0);
-        for (var kk = 0u; kk < kn; kk++) {
-            let bv = vec4<f32>(
-                tb[kk * BM + l.x],
-                tb[kk * BM + l.x + 16u],
-                tb[kk * BM + l.x + 32u],
-                tb[kk * BM + l.x + 48u],
-            );
-            for (var r = 0u; r < 4u; r++) {
-                acc[r] += ta[(l.y + 16u * r) * BK + kk] * bv;
+        let g = u.seg[s];
+        let a0 = g.a + ob * g.a_b + (lo - start) * g.a_k;
+        let b0 = g.b + ob * g.b_b + (lo - start) * g.b_k;
+        let kl = hi - lo;
+        for (var k0 = 0u; k0 < kl; k0 += BK) {
+            for (var q = 0u; q < 4u; q++) {
+                let e = lid + 256u * q;
+                let ia = i0 + e / BK;
+                let ka = k0 + e % BK;
+                var va = 0.0;
+                if (ia < u.m && ka < kl) {
+                    va = mem[mb + a0 + ia * g.a_i + ka * g.a_k];
+                }
+                ta[e] = va;
+                let kb = k0 + e / BM;
+                let jb = j0 + e % BM;
+                var vb = 0.0;
+                if (kb < kl && jb < u.n) {
+                    vb = mem[mb + b0 + kb * g.b_k + jb * g.b_j];
+                }
+                tb[e] = vb;
             }
+            workgroupBarrier();
+            let kn = min(BK, kl - k0);
+            for (var kk = 0u; kk < kn; kk++) {
+                let bv = vec4<f32>(
+                    tb[kk * BM + l.x],
+                    tb[kk * BM + l.x + 16u],
+                    tb[kk * BM + l.x + 32u],
+                    tb[kk * BM + l.x + 48u],
+                );
+                for (var r = 0u; r < 4u; r++) {
+                    acc[r] += ta[(l.y + 16u * r) * BK + kk] * bv;
+                }
+            }
+            workgroupBarrier();
         }
-        workgroupBarrier();
     }
     for (var r = 0u; r < 4u; r++) {
         for (var c = 0u; c < 4u; c++) {
@@ -116,8 +152,8 @@ fn matmul(
 // The same sums without workgroup memory, for CPU adapters (lavapipe), where workgroup barriers
 // cost more than the loads they save: invocation (x, y) computes the 4×4 block of C at rows
 // 4y.., columns 4x.., so each k costs 8 loads for 16 products. Each element still adds
-// k = 0, 1, … in order into its own accumulator. Rows and columns past the edge load a clamped
-// (valid) index and are never stored.
+// k = 0, 1, … in order, segment after segment, into its own accumulator. Rows and columns past
+// the edge load a clamped (valid) index and are never stored.
 @compute @workgroup_size(8, 8, 1)
 fn matmul_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let nb = nwg.z / R.count;
@@ -128,25 +164,35 @@ fn matmul_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
     if (i0 >= u.m || j0 >= u.n) {
         return;
     }
-    let a0 = u.a + b * u.a_b;
-    let b0 = u.b + b * u.b_b;
-    var ar: vec4<u32>;
-    var bc: vec4<u32>;
-    for (var r = 0u; r < 4u; r++) {
-        ar[r] = a0 + min(i0 + r, u.m - 1u) * u.a_i;
-        bc[r] = b0 + min(j0 + r, u.n - 1u) * u.b_j;
-    }
-    let kl = k_len(b);
+    let ob = operand_batch(b);
+    let kr = k_range(b);
     var acc: array<vec4<f32>, 4>;
-    for (var k = 0u; k < kl; k++) {
-        let b = vec4<f32>(
-            mem[mb + bc[0] + k * u.b_k],
-            mem[mb + bc[1] + k * u.b_k],
-            mem[mb + bc[2] + k * u.b_k],
-            mem[mb + bc[3] + k * u.b_k],
-        );
+    for (var s = 0u; s < u.segs; s++) {
+        let start = seg_start(s);
+        let lo = max(kr.x, start);
+        let hi = min(kr.y, seg_end(s));
+        if (lo >= hi) {
+            continue;
+        }
+        let g = u.seg[s];
+        let a0 = g.a + ob * g.a_b + (lo - start) * g.a_k;
+        let b0 = g.b + ob * g.b_b + (lo - start) * g.b_k;
+        var ar: vec4<u32>;
+        var bc: vec4<u32>;
         for (var r = 0u; r < 4u; r++) {
-            acc[r] += mem[mb + ar[r] + k * u.a_k] * b;
+            ar[r] = a0 + min(i0 + r, u.m - 1u) * g.a_i;
+            bc[r] = b0 + min(j0 + r, u.n - 1u) * g.b_j;
+        }
+        for (var k = 0u; k < hi - lo; k++) {
+            let bk = vec4<f32>(
+                mem[mb + bc[0] + k * g.b_k],
+                mem[mb + bc[1] + k * g.b_k],
+                mem[mb + bc[2] + k * g.b_k],
+                mem[mb + bc[3] + k * g.b_k],
+            );
+            for (var r = 0u; r < 4u; r++) {
+                acc[r] += mem[mb + ar[r] + k * g.a_k] * bk;
+            }
         }
     }
     for (var r = 0u; r < 4u; r++) {
@@ -161,7 +207,7 @@ fn matmul_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
 }
 
 // The epilogue of a split product: invocation (i, j) adds the slices' sums
-// part[s, i, j] (at `a`, [k, m, n]) for s = 0, 1, … in order into one accumulator.
+// part[s, i, j] (at segment 0's `a`, [k, m, n]) for s = 0, 1, … in order into one accumulator.
 @compute @workgroup_size(64)
 fn matmul_sum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     enter(gid.z);
@@ -171,7 +217,7 @@ fn matmul_sum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     }
     var acc = 0.0;
     for (var s = 0u; s < u.k; s++) {
-        acc += mem[mb + u.a + s * u.m * u.n + id];
+        acc += mem[mb + u.seg[0].a + s * u.m * u.n + id];
     }
     epilogue(id / u.n, id % u.n, 0u, acc);
 }

@@ -18,14 +18,13 @@ pub(super) struct Arena {
     /// The AdamW scalars of the run's step t: −lr/(1−β1^t), √(1−β2^t), 1.0 at t = 1 else 0.0,
     /// and a pad.
     pub(super) sc: usize,
-    /// q, k, v [V, H·d_head]; dq, dk, dv [V, H·d_head]; de [V, D].
+    /// q, k, v [V, H·d_head]; dq, dk, dv [V, H·d_head].
     pub(super) q: usize,
     pub(super) k: usize,
     pub(super) vv: usize,
     pub(super) dq: usize,
     pub(super) dk: usize,
     pub(super) dv: usize,
-    pub(super) de: usize,
     /// The head-output maps `W_in W_O` [M, H·d_head] and `W_U^T W_O` [V, H·d_head], the
     /// neuron-logit map `W_U^T W_out` [V, M], and their gradients.
     pub(super) head_in: usize,
@@ -61,7 +60,7 @@ pub(super) struct Arena {
 impl Arena {
     pub(super) fn new(cfg: &ModelConfig, n_train: usize, n_test: usize, filter: usize) -> Arena {
         let rows = n_train.max(n_test);
-        let (voc, d, h, m) = (cfg.d_vocab, cfg.d_model, cfg.n_heads, cfg.d_mlp);
+        let (voc, h, m) = (cfg.d_vocab, cfg.n_heads, cfg.d_mlp);
         let hd = h * cfg.d_head;
         let p = cfg.n_params();
         let mut at = 0;
@@ -83,7 +82,6 @@ impl Arena {
             dq: take(voc * hd),
             dk: take(voc * hd),
             dv: take(voc * hd),
-            de: take(voc * d),
             head_in: take(m * hd),
             head_u: take(voc * hd),
             neuron_logit_map: take(voc * m),

@@ -211,12 +211,12 @@ pub(super) fn record_train(
     }
 
     // 6. From the table sums G (dp, dl) to the maps and v: for each head h,
-    // d head_map[:, h] = Σ_t G[t, 1 + h]^T v[t, h] and dv[t, h] = Σ_x G[t, 1 + h] head_map[:, h].
+    // d head_map[:, h] = Σ_t G[t, 1 + h]^T v[t, h] and dv[t, h] = Σ_G Σ_x G[t, 1 + h] head_map[:, h].
     let tables = [
         (a.d_mlp_table, m, a.head_in, a.d_head_in),
         (a.d_logit_table, voc, a.head_u, a.d_head_u),
     ];
-    for (i, &(g, width, head_map, d_head_map)) in tables.iter().enumerate() {
+    for &(g, width, _, d_head_map) in &tables {
         rec.matmul(
             ops,
             [width, dh, voc, h],
@@ -225,84 +225,62 @@ pub(super) fn record_train(
             batched(d_head_map, hd, 1, dh),
             Epilogue::Store,
         );
-        let dv = batched(a.dv, hd, 1, dh);
-        rec.matmul(
-            ops,
-            [voc, dh, width, h],
+    }
+    let dv_terms = tables.map(|(g, width, head_map, _)| {
+        (
             batched(g + width, rows * width, 1, width),
             batched(head_map, hd, 1, dh),
-            dv,
-            if i == 0 {
-                Epilogue::Store
-            } else {
-                Epilogue::Add(dv)
-            },
-        );
-    }
+            width,
+        )
+    });
+    rec.products(
+        ops,
+        [voc, dh, h],
+        &dv_terms,
+        batched(a.dv, hd, 1, dh),
+        Epilogue::Store,
+    );
 
-    // 7. The weights' gradients, each a sum over the tables' and maps' uses of it:
+    // 7. The weights' gradients, each one product over the tables' and maps' uses of it:
     // dW_in = dp[:, 0]^T W_E^T + d head_in W_O^T;
     // dW_O = W_in^T d head_in + W_U d head_u;
     // dW_U = W_E dl[:, 0] + W_O d head_u^T + W_out d neuron_logit_map^T;
-    // dW_out = W_U d neuron_logit_map.
+    // dW_out = W_U d neuron_logit_map;
+    // dW_{Q,K,V}[h·d_head + j, c] = Σ_t d{q,k,v}[t, h, j] W_E[c, t];
+    // dW_E[c, t] = (W_in^T dp[t, 0] + W_U dl[t, 0] + Σ_{x = q, k, v} Σ_{h, j} dx[t, h, j] W_X[h, j, c]),
+    // the residual path and the three projections.
     let dp0 = (a.d_mlp_table, rows * m);
     let dl0 = (a.d_logit_table, rows * voc);
-    rec.matmul(
+    rec.products(
         ops,
-        [m, d, voc, 1],
-        view(dp0.0, 1, dp0.1),
-        view(w.w_e, 1, voc),
+        [m, d, 1],
+        &[
+            (view(dp0.0, 1, dp0.1), view(w.w_e, 1, voc), voc),
+            (view(a.d_head_in, hd, 1), view(w.w_o, 1, hd), hd),
+        ],
         view(gw.w_in, d, 1),
         Epilogue::Store,
     );
-    rec.matmul(
+    rec.products(
         ops,
-        [m, d, hd, 1],
-        view(a.d_head_in, hd, 1),
-        view(w.w_o, 1, hd),
-        view(gw.w_in, d, 1),
-        Epilogue::Add(view(gw.w_in, d, 1)),
-    );
-    rec.matmul(
-        ops,
-        [d, hd, m, 1],
-        view(w.w_in, 1, d),
-        view(a.d_head_in, hd, 1),
+        [d, hd, 1],
+        &[
+            (view(w.w_in, 1, d), view(a.d_head_in, hd, 1), m),
+            (view(w.w_u, voc, 1), view(a.d_head_u, hd, 1), voc),
+        ],
         view(gw.w_o, hd, 1),
         Epilogue::Store,
     );
-    rec.matmul(
+    rec.products(
         ops,
-        [d, hd, voc, 1],
-        view(w.w_u, voc, 1),
-        view(a.d_head_u, hd, 1),
-        view(gw.w_o, hd, 1),
-        Epilogue::Add(view(gw.w_o, hd, 1)),
-    );
-    let dwu = view(gw.w_u, voc, 1);
-    rec.matmul(
-        ops,
-        [d, voc, voc, 1],
-        view(w.w_e, voc, 1),
-        view(dl0.0, dl0.1, 1),
-        dwu,
+        [d, voc, 1],
+        &[
+            (view(w.w_e, voc, 1), view(dl0.0, dl0.1, 1), voc),
+            (view(w.w_o, hd, 1), view(a.d_head_u, 1, hd), hd),
+            (view(w.w_out, m, 1), view(a.d_neuron_logit_map, 1, m), m),
+        ],
+        view(gw.w_u, voc, 1),
         Epilogue::Store,
-    );
-    rec.matmul(
-        ops,
-        [d, voc, hd, 1],
-        view(w.w_o, hd, 1),
-        view(a.d_head_u, 1, hd),
-        dwu,
-        Epilogue::Add(dwu),
-    );
-    rec.matmul(
-        ops,
-        [d, voc, m, 1],
-        view(w.w_out, m, 1),
-        view(a.d_neuron_logit_map, 1, m),
-        dwu,
-        Epilogue::Add(dwu),
     );
     rec.matmul(
         ops,
@@ -312,7 +290,6 @@ pub(super) fn record_train(
         view(gw.w_out, m, 1),
         Epilogue::Store,
     );
-    // dW_{Q,K,V}[h·d_head + j, c] = Σ_t d{q,k,v}[t, h, j] W_E[c, t].
     rec.matmul(
         ops,
         [hd, d, voc, 3],
@@ -321,39 +298,19 @@ pub(super) fn record_train(
         batched(gw.w_q, d, 1, gw.w_k - gw.w_q),
         Epilogue::Store,
     );
-    // dW_E[c, t] = de[t, c] + Σ_{x = q, k, v} Σ_{h, j} dx[t, h, j] W_X[h, j, c], where
-    // de[t] = W_in^T dp[t, 0] + W_U dl[t, 0] is the residual path.
-    rec.matmul(
+    rec.products(
         ops,
-        [voc, d, m, 1],
-        view(dp0.0, dp0.1, 1),
-        view(w.w_in, d, 1),
-        view(a.de, d, 1),
+        [voc, d, 1],
+        &[
+            (view(dp0.0, dp0.1, 1), view(w.w_in, d, 1), m),
+            (view(dl0.0, dl0.1, 1), view(w.w_u, 1, voc), voc),
+            (view(a.dq, hd, 1), view(w.w_q, d, 1), hd),
+            (view(a.dk, hd, 1), view(w.w_k, d, 1), hd),
+            (view(a.dv, hd, 1), view(w.w_v, d, 1), hd),
+        ],
+        view(gw.w_e, 1, voc),
         Epilogue::Store,
     );
-    rec.matmul(
-        ops,
-        [voc, d, voc, 1],
-        view(dl0.0, dl0.1, 1),
-        view(w.w_u, 1, voc),
-        view(a.de, d, 1),
-        Epilogue::Add(view(a.de, d, 1)),
-    );
-    let dwe = view(gw.w_e, 1, voc);
-    for (i, (dx, w_x)) in [(a.dq, w.w_q), (a.dk, w.w_k), (a.dv, w.w_v)]
-        .into_iter()
-        .enumerate()
-    {
-        let base = if i == 0 { view(a.de, d, 1) } else { dwe };
-        rec.matmul(
-            ops,
-            [voc, d, hd, 1],
-            view(dx, hd, 1),
-            view(w_x, d, 1),
-            dwe,
-            Epilogue::Add(base),
-        );
-    }
 }
 
 /// Step 8: one AdamW dispatch per run of adjacent tensors not frozen. Returns their uniform

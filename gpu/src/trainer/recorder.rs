@@ -36,6 +36,9 @@ pub(super) struct Recorder {
     pub(super) split_scratch: usize,
 }
 
+/// The most terms of one product ([`Recorder::products`]): its uniform block holds five.
+pub(super) const MAX_TERMS: usize = 5;
+
 /// Floats of the scratch region of split products: S·m·n ≤ S·tiles·TILE² ≤ 256·TILE².
 pub(super) const SPLIT_SCRATCH: usize = 256 * TILE * TILE;
 
@@ -89,13 +92,6 @@ impl Recorder {
     }
 
     /// `C[b, i, j] = epilogue(Σ_k A[b, i, k] B[b, k, j])` for i < m, j < n, k < kd, b < batch.
-    ///
-    /// A product of one batch with few C tiles and a long k ([`split_k`]) is cut into S slices
-    /// of k: slice s's sums go to `Recorder::split_scratch` [S, m, n], and a second dispatch
-    /// adds the slices in order (`((0 + P₀) + P₁) + …`) and applies the epilogue. The cut
-    /// depends only on (m, n, kd), so a run's sums do not depend on the runs beside it or on
-    /// the matmul kernel.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn matmul(
         &mut self,
         ops: &mut Vec<Op>,
@@ -105,58 +101,78 @@ impl Recorder {
         c: View,
         epi: Epilogue,
     ) {
+        self.products(ops, [m, n, batch], &[(a, b, kd)], c, epi);
+    }
+
+    /// `C[b] = epilogue(Σ_s A_s[b] B_s[b])` over up to [`MAX_TERMS`] terms `(A_s, B_s, k_s)`,
+    /// one product whose k is the terms' k's one after the other: each element sums term 0's
+    /// k in order, then term 1's, and so on, into one accumulator.
+    ///
+    /// A product of one batch with few C tiles and a long k ([`split_k`]) is cut into S slices
+    /// of that k: slice s's sums go to `Recorder::split_scratch` [S, m, n], and a second
+    /// dispatch adds the slices in order (`((0 + P₀) + P₁) + …`) and applies the epilogue. The
+    /// cut depends only on (m, n, k), so a run's sums do not depend on the runs beside it or on
+    /// the matmul kernel.
+    pub(super) fn products(
+        &mut self,
+        ops: &mut Vec<Op>,
+        [m, n, batch]: [usize; 3],
+        terms: &[(View, View, usize)],
+        c: View,
+        epi: Epilogue,
+    ) {
+        assert!(
+            (1..=MAX_TERMS).contains(&terms.len()),
+            "a product of 1 to {MAX_TERMS} terms"
+        );
         let (mode, x) = match epi {
             Epilogue::Store => (0, c),
             Epilogue::Add(x) => (2, x),
             Epilogue::Mask(x) => (3, x),
         };
+        let kd: usize = terms.iter().map(|t| t.2).sum();
         let slices = if batch == 1 { split_k(m, n, kd) } else { 1 };
+        let mut words = [0; SLOT_WORDS];
+        words[..4].copy_from_slice(&[m, n, kd, mode]);
+        words[13] = terms.len();
+        let mut end = 0;
+        for (s, &(a, b, k)) in terms.iter().enumerate() {
+            end += k;
+            if s < 4 {
+                words[16 + s] = end;
+            }
+            words[20 + 8 * s..28 + 8 * s]
+                .copy_from_slice(&[a.off, a.s0, a.s1, a.sb, b.off, b.s0, b.s1, b.sb]);
+        }
         if slices > 1 {
             let ks = kd.div_ceil(slices);
             // No empty last slice.
             let slices = kd.div_ceil(ks);
-            let part = View {
-                off: self.split_scratch,
-                s0: n,
-                s1: 1,
-                sb: m * n,
-            };
-            let a = View { sb: ks * a.s1, ..a };
-            let b = View { sb: ks * b.s0, ..b };
-            self.product([m, n, ks, slices], a, b, part, (0, part), kd, ops);
-            let words = [
-                m, n, slices, mode, part.off, 0, 0, 0, 0, 0, 0, 0, c.off, c.s0, c.s1, c.sb, x.off,
-                x.s0, x.s1, x.sb,
-            ];
-            self.flat(ops, Kernel::MatmulSum, &words, m * n);
+            let part = self.split_scratch;
+            words[2] = ks;
+            words[4..12].copy_from_slice(&[part, n, 1, m * n, part, n, 1, m * n]);
+            words[3] = 0;
+            words[12] = kd;
+            self.product([m, n, slices], &words, ops);
+            let mut sum = [0; 24];
+            sum[..4].copy_from_slice(&[m, n, slices, mode]);
+            sum[4..12].copy_from_slice(&[c.off, c.s0, c.s1, c.sb, x.off, x.s0, x.s1, x.sb]);
+            sum[20] = part;
+            self.flat(ops, Kernel::MatmulSum, &sum, m * n);
         } else {
-            self.product([m, n, kd, batch], a, b, c, (mode, x), 0, ops);
+            words[4..12].copy_from_slice(&[c.off, c.s0, c.s1, c.sb, x.off, x.s0, x.s1, x.sb]);
+            self.product([m, n, batch], &words, ops);
         }
     }
 
-    /// One matmul dispatch; with `kt` > 0 the batch index is a slice of k, batch b summing
-    /// `k = b·kd ..` up to `kt`.
-    #[allow(clippy::too_many_arguments)]
-    fn product(
-        &mut self,
-        [m, n, kd, batch]: [usize; 4],
-        a: View,
-        b: View,
-        c: View,
-        (mode, x): (usize, View),
-        kt: usize,
-        ops: &mut Vec<Op>,
-    ) {
-        let words = [
-            m, n, kd, mode, a.off, a.s0, a.s1, a.sb, b.off, b.s0, b.s1, b.sb, c.off, c.s0, c.s1,
-            c.sb, x.off, x.s0, x.s1, x.sb, kt,
-        ];
+    /// One matmul dispatch of the uniform block `words` over `batch` C's (or slices of k).
+    fn product(&mut self, [m, n, batch]: [usize; 3], words: &[usize], ops: &mut Vec<Op>) {
         if self.direct {
             let groups = [n.div_ceil(32), m.div_ceil(32), batch];
-            self.push(Kernel::MatmulDirect, &words, groups, ops);
+            self.push(Kernel::MatmulDirect, words, groups, ops);
         } else {
             let groups = [n.div_ceil(TILE), m.div_ceil(TILE), batch];
-            self.push(Kernel::Matmul, &words, groups, ops);
+            self.push(Kernel::Matmul, words, groups, ops);
         }
     }
 
