@@ -38,6 +38,37 @@ struct Shape {
     frozen: [bool; N_TENSORS],
 }
 
+impl Shape {
+    fn of(cfg: &RunConfig, n_train: usize, n_test: usize, n_tasks: usize) -> Shape {
+        Shape {
+            model: cfg.model,
+            n_train,
+            n_test,
+            n_tasks,
+            adamw: cfg.adamw,
+            grokfast: cfg.grokfast,
+            frozen: cfg.frozen(),
+        }
+    }
+}
+
+/// The order in which a batched sweep starts the runs `cfgs` (indices into it): the runs of one
+/// shape next to each other, shapes in the order of their first run, each shape's runs in their
+/// given order. Runs in flight at once then form few groups, and each group's dispatches serve
+/// many runs. (A run's bytes never depend on this order.)
+pub fn shape_order(cfgs: &[&RunConfig]) -> Result<Vec<usize>, HostError> {
+    let mut shapes: Vec<(Shape, Vec<usize>)> = Vec::new();
+    for (i, cfg) in cfgs.iter().enumerate() {
+        let (n_train, n_test) = Dataset::sizes(cfg)?;
+        let shape = Shape::of(cfg, n_train, n_test, cfg.tasks()?.len());
+        match shapes.iter_mut().find(|(s, _)| *s == shape) {
+            Some((_, runs)) => runs.push(i),
+            None => shapes.push((shape, vec![i])),
+        }
+    }
+    Ok(shapes.into_iter().flat_map(|(_, runs)| runs).collect())
+}
+
 /// θ, m, v and the filter state of a run not (yet) on the device.
 type HostState = [Vec<f32>; 4];
 
@@ -131,15 +162,7 @@ impl GpuBatch {
         if matches!(cfg.grokfast, Some(Grokfast::Ma { .. })) {
             return Err(GpuError::NoMaFilter.into());
         }
-        let shape = Shape {
-            model: cfg.model,
-            n_train: data.train.len(),
-            n_test: data.test.len(),
-            n_tasks: data.tasks.len(),
-            adamw: cfg.adamw,
-            grokfast: cfg.grokfast,
-            frozen: cfg.frozen(),
-        };
+        let shape = Shape::of(cfg, data.train.len(), data.test.len(), data.tasks.len());
         let mut g = self.lock();
         let (next_id, groups) = &mut *g;
         let id = *next_id;
@@ -435,4 +458,39 @@ fn find(groups: &[Group], id: u64) -> Option<(usize, usize)> {
         .iter()
         .enumerate()
         .find_map(|(gi, g)| g.members.iter().position(|m| m.id == id).map(|mi| (gi, mi)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(op: &str, frac: f64, seed: u64, lr: f64) -> RunConfig {
+        let mut cfg = RunConfig {
+            op: op.into(),
+            p: 11,
+            frac,
+            seed,
+            ..RunConfig::default()
+        };
+        cfg.adamw.lr = lr;
+        cfg.derived().unwrap()
+    }
+
+    #[test]
+    fn a_batched_sweep_starts_its_runs_shape_by_shape_in_grid_order() {
+        // Grid order (op, then frac, then seed) interleaves two fractions; multiply_non_zero
+        // admits fewer pairs, so at the same fraction it has another shape, as does another lr.
+        let cfgs = [
+            cfg("add", 0.3, 0, 1e-3),
+            cfg("add", 0.3, 1, 1e-3),
+            cfg("add", 0.5, 0, 1e-3),
+            cfg("subtract", 0.3, 0, 1e-3),
+            cfg("subtract", 0.5, 0, 1e-3),
+            cfg("multiply_non_zero", 0.3, 0, 1e-3),
+            cfg("x^2 + y", 0.5, 1, 1e-3),
+            cfg("add", 0.3, 2, 3e-3),
+        ];
+        let refs: Vec<&RunConfig> = cfgs.iter().collect();
+        assert_eq!(shape_order(&refs).unwrap(), [0, 1, 3, 2, 4, 6, 5, 7]);
+    }
 }

@@ -20,7 +20,9 @@
 //! - **One GPU.** `--backend gpu --batch-runs K` trains K runs at once on one device, the runs of
 //!   one shape in the same dispatches ([`crate::step::batch`]); a run's bytes are those it has
 //!   trained alone on that device. A gpu sweep of one job (`--jobs 1`, the default) batches as
-//!   many as fit (`auto`).
+//!   many as fit (`auto`). A batched sweep starts its runs shape by shape (the shapes in the
+//!   order of their first run, each shape's runs in grid order), so the runs in flight share
+//!   their dispatches; results and reports keep grid order.
 mod args;
 mod grid;
 mod on_disk;
@@ -86,8 +88,12 @@ pub fn run_with(
         control,
         batch,
     };
+    let order = match &opts.batch {
+        Some(_) => start_order(&grid, &picked)?,
+        None => (0..picked.len()).collect(),
+    };
     let bar = Bar::new(picked.len(), !args.quiet && !args.json);
-    let runs = pool::train(&grid, &picked, &args.out, jobs, &opts, &bar);
+    let runs = pool::train(&grid, &picked, &order, &args.out, jobs, &opts, &bar);
     bar.bar.finish_and_clear();
     Ok(SweepSummary {
         out: args.out.display().to_string(),
@@ -128,6 +134,19 @@ fn batch_size(batch: &GpuBatch, grid: &[GridRun], picked: &[usize]) -> Result<us
     }
     let fits = (batch.max_binding_bytes() / largest) as usize;
     Ok(fits.clamp(1, picked.len().max(1)))
+}
+
+/// A batched sweep starts its runs in shape order ([`crate::step::batch::shape_order`]), so
+/// the runs in flight share few sets of dispatches: positions in `picked`.
+#[cfg(feature = "gpu")]
+fn start_order(grid: &[GridRun], picked: &[usize]) -> Result<Vec<usize>, HostError> {
+    let cfgs: Vec<_> = picked.iter().map(|&i| &grid[i].cfg).collect();
+    crate::step::batch::shape_order(&cfgs)
+}
+
+#[cfg(not(feature = "gpu"))]
+fn start_order(_: &[GridRun], picked: &[usize]) -> Result<Vec<usize>, HostError> {
+    Ok((0..picked.len()).collect())
 }
 
 #[cfg(not(feature = "gpu"))]

@@ -1,5 +1,6 @@
-//! The job pool: `--jobs` threads take the shard's runs in grid order, a run once the run it
-//! loads from has finished well; each trains (or resumes) under its directory's lock.
+//! The job pool: `--jobs` threads take the shard's runs in a given order (grid order, or a
+//! batched sweep's shape order), a run once the run it loads from has finished well; each trains
+//! (or resumes) under its directory's lock.
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Condvar, Mutex};
@@ -65,11 +66,12 @@ enum Slot {
     Done { ok: bool },
 }
 
-/// Trains the runs `picked` of `grid` under `out` on `jobs` threads, and returns their results in
-/// the order of `picked`.
+/// Trains the runs `picked` of `grid` under `out` on `jobs` threads, starting them in the order
+/// `order` (positions in `picked`), and returns their results in the order of `picked`.
 pub(super) fn train(
     grid: &[GridRun],
     picked: &[usize],
+    order: &[usize],
     out: &Path,
     jobs: usize,
     opts: &TrainOptions,
@@ -93,7 +95,7 @@ pub(super) fn train(
                 return None;
             }
             let mut waiting = false;
-            for k in 0..slots.len() {
+            for &k in order {
                 if slots[k] != Slot::Pending {
                     continue;
                 }
