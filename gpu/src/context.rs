@@ -12,6 +12,8 @@ pub struct GpuContext {
     pub(crate) device: wgpu::Device,
     pub(crate) queue: wgpu::Queue,
     info: wgpu::AdapterInfo,
+    /// The kernels for CPU adapters (true) or GPUs (false), where set.
+    cpu_kernels: Option<bool>,
 }
 
 impl GpuContext {
@@ -40,6 +42,7 @@ impl GpuContext {
             device,
             queue,
             info,
+            cpu_kernels: None,
         })
     }
 
@@ -77,6 +80,25 @@ impl GpuContext {
     /// True for a software adapter (lavapipe, WARP, SwiftShader).
     pub fn is_cpu(&self) -> bool {
         self.info.device_type == wgpu::DeviceType::Cpu
+    }
+
+    /// This context's trainers with the kernels for CPU adapters (`true`: no workgroup memory)
+    /// or for GPUs (`false`: tiles and workgroup reductions), whatever the adapter. Both add in
+    /// the same orders, so a run's bits do not depend on the choice; only its speed does.
+    pub fn with_cpu_kernels(mut self, cpu: bool) -> GpuContext {
+        self.cpu_kernels = Some(cpu);
+        self
+    }
+
+    /// Whether trainers use the kernels for CPU adapters: [`Self::with_cpu_kernels`], else
+    /// `MODGROK_GPU_MATMUL` (`direct` or `tiled`), else whether the adapter is a CPU.
+    pub(crate) fn cpu_kernels(&self) -> bool {
+        self.cpu_kernels
+            .unwrap_or_else(|| match std::env::var("MODGROK_GPU_MATMUL").as_deref() {
+                Ok("tiled") => false,
+                Ok("direct") => true,
+                _ => self.is_cpu(),
+            })
     }
 }
 

@@ -353,6 +353,39 @@ fn the_same_run_twice_on_one_adapter_gives_identical_bits() {
 }
 
 #[test]
+fn the_kernels_for_cpu_adapters_and_for_gpus_give_the_same_bits() {
+    let Some(ctx) = GpuContext::or_skip("kernels_same_bits") else {
+        return;
+    };
+    // The paper's widths (products cut into slices across their terms) and 17 heads (two
+    // passes of the attention backward): 5 steps each with the kernels for CPU adapters
+    // (matmul_direct, attn_bwd_direct) and for GPUs (tiled matmul, workgroup reductions).
+    for s in [
+        setup("add", 23, 0.3, 128, 4, 512),
+        setup("add", 7, 0.5, 34, 17, 16),
+    ] {
+        let runs: Vec<[Vec<f32>; 3]> = [true, false]
+            .into_iter()
+            .map(|cpu| {
+                let ctx = ctx.clone().with_cpu_kernels(cpu);
+                gpu_train(&mut trainer(&ctx, &s, &[false; N_TENSORS]), 5)
+            })
+            .collect();
+        for (a, b) in runs[0].iter().zip(&runs[1]) {
+            let (a, b): (Vec<u32>, Vec<u32>) = (
+                a.iter().map(|x| x.to_bits()).collect(),
+                b.iter().map(|x| x.to_bits()).collect(),
+            );
+            assert!(
+                a == b,
+                "d_model {}: the two kernels' θ, m, v differ",
+                s.cfg.d_model
+            );
+        }
+    }
+}
+
+#[test]
 fn each_run_of_a_batch_has_the_bits_it_has_alone() {
     // Three runs of one shape (add seeds 0 and 1, subtract seed 2; one vocabulary, one pair
     // count) in one batch with the Grokfast filter, run 1 two updates ahead of the others as a
@@ -454,6 +487,14 @@ fn each_run_of_a_batch_has_the_bits_it_has_alone() {
         Err(GpuError::Batch(_))
     ));
     assert!(matches!(batch.params_of(3), Err(GpuError::Batch(_))));
+}
+
+#[test]
+fn one_step_with_more_heads_than_one_attention_backward_pass_takes_matches_core_within_1e4_relative()
+ {
+    // attn_bwd reduces 16 heads at a time: 17 heads of d_head 2 take two passes.
+    let s = setup("add", 7, 0.5, 34, 17, 16);
+    check_one_step("one_step_17_heads", &s);
 }
 
 #[test]

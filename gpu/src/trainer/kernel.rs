@@ -15,6 +15,7 @@ pub(super) enum Kernel {
     MatmulSum,
     AttnScores,
     AttnBwd,
+    AttnBwdDirect,
     Fold,
     CeGrad,
     TokSumPart,
@@ -27,12 +28,13 @@ pub(super) enum Kernel {
 pub(super) const COMMON: &str = include_str!("../shaders/common.wgsl");
 
 impl Kernel {
-    pub(super) const ALL: [Kernel; 12] = [
+    pub(super) const ALL: [Kernel; 13] = [
         Kernel::Matmul,
         Kernel::MatmulDirect,
         Kernel::MatmulSum,
         Kernel::AttnScores,
         Kernel::AttnBwd,
+        Kernel::AttnBwdDirect,
         Kernel::Fold,
         Kernel::CeGrad,
         Kernel::TokSumPart,
@@ -49,6 +51,7 @@ impl Kernel {
             Kernel::MatmulSum => (include_str!("../shaders/matmul.wgsl"), "matmul_sum"),
             Kernel::AttnScores => (include_str!("../shaders/attention.wgsl"), "attn_scores"),
             Kernel::AttnBwd => (include_str!("../shaders/attention.wgsl"), "attn_bwd"),
+            Kernel::AttnBwdDirect => (include_str!("../shaders/attention.wgsl"), "attn_bwd_direct"),
             Kernel::Fold => (include_str!("../shaders/fold.wgsl"), "fold"),
             Kernel::CeGrad => (include_str!("../shaders/loss.wgsl"), "ce_grad"),
             Kernel::TokSumPart => (include_str!("../shaders/tokens.wgsl"), "tok_sum_part"),

@@ -241,11 +241,7 @@ impl GpuTrainer {
         }
 
         let mut rec = Recorder {
-            direct: match std::env::var("MODGROK_GPU_MATMUL").as_deref() {
-                Ok("tiled") => false,
-                Ok("direct") => true,
-                _ => ctx.is_cpu(),
-            },
+            direct: ctx.cpu_kernels(),
             runs: k,
             split_scratch: arena.split,
             ..Recorder::default()

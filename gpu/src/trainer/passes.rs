@@ -171,12 +171,13 @@ pub(super) fn record_train(
     );
 
     // 5. Attention backward per example; the token tables' sums and dq, dk per token.
-    rec.flat(
-        ops,
-        Kernel::AttnBwd,
-        &attn_words(cfg, a, id.train_tok, n),
-        n * h,
-    );
+    // One workgroup of 64 invocations per example, or one invocation per (example, head).
+    let words = attn_words(cfg, a, id.train_tok, n);
+    if rec.direct {
+        rec.flat(ops, Kernel::AttnBwdDirect, &words, n * h);
+    } else {
+        rec.flat(ops, Kernel::AttnBwd, &words, n * 64);
+    }
     let chunks = max_chunks(voc, n);
     let tok = |width: usize, x: usize, out: usize| {
         [

@@ -28,7 +28,8 @@ pub(super) struct Recorder {
     pub(super) words: Vec<u32>,
     /// A value or a workgroup count past what u32 or the adapter allows.
     pub(super) overflow: bool,
-    /// Use `matmul_direct` instead of the tiled `matmul`.
+    /// Use the kernels for CPU adapters (`matmul_direct`, `attn_bwd_direct`), which add in the
+    /// same orders as the others without workgroup memory.
     pub(super) direct: bool,
     /// Runs stepped by each dispatch: the grid's z is multiplied by it (common.wgsl's `R`).
     pub(super) runs: usize,
