@@ -71,11 +71,17 @@ fn epilogue(i: u32, j: u32, b: u32, v: f32) {
 // A workgroup of 16×16 invocations computes a 64×64 tile of C; invocation (x, y) owns the 4×4
 // elements at rows y + 16r, columns x + 16c (r, c < 4), so each step over k reads 8 staged
 // values for 16 products. K runs in slices of 16 within each segment: A's [64 × 16] and B's
-// [16 × 64] slices are staged in workgroup memory, 4 values of each per invocation.
+// [16 × 64] slices are staged in workgroup memory, 4 values of each per invocation, in the
+// order in which an operand's elements lie side by side in `mem` (along k for A, along j for B,
+// or the other way where the operand is transposed), so neighbouring invocations load
+// neighbouring words. The staged rows are padded by one word (TA, TB), so that both orders
+// store without bank conflicts. Staging never changes what is added, or in what order.
 const BM: u32 = 64u;
 const BK: u32 = 16u;
-var<workgroup> ta: array<f32, 1024>;
-var<workgroup> tb: array<f32, 1024>;
+const TA: u32 = 17u;
+const TB: u32 = 65u;
+var<workgroup> ta: array<f32, 1088>;
+var<workgroup> tb: array<f32, 1040>;
 
 @compute @workgroup_size(16, 16, 1)
 fn matmul(
@@ -104,35 +110,51 @@ fn matmul(
         let a0 = g.a + ob * g.a_b + (lo - start) * g.a_k;
         let b0 = g.b + ob * g.b_b + (lo - start) * g.b_k;
         let kl = hi - lo;
+        // A or B lies along i or k rather than along k or j.
+        let a_down = g.a_i == 1u && g.a_k != 1u;
+        let b_down = g.b_k == 1u && g.b_j != 1u;
         for (var k0 = 0u; k0 < kl; k0 += BK) {
             for (var q = 0u; q < 4u; q++) {
                 let e = lid + 256u * q;
-                let ia = i0 + e / BK;
-                let ka = k0 + e % BK;
+                // (row, k) of A's slice and (k, column) of B's that invocation lid stages.
+                var ra = e / BK;
+                var ca = e % BK;
+                if (a_down) {
+                    ra = e % BM;
+                    ca = e / BM;
+                }
+                var rb = e / BM;
+                var cb = e % BM;
+                if (b_down) {
+                    rb = e % BK;
+                    cb = e / BK;
+                }
+                let ia = i0 + ra;
+                let ka = k0 + ca;
                 var va = 0.0;
                 if (ia < u.m && ka < kl) {
                     va = mem[mb + a0 + ia * g.a_i + ka * g.a_k];
                 }
-                ta[e] = va;
-                let kb = k0 + e / BM;
-                let jb = j0 + e % BM;
+                ta[ra * TA + ca] = va;
+                let kb = k0 + rb;
+                let jb = j0 + cb;
                 var vb = 0.0;
                 if (kb < kl && jb < u.n) {
                     vb = mem[mb + b0 + kb * g.b_k + jb * g.b_j];
                 }
-                tb[e] = vb;
+                tb[rb * TB + cb] = vb;
             }
             workgroupBarrier();
             let kn = min(BK, kl - k0);
             for (var kk = 0u; kk < kn; kk++) {
                 let bv = vec4<f32>(
-                    tb[kk * BM + l.x],
-                    tb[kk * BM + l.x + 16u],
-                    tb[kk * BM + l.x + 32u],
-                    tb[kk * BM + l.x + 48u],
+                    tb[kk * TB + l.x],
+                    tb[kk * TB + l.x + 16u],
+                    tb[kk * TB + l.x + 32u],
+                    tb[kk * TB + l.x + 48u],
                 );
                 for (var r = 0u; r < 4u; r++) {
-                    acc[r] += ta[(l.y + 16u * r) * BK + kk] * bv;
+                    acc[r] += ta[(l.y + 16u * r) * TA + kk] * bv;
                 }
             }
             workgroupBarrier();
