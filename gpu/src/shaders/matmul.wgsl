@@ -38,18 +38,29 @@ fn seg_end(s: u32) -> u32 {
     return u.ends[s];
 }
 
-// The k this batch index sums: [lo, hi).
-fn k_range(b: u32) -> vec2<u32> {
-    if (u.kt == 0u) {
-        return vec2<u32>(0u, u.k);
-    }
-    let lo = min(b * u.k, u.kt);
-    return vec2<u32>(lo, min(lo + u.k, u.kt));
+// Segment s's share of the k that batch index b sums: A's and B's offsets at its first k, and
+// its length (0 where the segment lies outside). The operands' batch index is b, or 0 where b
+// is a slice of k.
+struct Share {
+    a0: u32, b0: u32, len: u32,
 }
 
-// The operands' batch index: b, or 0 where b is a slice of k.
-fn operand_batch(b: u32) -> u32 {
-    return select(b, 0u, u.kt > 0u);
+fn share(s: u32, b: u32) -> Share {
+    var kr = vec2<u32>(0u, u.k);
+    var ob = b;
+    if (u.kt > 0u) {
+        let first = min(b * u.k, u.kt);
+        kr = vec2<u32>(first, min(first + u.k, u.kt));
+        ob = 0u;
+    }
+    let start = seg_start(s);
+    let lo = max(kr.x, start);
+    let hi = min(kr.y, seg_end(s));
+    if (lo >= hi) {
+        return Share(0u, 0u, 0u);
+    }
+    let g = u.seg[s];
+    return Share(g.a + ob * g.a_b + (lo - start) * g.a_k, g.b + ob * g.b_b + (lo - start) * g.b_k, hi - lo);
 }
 
 fn epilogue(i: u32, j: u32, b: u32, v: f32) {
@@ -95,21 +106,17 @@ fn matmul(
     enter(wg.z / nb);
     let i0 = wg.y * BM;
     let j0 = wg.x * BM;
-    let ob = operand_batch(b);
     let lid = l.y * 16u + l.x;
-    let kr = k_range(b);
     var acc: array<vec4<f32>, 4>;
     for (var s = 0u; s < u.segs; s++) {
-        let start = seg_start(s);
-        let lo = max(kr.x, start);
-        let hi = min(kr.y, seg_end(s));
-        if (lo >= hi) {
+        let sh = share(s, b);
+        if (sh.len == 0u) {
             continue;
         }
         let g = u.seg[s];
-        let a0 = g.a + ob * g.a_b + (lo - start) * g.a_k;
-        let b0 = g.b + ob * g.b_b + (lo - start) * g.b_k;
-        let kl = hi - lo;
+        let a0 = sh.a0;
+        let b0 = sh.b0;
+        let kl = sh.len;
         // A or B lies along i or k rather than along k or j.
         let a_down = g.a_i == 1u && g.a_k != 1u;
         let b_down = g.b_k == 1u && g.b_j != 1u;
@@ -186,26 +193,20 @@ fn matmul_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
     if (i0 >= u.m || j0 >= u.n) {
         return;
     }
-    let ob = operand_batch(b);
-    let kr = k_range(b);
     var acc: array<vec4<f32>, 4>;
     for (var s = 0u; s < u.segs; s++) {
-        let start = seg_start(s);
-        let lo = max(kr.x, start);
-        let hi = min(kr.y, seg_end(s));
-        if (lo >= hi) {
+        let sh = share(s, b);
+        if (sh.len == 0u) {
             continue;
         }
         let g = u.seg[s];
-        let a0 = g.a + ob * g.a_b + (lo - start) * g.a_k;
-        let b0 = g.b + ob * g.b_b + (lo - start) * g.b_k;
         var ar: vec4<u32>;
         var bc: vec4<u32>;
         for (var r = 0u; r < 4u; r++) {
-            ar[r] = a0 + min(i0 + r, u.m - 1u) * g.a_i;
-            bc[r] = b0 + min(j0 + r, u.n - 1u) * g.b_j;
+            ar[r] = sh.a0 + min(i0 + r, u.m - 1u) * g.a_i;
+            bc[r] = sh.b0 + min(j0 + r, u.n - 1u) * g.b_j;
         }
-        for (var k = 0u; k < hi - lo; k++) {
+        for (var k = 0u; k < sh.len; k++) {
             let bk = vec4<f32>(
                 mem[mb + bc[0] + k * g.b_k],
                 mem[mb + bc[1] + k * g.b_k],
