@@ -3,7 +3,6 @@
 use modgrok_core::model::{ModelConfig, Param};
 
 use super::ids::max_chunks;
-use super::recorder::SPLIT_SCRATCH;
 
 /// Offsets (in f32 elements) of the regions of the arena. The forward's per-example regions
 /// have `rows` = max(N_train, N_test) rows, the backward's N_train.
@@ -42,7 +41,8 @@ pub(super) struct Arena {
     pub(super) d_logit_table: usize,
     /// The per-chunk partial sums of the per-token gradients [chunks, ·] (see `tokens.wgsl`).
     pub(super) part: usize,
-    /// The slices of a split product (`Recorder::matmul`).
+    /// The slices of a split product (`Recorder::products`), at the end of the arena: as long
+    /// as the run's largest split needs ([`super::passes::arena`]).
     pub(super) split: usize,
     /// a [rows, H, 3]; mh [rows, M]; g [N_train, H, 3]; dpre [N_train, M]; logits, dl
     /// [N_train, V]; test_logits [N_test, V]; scale [N_train] (each example's weight 1/N_task).
@@ -58,6 +58,7 @@ pub(super) struct Arena {
 }
 
 impl Arena {
+    /// The layout of every region but the split scratch, which starts at `len`.
     pub(super) fn new(cfg: &ModelConfig, n_train: usize, n_test: usize, filter: usize) -> Arena {
         let rows = n_train.max(n_test);
         let (voc, h, m) = (cfg.d_vocab, cfg.n_heads, cfg.d_mlp);
@@ -93,7 +94,6 @@ impl Arena {
             d_mlp_table: take(voc * (1 + h) * m),
             d_logit_table: take(voc * (1 + h) * voc),
             part: take(max_chunks(voc, n_train) * ((1 + h) * m.max(voc)).max(hd)),
-            split: take(SPLIT_SCRATCH),
             a: take(rows * h * 3),
             g: take(n_train * h * 3),
             mh: take(rows * m),
@@ -102,8 +102,11 @@ impl Arena {
             test_logits: take(n_test * voc),
             dl: take(n_train * voc),
             scale: take(n_train),
+            split: 0,
             len: 0,
         };
+        // The split products' scratch comes last, sized by `passes::arena`.
+        a.split = at;
         a.len = at;
         a
     }

@@ -13,7 +13,7 @@ pub(super) fn max_chunks(voc: usize, n: usize) -> usize {
 }
 
 /// Offsets into the u32 arena.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Ids {
     pub(super) train_tok: usize,
     pub(super) train_label: usize,

@@ -204,7 +204,7 @@ impl GpuTrainer {
         let id = id.expect("runs is not empty");
         let ids_len = ids.len() / runs.len();
         let adapter = ctx.adapter_name();
-        let arena = Arena::new(cfg, n_train, n_test, filter_len);
+        let arena = passes::arena(cfg, n_train, n_test, filter_len);
         let limits = ctx.device.limits();
         let k = runs.len();
         let staging_len = (k * (n_train + n_test) * cfg.d_vocab).max(4 * n_params);
@@ -264,6 +264,10 @@ impl GpuTrainer {
             &arena,
             frozen,
             grokfast.is_some(),
+        );
+        assert!(
+            arena.split + rec.split_need <= arena.len,
+            "the split scratch is sized by recording the same passes"
         );
         if rec.overflow {
             return Err(GpuError::TooLarge {
@@ -485,7 +489,7 @@ impl GpuTrainer {
     /// filter state, the token tables and the per-example activations).
     pub fn run_bytes(cfg: &ModelConfig, n_train: usize, n_test: usize, filter: bool) -> u64 {
         let filter_len = if filter { cfg.n_params() } else { 0 };
-        4 * Arena::new(cfg, n_train, n_test, filter_len).len as u64
+        4 * passes::arena(cfg, n_train, n_test, filter_len).len as u64
     }
 
     /// The adapter the trainer runs on, as [`GpuContext::adapter_name`] gives it.

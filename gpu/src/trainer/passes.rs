@@ -29,6 +29,22 @@ fn attn_words(cfg: &ModelConfig, a: &Arena, tok: usize, n: usize) -> [usize; 16]
     ]
 }
 
+/// The arena of a run of `n_train` and `n_test` examples, its split scratch as long as the
+/// largest split product of its train and test passes needs. A product's cut depends only on
+/// its shape, so the passes are recorded here with the ids' offsets left at zero.
+pub(super) fn arena(cfg: &ModelConfig, n_train: usize, n_test: usize, filter: usize) -> Arena {
+    let mut a = Arena::new(cfg, n_train, n_test, filter);
+    let mut rec = Recorder {
+        split_scratch: a.split,
+        ..Recorder::default()
+    };
+    let mut ops = Vec::new();
+    record_train(&mut rec, &mut ops, cfg, &a, &Ids::default(), n_train);
+    record_examples_forward(&mut rec, &mut ops, cfg, &a, [0, n_test, a.test_logits]);
+    a.len += rec.split_need;
+    a
+}
+
 /// `out [n, width] = T[t_2, 0] + Σ_h Σ_s a[h, s] T[t_s, 1 + h]` for the table T at `table`.
 fn fold(
     rec: &mut Recorder,

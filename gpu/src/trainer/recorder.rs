@@ -33,15 +33,14 @@ pub(super) struct Recorder {
     pub(super) direct: bool,
     /// Runs stepped by each dispatch: the grid's z is multiplied by it (common.wgsl's `R`).
     pub(super) runs: usize,
-    /// Offset of the [`SPLIT_SCRATCH`] floats that split products keep their slices in.
+    /// Offset of the scratch region that split products keep their slices in.
     pub(super) split_scratch: usize,
+    /// The most floats of that region one split product needs (S·m·n), over those recorded.
+    pub(super) split_need: usize,
 }
 
 /// The most terms of one product ([`Recorder::products`]): its uniform block holds five.
 pub(super) const MAX_TERMS: usize = 5;
-
-/// Floats of the scratch region of split products: S·m·n ≤ S·tiles·TILE² ≤ 256·TILE².
-pub(super) const SPLIT_SCRATCH: usize = 256 * TILE * TILE;
 
 /// Slices of k for a product of one batch: products with fewer than 128 C tiles of
 /// [`TILE`]² and k of at least 256 are cut into slices of 128 or more, at most 256 tiles' worth
@@ -150,6 +149,7 @@ impl Recorder {
             // No empty last slice.
             let slices = kd.div_ceil(ks);
             let part = self.split_scratch;
+            self.split_need = self.split_need.max(slices * m * n);
             words[2] = ks;
             words[4..12].copy_from_slice(&[part, n, 1, m * n, part, n, 1, m * n]);
             words[3] = 0;
