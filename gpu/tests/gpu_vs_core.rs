@@ -10,8 +10,8 @@ use modgrok_core::adamw::{AdamWConfig, adamw_step};
 use modgrok_core::data::{Example, Pairs, Tasks};
 use modgrok_core::grokfast::{Grokfast, grokfast_step};
 use modgrok_core::model::{
-    ModelConfig, N_TENSORS, Serial, StepLayout, Sums, forward_logits, gradients, init_params,
-    prepare,
+    BlockStats, EvalStats, ModelConfig, N_TENSORS, Serial, StepLayout, Sums, cross_entropy,
+    forward_logits, gradients, init_params, prepare,
 };
 use modgrok_gpu::{BatchRun, GpuContext, GpuError, GpuTrainer};
 
@@ -151,6 +151,24 @@ fn core_step(s: &Setup, params: &[f32]) -> (Vec<f32>, modgrok_core::model::EvalS
     (logits, stats, grads)
 }
 
+/// Core's loss and accuracy per task on the test set at θ = `params`.
+fn core_test_stats(s: &Setup, params: &[f32]) -> EvalStats {
+    let lay = StepLayout::new(&s.cfg).unwrap();
+    let mut cache = vec![0.0; lay.cache_len()];
+    let mut acts = vec![0.0; lay.acts_len()];
+    let mut logits = vec![0.0; s.test.len() * s.cfg.d_vocab];
+    prepare(&s.cfg, params, &mut cache).unwrap();
+    forward_logits(&s.cfg, params, &cache, &s.test, &mut acts, &mut logits).unwrap();
+    let mut sums = BlockStats::default();
+    for (e, row) in s.test.iter().zip(logits.chunks_exact(s.cfg.d_vocab)) {
+        let (loss, ok) = cross_entropy(row, e.label as usize, 1.0, None);
+        sums.loss_sum[e.task as usize] += loss;
+        sums.correct[e.task as usize] += ok as u32;
+        sums.count[e.task as usize] += 1;
+    }
+    EvalStats::from_sums(&sums, s.n_tasks)
+}
+
 fn check_one_step(name: &str, s: &Setup) {
     let Some(ctx) = GpuContext::or_skip(name) else {
         return;
@@ -159,8 +177,18 @@ fn check_one_step(name: &str, s: &Setup) {
     gpu.forward_backward().unwrap();
     let logits = gpu.train_logits().unwrap();
     let grads = gpu.gradients().unwrap();
-    let (train, _) = gpu.metrics().unwrap();
+    let (train, test) = gpu.metrics().unwrap();
     let (core_logits, core_stats, core_grads) = core_step(s, &s.params);
+    // The test set runs in pieces of at most N_train examples: its loss per task as core's.
+    let core_test = core_test_stats(s, &s.params);
+    for t in 0..s.n_tasks {
+        let (g, c) = (test.loss[t], core_test.loss[t]);
+        assert!(
+            (g - c).abs() <= 1e-4 * c,
+            "task {t} test loss {g} vs core {c}"
+        );
+        assert_eq!(test.count[t], core_test.count[t]);
+    }
 
     let e = rel_err(&logits, &core_logits);
     assert!(e <= 1e-4, "logits differ by {e:e} relative");

@@ -4,8 +4,9 @@ use modgrok_core::model::{ModelConfig, Param};
 
 use super::ids::max_chunks;
 
-/// Offsets (in f32 elements) of the regions of the arena. The forward's per-example regions
-/// have `rows` = max(N_train, N_test) rows, the backward's N_train.
+/// Offsets (in f32 elements) of the regions of the arena. The per-example regions have N_train
+/// rows (the test set's forward runs in pieces of that many), the logits of the test set
+/// N_test.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Arena {
     pub(super) params: usize,
@@ -44,7 +45,7 @@ pub(super) struct Arena {
     /// The slices of a split product (`Recorder::products`), at the end of the arena: as long
     /// as the run's largest split needs ([`super::passes::arena`]).
     pub(super) split: usize,
-    /// a [rows, H, 3]; mh [rows, M]; g [N_train, H, 3]; dpre [N_train, M]; logits, dl
+    /// a [N_train, H, 3]; mh [N_train, M]; g [N_train, H, 3]; dpre [N_train, M]; logits, dl
     /// [N_train, V]; test_logits [N_test, V]; scale [N_train] (each example's weight 1/N_task).
     pub(super) a: usize,
     pub(super) g: usize,
@@ -60,7 +61,6 @@ pub(super) struct Arena {
 impl Arena {
     /// The layout of every region but the split scratch, which starts at `len`.
     pub(super) fn new(cfg: &ModelConfig, n_train: usize, n_test: usize, filter: usize) -> Arena {
-        let rows = n_train.max(n_test);
         let (voc, h, m) = (cfg.d_vocab, cfg.n_heads, cfg.d_mlp);
         let hd = h * cfg.d_head;
         let p = cfg.n_params();
@@ -94,9 +94,9 @@ impl Arena {
             d_mlp_table: take(voc * (1 + h) * m),
             d_logit_table: take(voc * (1 + h) * voc),
             part: take(max_chunks(voc, n_train) * ((1 + h) * m.max(voc)).max(hd)),
-            a: take(rows * h * 3),
+            a: take(n_train * h * 3),
             g: take(n_train * h * 3),
-            mh: take(rows * m),
+            mh: take(n_train * m),
             dpre: take(n_train * m),
             logits: take(n_train * voc),
             test_logits: take(n_test * voc),

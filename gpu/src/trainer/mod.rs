@@ -46,7 +46,7 @@ use modgrok_core::model::{EvalStats, ModelConfig, N_TENSORS, task_scales};
 use self::arena::Arena;
 use self::ids::{build_ids, eval_stats};
 use self::kernel::{COMMON, Kernel, SLOT, SLOT_WORDS};
-use self::passes::{record_adamw, record_examples_forward, record_train};
+use self::passes::{record_adamw, record_test, record_train};
 use self::recorder::{Op, Recorder};
 use crate::{GpuContext, GpuError};
 
@@ -251,11 +251,11 @@ impl GpuTrainer {
         let mut test_one_ops = Vec::new();
         let mut adam_ops = Vec::new();
         record_train(&mut rec, &mut train_ops, cfg, &arena, &id, n_train);
-        let test = [id.test_tok, n_test, arena.test_logits];
-        record_examples_forward(&mut rec, &mut test_ops, cfg, &arena, test);
+        let test = [id.test_tok, n_train, n_test];
+        record_test(&mut rec, &mut test_ops, cfg, &arena, test);
         // The test pass of one run (`Runs` slot 1 + r), for when only some runs log.
         rec.runs = 1;
-        record_examples_forward(&mut rec, &mut test_one_ops, cfg, &arena, test);
+        record_test(&mut rec, &mut test_one_ops, cfg, &arena, test);
         rec.runs = k;
         let adam_slots = record_adamw(
             &mut rec,

@@ -40,9 +40,26 @@ pub(super) fn arena(cfg: &ModelConfig, n_train: usize, n_test: usize, filter: us
     };
     let mut ops = Vec::new();
     record_train(&mut rec, &mut ops, cfg, &a, &Ids::default(), n_train);
-    record_examples_forward(&mut rec, &mut ops, cfg, &a, [0, n_test, a.test_logits]);
+    record_test(&mut rec, &mut ops, cfg, &a, [0, n_train, n_test]);
     a.len += rec.split_need;
     a
+}
+
+/// The test examples' forward, their logits [N_test, V] into `test_logits`: in pieces of at
+/// most N_train examples, so that the per-example regions the train pass uses hold each piece.
+pub(super) fn record_test(
+    rec: &mut Recorder,
+    ops: &mut Vec<Op>,
+    cfg: &ModelConfig,
+    a: &Arena,
+    [test_tok, n_train, n_test]: [usize; 3],
+) {
+    let piece = n_train.max(1);
+    for start in (0..n_test).step_by(piece) {
+        let n = piece.min(n_test - start);
+        let logits = a.test_logits + start * cfg.d_vocab;
+        record_examples_forward(rec, ops, cfg, a, [test_tok + 3 * start, n, logits]);
+    }
 }
 
 /// `out [n, width] = T[t_2, 0] + Σ_h Σ_s a[h, s] T[t_s, 1 + h]` for the table T at `table`.
@@ -124,9 +141,9 @@ fn record_tables(rec: &mut Recorder, ops: &mut Vec<Op>, cfg: &ModelConfig, a: &A
     }
 }
 
-/// Step 2 for `n` examples whose tokens start at `tok` in the u32 arena, their logits [n, V]
-/// into `logits` (the token tables must hold the current θ's).
-pub(super) fn record_examples_forward(
+/// Step 2 for `n` ≤ N_train examples whose tokens start at `tok` in the u32 arena, their logits
+/// [n, V] into `logits` (the token tables must hold the current θ's).
+fn record_examples_forward(
     rec: &mut Recorder,
     ops: &mut Vec<Op>,
     cfg: &ModelConfig,
