@@ -1,5 +1,6 @@
-//! gpu backend vs core, on tiny models (p = 11, d_model 16): one step's logits, loss and
-//! gradients, each of 100 AdamW steps from the gpu's own state, and bit-identical repeats on one adapter.
+//! gpu backend vs core, mostly on tiny models (p = 11, d_model 16), once at the paper's widths:
+//! one step's logits, train and test loss and gradients, each of 100 AdamW steps from the gpu's
+//! own state; and bit-identical repeats on one adapter, in a batch, and with either kernel set.
 //!
 //! Tolerances are relative to the largest magnitude of the compared tensor,
 //! `max_i |gpu_i − core_i| / max_i |core_i|`, because single entries near zero have no useful
