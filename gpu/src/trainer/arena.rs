@@ -45,8 +45,9 @@ pub(super) struct Arena {
     /// The slices of a split product (`Recorder::products`), at the end of the arena: as long
     /// as the run's largest split needs ([`super::passes::arena`]).
     pub(super) split: usize,
-    /// a [N_train, H, 3]; mh [N_train, M]; g [N_train, H, 3]; dpre [N_train, M]; logits, dl
-    /// [N_train, V]; test_logits [N_test, V]; scale [N_train] (each example's weight 1/N_task).
+    /// a [N_train, H, 3]; mh [N_train, M], whose place dpre [N_train, M] takes once m is used;
+    /// g [N_train, H, 3]; logits, dl [N_train, V]; test_logits [N_test, V]; scale [N_train]
+    /// (each example's weight 1/N_task).
     pub(super) a: usize,
     pub(super) g: usize,
     pub(super) mh: usize,
@@ -97,7 +98,7 @@ impl Arena {
             a: take(n_train * h * 3),
             g: take(n_train * h * 3),
             mh: take(n_train * m),
-            dpre: take(n_train * m),
+            dpre: 0,
             logits: take(n_train * voc),
             test_logits: take(n_test * voc),
             dl: take(n_train * voc),
@@ -106,6 +107,7 @@ impl Arena {
             len: 0,
         };
         // The split products' scratch comes last, sized by `passes::arena`.
+        a.dpre = a.mh;
         a.split = at;
         a.len = at;
         a

@@ -11,8 +11,8 @@
 //! 2. examples (rows n of [N, ·]): attention at position 2, then, with r = e[t_2] + Σ a·o,
 //!    `m = ReLU(W_in r)` and `logits = W_U^T r + neuron_logit_map · m`, both read off the tables;
 //! 3. `dl = dL/dlogits` (mean cross-entropy per task, summed over tasks);
-//! 4. `dpre = (dl · neuron_logit_map) ⊙ [m > 0]` and the map's gradient `dl^T m` (a sum over
-//!    all N examples);
+//! 4. the neuron-logit map's gradient `dl^T m` (a sum over all N examples), then
+//!    `dpre = (dl · neuron_logit_map) ⊙ [m > 0]` in m's place;
 //! 5. attention backward per example; per token, the tables' gradient sums and `dq, dk`,
 //!    gathered over each token's examples;
 //! 6. `dv` and the maps' gradients from the tables' sums;
@@ -20,7 +20,7 @@
 //! 8. AdamW per tensor.
 //!
 //! That is about half the FLOPs of the direct step (per-example products with W_in, W_out
-//! and W_U), and the activations kept per example shrink from 4·D + 2·M + 2·V to 2·M + 2·V.
+//! and W_U), and the activations kept per example shrink from 4·D + 2·M + 2·V to M + 2·V.
 //!
 //! Every value is written by one invocation that adds its terms in a fixed order (k ascending
 //! in matmuls, examples ascending in gathers), or by a second pass that adds such partial sums

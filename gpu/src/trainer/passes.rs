@@ -185,15 +185,8 @@ pub(super) fn record_train(
     let ce = [n, voc, a.logits, a.dl, a.scale, id.train_label];
     rec.flat(ops, Kernel::CeGrad, &ce, n);
 
-    // 4. dpre = (dl · neuron_logit_map) ⊙ [m > 0]; d neuron_logit_map = dl^T m, a sum over n.
-    rec.matmul(
-        ops,
-        [n, m, voc, 1],
-        view(a.dl, voc, 1),
-        view(a.neuron_logit_map, m, 1),
-        view(a.dpre, m, 1),
-        Epilogue::Mask(view(a.mh, m, 1)),
-    );
+    // 4. d neuron_logit_map = dl^T m, a sum over n; then dpre = (dl · neuron_logit_map) ⊙ [m > 0]
+    // in m's place (each element reads its m and writes its dpre in one invocation).
     rec.matmul(
         ops,
         [voc, m, n, 1],
@@ -201,6 +194,14 @@ pub(super) fn record_train(
         view(a.mh, m, 1),
         view(a.d_neuron_logit_map, m, 1),
         Epilogue::Store,
+    );
+    rec.matmul(
+        ops,
+        [n, m, voc, 1],
+        view(a.dl, voc, 1),
+        view(a.neuron_logit_map, m, 1),
+        view(a.dpre, m, 1),
+        Epilogue::Mask(view(a.mh, m, 1)),
     );
 
     // 5. Attention backward per example; the token tables' sums and dq, dk per token.
