@@ -5,7 +5,10 @@
 # projected time of `--preset table5` at its worst (756 runs × 100 000 steps), then the slowest
 # dispatches of one step.
 #   bench/gpu_sweep.sh [--p 97] [--ks "1 8 32 64"] [--steps 300] [--sweep-k 64] [--sweep-steps 2000]
-#                      [--bin DIR]
+#                      [--table5-secs 150] [--bin DIR]
+# The last section runs `--preset table5 --batch-runs auto` as a researcher would, with early
+# stopping and logging every 100 steps (so the runs join, leave and log at different steps), for
+# --table5-secs seconds, and counts the steps its runs logged (0 skips it).
 # (a smaller --p, e.g. 23, tries the script on lavapipe).
 #
 # A GPU machine without a Rust toolchain runs binaries built elsewhere (same architecture):
@@ -14,7 +17,8 @@
 # wgpu needs a Vulkan loader (libvulkan.so.1) and the card's Vulkan driver on that machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-p=97 ks="1 8 32 64" steps=300 sweep_k=64 sweep_steps=2000 py=${PYTHON:-python3} bin="" bundle=""
+p=97 ks="1 8 32 64" steps=300 sweep_k=64 sweep_steps=2000 table5_secs=150 py=${PYTHON:-python3}
+bin="" bundle=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --p) p=$2; shift 2 ;;
@@ -22,10 +26,11 @@ while [ $# -gt 0 ]; do
     --steps) steps=$2; shift 2 ;;
     --sweep-k) sweep_k=$2; shift 2 ;;
     --sweep-steps) sweep_steps=$2; shift 2 ;;
+    --table5-secs) table5_secs=$2; shift 2 ;;
     --python) py=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
     --bundle) bundle=$2; shift 2 ;;
-    *) echo "unknown flag $1: use --p, --ks, --steps, --sweep-k, --sweep-steps, --python, --bin, --bundle" >&2; exit 2 ;;
+    *) echo "unknown flag $1: use --p, --ks, --steps, --sweep-k, --sweep-steps, --table5-secs, --python, --bin, --bundle" >&2; exit 2 ;;
   esac
 done
 
@@ -136,4 +141,30 @@ rate = k * steps / (end - start)
 worst = 756 * 100_000 / rate / 3600
 print(f"sweep: {k} runs x {steps} steps in {end - start:.1f} s: {rate:.0f} run-steps/s "
       f"(analysis and logging included); table5 at most 756 x 100000 steps: {worst:.1f} h")
+PY
+
+[ "$table5_secs" -gt 0 ] || exit 0
+echo "== --preset table5 --backend gpu --batch-runs auto for $table5_secs s, then killed"
+start=$(date +%s.%N)
+timeout -s KILL "$table5_secs" "$modgrok" sweep --preset table5 --backend gpu --batch-runs auto \
+  --quiet --out "$out/table5" || true
+end=$(date +%s.%N)
+"$py" - "$start" "$end" "$out/table5" <<'PY'
+import csv, os, sys
+start, end, root = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+steps = started = finished = 0
+for run in sorted(os.listdir(root)) if os.path.isdir(root) else []:
+    path = os.path.join(root, run, "metrics.csv")
+    if not os.path.exists(path):
+        continue
+    started += 1
+    finished += os.path.exists(os.path.join(root, run, "report.json"))
+    rows = list(csv.DictReader(open(path)))
+    if rows:
+        steps += int(rows[-1]["step"])
+secs = end - start
+rate = steps / secs
+print(f"table5: {started} runs started, {finished} finished, {steps} steps logged in {secs:.0f} s "
+      f"(start-up included): {rate:.0f} run-steps/s; 756 x 100000 steps at that rate: "
+      f"{756 * 100_000 / max(rate, 1e-9) / 3600:.1f} h")
 PY
