@@ -5,7 +5,7 @@
 # projected time of `--preset table5` at its worst (756 runs × 100 000 steps), then the slowest
 # dispatches of one step.
 #   bench/gpu_sweep.sh [--p 97] [--ks "1 8 32 64"] [--steps 300] [--sweep-k 64] [--sweep-steps 2000]
-#                      [--table5-secs 150] [--bin DIR]
+#                      [--table5-secs 120] [--bin DIR]
 # The last section runs `--preset table5 --batch-runs auto` as a researcher would, with early
 # stopping and logging every 100 steps (so the runs join, leave and log at different steps), for
 # --table5-secs seconds, and counts the steps its runs logged (0 skips it).
@@ -17,7 +17,7 @@
 # wgpu needs a Vulkan loader (libvulkan.so.1) and the card's Vulkan driver on that machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-p=97 ks="1 8 32 64" steps=300 sweep_k=64 sweep_steps=2000 table5_secs=150 py=${PYTHON:-python3}
+p=97 ks="1 8 32 64" steps=300 sweep_k=64 sweep_steps=2000 table5_secs=120 py=${PYTHON:-python3}
 bin="" bundle=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -123,9 +123,9 @@ for k in $(printf "%s\n" 1 "$big" | sort -un); do
     grep ' s  ' | sort -rn | head -n 12 || true
 done
 
-# About two minutes of stepping at the rate gpu_steps measured, in whole hundreds of steps.
+# About 90 s of stepping at the rate gpu_steps measured, in whole hundreds of steps.
 if [ -n "$rate" ]; then
-  fit=$("$py" -c "import sys; print(max(100, int(float(sys.argv[1]) * 120 / int(sys.argv[2])) // 100 * 100))" "$rate" "$sweep_k")
+  fit=$("$py" -c "import sys; print(max(100, int(float(sys.argv[1]) * 90 / int(sys.argv[2])) // 100 * 100))" "$rate" "$sweep_k")
   [ "$fit" -lt "$sweep_steps" ] && sweep_steps=$fit
 fi
 echo "== a whole sweep: add mod $p, r 0.3, seeds 0..$((sweep_k - 1)), $sweep_steps steps, --batch-runs $sweep_k"
