@@ -132,6 +132,8 @@ impl Recorder {
         };
         let kd: usize = terms.iter().map(|t| t.2).sum();
         let slices = if batch == 1 { split_k(m, n, kd) } else { 1 };
+        // matmul.wgsl's `Mm`: m n k mode | c c_i c_j c_b | x x_i x_j x_b | kt segs - - |
+        // ends[4] | seg[5] of a a_i a_k a_b b b_k b_j b_b.
         let mut words = [0; SLOT_WORDS];
         words[..4].copy_from_slice(&[m, n, kd, mode]);
         words[13] = terms.len();
