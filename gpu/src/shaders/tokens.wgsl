@@ -10,6 +10,7 @@ struct Tok {
     entries: u32, chunk_starts: u32, token_chunks: u32, tok: u32,
     a: u32, g: u32, q: u32, k: u32,
     x: u32, part: u32, out: u32, chunks: u32,
+    blocks: u32, pad0: u32, pad1: u32, pad2: u32,
 }
 @group(0) @binding(2) var<uniform> u: Tok;
 
@@ -56,71 +57,57 @@ fn tok_sum_part(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     mem[mb + u.part + id] = acc;
 }
 
-// Invocation (chunk, h, j): part[chunk, h, j] = Σ_{(n, 2) ∈ chunk} Σ_s g[n, h, s] · k[t_s, h, j],
-// the chunk's share of dq[t, h, j].
+// dq and dk in one pass: invocation (0, chunk, h, j) writes part[0, chunk, h, j] =
+// Σ_{(n, 2) ∈ chunk} Σ_s g[n, h, s] · k[t_s, h, j], the chunk's share of dq[t, h, j], and
+// invocation (1, chunk, h, j) part[1, chunk, h, j] = Σ_{(n, s) ∈ chunk} g[n, h, s] · q[t_2(n), h, j],
+// its share of dk[t, h, j].
 @compute @workgroup_size(64)
-fn tok_dq_part(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn tok_qk_part(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     enter(gid.z);
     let hd = u.heads * u.dh;
     let id = flat_index(gid, nwg);
-    if (id >= u.chunks * hd) {
+    if (id >= 2u * u.chunks * hd) {
         return;
     }
-    let ch = id / hd;
-    let hj = id % hd;
-    let h = hj / u.dh;
-    var acc = 0.0;
-    for (var e = chunk_begin(ch); e < chunk_end(ch); e++) {
-        let ns = entry(e);
-        if (ns % 3u != 2u) {
-            continue;
-        }
-        let n = ns / 3u;
-        for (var s = 0u; s < 3u; s++) {
-            let ts = ids[ib + u.tok + n * 3u + s];
-            acc += mem[mb + u.g + (n * u.heads + h) * 3u + s] * mem[mb + u.k + ts * hd + hj];
-        }
-    }
-    mem[mb + u.part + id] = acc;
-}
-
-// Invocation (chunk, h, j): part[chunk, h, j] = Σ_{(n, s) ∈ chunk} g[n, h, s] · q[t_2(n), h, j],
-// the chunk's share of dk[t, h, j].
-@compute @workgroup_size(64)
-fn tok_dk_part(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    enter(gid.z);
-    let hd = u.heads * u.dh;
-    let id = flat_index(gid, nwg);
-    if (id >= u.chunks * hd) {
-        return;
-    }
-    let ch = id / hd;
-    let hj = id % hd;
+    let dk = id >= u.chunks * hd;
+    let local = id % (u.chunks * hd);
+    let ch = local / hd;
+    let hj = local % hd;
     let h = hj / u.dh;
     var acc = 0.0;
     for (var e = chunk_begin(ch); e < chunk_end(ch); e++) {
         let ns = entry(e);
         let n = ns / 3u;
-        let t2 = ids[ib + u.tok + n * 3u + 2u];
-        acc += mem[mb + u.g + (n * u.heads + h) * 3u + ns % 3u] * mem[mb + u.q + t2 * hd + hj];
+        if (dk) {
+            let t2 = ids[ib + u.tok + n * 3u + 2u];
+            acc += mem[mb + u.g + (n * u.heads + h) * 3u + ns % 3u] * mem[mb + u.q + t2 * hd + hj];
+        } else if (ns % 3u == 2u) {
+            for (var s = 0u; s < 3u; s++) {
+                let ts = ids[ib + u.tok + n * 3u + s];
+                acc += mem[mb + u.g + (n * u.heads + h) * 3u + s] * mem[mb + u.k + ts * hd + hj];
+            }
+        }
     }
     mem[mb + u.part + id] = acc;
 }
 
-// Invocation (t, x), x < width: out[t, x] = Σ_{chunk of t} part[chunk, x], chunks in order (0
-// for a token no example uses).
+// Invocation (b, t, x), b < blocks, x < width: out[b, t, x] = Σ_{chunk of t} part[b, chunk, x],
+// chunks in order (0 for a token no example uses); block b of part is [chunks, width], of out
+// [V, width].
 @compute @workgroup_size(64)
 fn tok_reduce(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     enter(gid.z);
     let id = flat_index(gid, nwg);
-    if (id >= u.voc * u.width) {
+    if (id >= u.blocks * u.voc * u.width) {
         return;
     }
-    let t = id / u.width;
+    let b = id / (u.voc * u.width);
+    let t = (id / u.width) % u.voc;
     let x = id % u.width;
+    let part = u.part + b * u.chunks * u.width;
     var acc = 0.0;
     for (var c = ids[ib + u.token_chunks + t]; c < ids[ib + u.token_chunks + t + 1u]; c++) {
-        acc += mem[mb + u.part + c * u.width + x];
+        acc += mem[mb + part + c * u.width + x];
     }
     mem[mb + u.out + id] = acc;
 }

@@ -19,8 +19,7 @@ pub(super) enum Kernel {
     Fold,
     CeGrad,
     TokSumPart,
-    TokDqPart,
-    TokDkPart,
+    TokQkPart,
     TokReduce,
     AdamW,
 }
@@ -28,7 +27,7 @@ pub(super) enum Kernel {
 pub(super) const COMMON: &str = include_str!("../shaders/common.wgsl");
 
 impl Kernel {
-    pub(super) const ALL: [Kernel; 13] = [
+    pub(super) const ALL: [Kernel; 12] = [
         Kernel::Matmul,
         Kernel::MatmulDirect,
         Kernel::MatmulSum,
@@ -38,8 +37,7 @@ impl Kernel {
         Kernel::Fold,
         Kernel::CeGrad,
         Kernel::TokSumPart,
-        Kernel::TokDqPart,
-        Kernel::TokDkPart,
+        Kernel::TokQkPart,
         Kernel::TokReduce,
         Kernel::AdamW,
     ];
@@ -55,8 +53,7 @@ impl Kernel {
             Kernel::Fold => (include_str!("../shaders/fold.wgsl"), "fold"),
             Kernel::CeGrad => (include_str!("../shaders/loss.wgsl"), "ce_grad"),
             Kernel::TokSumPart => (include_str!("../shaders/tokens.wgsl"), "tok_sum_part"),
-            Kernel::TokDqPart => (include_str!("../shaders/tokens.wgsl"), "tok_dq_part"),
-            Kernel::TokDkPart => (include_str!("../shaders/tokens.wgsl"), "tok_dk_part"),
+            Kernel::TokQkPart => (include_str!("../shaders/tokens.wgsl"), "tok_qk_part"),
             Kernel::TokReduce => (include_str!("../shaders/tokens.wgsl"), "tok_reduce"),
             Kernel::AdamW => (include_str!("../shaders/adamw.wgsl"), "adamw"),
         }

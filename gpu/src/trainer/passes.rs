@@ -213,7 +213,7 @@ pub(super) fn record_train(
         rec.flat(ops, Kernel::AttnBwd, &words, n * 64);
     }
     let chunks = max_chunks(voc, n);
-    let tok = |width: usize, x: usize, out: usize| {
+    let tok = |width: usize, x: usize, out: usize, blocks: usize| {
         [
             voc,
             h,
@@ -231,19 +231,20 @@ pub(super) fn record_train(
             a.part,
             out,
             chunks,
+            blocks,
         ]
     };
     for (x, width, out) in [(a.dpre, m, a.d_mlp_table), (a.dl, voc, a.d_logit_table)] {
-        let part = tok(width, x, out);
+        let part = tok(width, x, out, 1);
         rec.flat(ops, Kernel::TokSumPart, &part, chunks * rows * width);
-        let reduce = tok(rows * width, x, out);
+        let reduce = tok(rows * width, x, out, 1);
         rec.flat(ops, Kernel::TokReduce, &reduce, voc * rows * width);
     }
-    for (kernel, out) in [(Kernel::TokDqPart, a.dq), (Kernel::TokDkPart, a.dk)] {
-        let words = tok(hd, 0, out);
-        rec.flat(ops, kernel, &words, chunks * hd);
-        rec.flat(ops, Kernel::TokReduce, &words, voc * hd);
-    }
+    // dq and dk, which follow each other in the arena, as two blocks of one pass each.
+    assert_eq!(a.dk, a.dq + voc * hd, "dk follows dq");
+    let words = tok(hd, 0, a.dq, 2);
+    rec.flat(ops, Kernel::TokQkPart, &words, 2 * chunks * hd);
+    rec.flat(ops, Kernel::TokReduce, &words, 2 * voc * hd);
 
     // 6. From the table sums G (dp, dl) to the maps and v: for each head h,
     // d head_map[:, h] = Σ_t G[t, 1 + h]^T v[t, h] and dv[t, h] = Σ_G Σ_x G[t, 1 + h] head_map[:, h].
