@@ -4,13 +4,15 @@
 // `token_chunks[t]..token_chunks[t + 1]`). The first pass sums each chunk into `part` [chunk, W],
 // entries in order; `tok_reduce` adds a token's chunks in order. So every sum has one fixed
 // order, no two invocations write one value, and a token used by every example (the op token)
-// is summed by many invocations rather than one long loop.
+// is summed by many invocations rather than one long loop. Each pass serves two blocks side by
+// side (both token tables; dq and dk): block 1's part follows block 0's, and so does its output.
 struct Tok {
     voc: u32, heads: u32, dh: u32, width: u32,
     entries: u32, chunk_starts: u32, token_chunks: u32, tok: u32,
     a: u32, g: u32, q: u32, k: u32,
     x: u32, part: u32, out: u32, chunks: u32,
-    blocks: u32, pad0: u32, pad1: u32, pad2: u32,
+    // Block 1's width and (for the tables) its examples' gradients.
+    width1: u32, x1: u32, pad0: u32, pad1: u32,
 }
 @group(0) @binding(2) var<uniform> u: Tok;
 
@@ -26,8 +28,9 @@ fn entry(e: u32) -> u32 {
     return ids[ib + u.entries + e];
 }
 
-// A token table T [V, 1 + H, width]'s gradient sums (see fold.wgsl) from the examples'
-// gradients x [N, width] of f(r). Invocation (chunk, row, c), W = (1 + H)·width:
+// Two token tables T [V, 1 + H, W]'s gradient sums (see fold.wgsl) from the examples'
+// gradients x [N, W] of f(r): block 0 of width W = `width` from `x`, block 1 of `width1` from
+// `x1`. Invocation (block, chunk, row, c):
 // row 0: part[chunk, 0, c] = Σ_{(n, 2) ∈ chunk} x[n, c];
 // row 1 + h: part[chunk, 1 + h, c] = Σ_{(n, s) ∈ chunk} a[n, h, s] · x[n, c].
 @compute @workgroup_size(64)
@@ -35,23 +38,32 @@ fn tok_sum_part(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     enter(gid.z);
     let id = flat_index(gid, nwg);
     let rows = 1u + u.heads;
-    if (id >= u.chunks * rows * u.width) {
+    let n0 = u.chunks * rows * u.width;
+    var local = id;
+    var width = u.width;
+    var x = u.x;
+    if (id >= n0) {
+        local = id - n0;
+        width = u.width1;
+        x = u.x1;
+    }
+    if (local >= u.chunks * rows * width) {
         return;
     }
-    let ch = id / (rows * u.width);
-    let row = (id / u.width) % rows;
-    let c = id % u.width;
+    let ch = local / (rows * width);
+    let row = (local / width) % rows;
+    let c = local % width;
     var acc = 0.0;
     for (var e = chunk_begin(ch); e < chunk_end(ch); e++) {
         let ns = entry(e);
         let n = ns / 3u;
         if (row == 0u) {
             if (ns % 3u == 2u) {
-                acc += mem[mb + u.x + n * u.width + c];
+                acc += mem[mb + x + n * width + c];
             }
         } else {
             let w = mem[mb + u.a + (n * u.heads + row - 1u) * 3u + ns % 3u];
-            acc += w * mem[mb + u.x + n * u.width + c];
+            acc += w * mem[mb + x + n * width + c];
         }
     }
     mem[mb + u.part + id] = acc;
@@ -91,23 +103,30 @@ fn tok_qk_part(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     mem[mb + u.part + id] = acc;
 }
 
-// Invocation (b, t, x), b < blocks, x < width: out[b, t, x] = Σ_{chunk of t} part[b, chunk, x],
-// chunks in order (0 for a token no example uses); block b of part is [chunks, width], of out
-// [V, width].
+// Invocation (b, t, x), x < W_b (block 0 of width `width`, block 1 of `width1`): out[b, t, x] =
+// Σ_{chunk of t} part[b, chunk, x], chunks in order (0 for a token no example uses); block b of
+// part is [chunks, W_b], of out [V, W_b].
 @compute @workgroup_size(64)
 fn tok_reduce(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     enter(gid.z);
     let id = flat_index(gid, nwg);
-    if (id >= u.blocks * u.voc * u.width) {
+    let n0 = u.voc * u.width;
+    var local = id;
+    var width = u.width;
+    var part = u.part;
+    if (id >= n0) {
+        local = id - n0;
+        width = u.width1;
+        part = u.part + u.chunks * u.width;
+    }
+    if (local >= u.voc * width) {
         return;
     }
-    let b = id / (u.voc * u.width);
-    let t = (id / u.width) % u.voc;
-    let x = id % u.width;
-    let part = u.part + b * u.chunks * u.width;
+    let t = local / width;
+    let x = local % width;
     var acc = 0.0;
     for (var c = ids[ib + u.token_chunks + t]; c < ids[ib + u.token_chunks + t + 1u]; c++) {
-        acc += mem[mb + part + c * u.width + x];
+        acc += mem[mb + part + c * width + x];
     }
     mem[mb + u.out + id] = acc;
 }

@@ -94,7 +94,7 @@ impl Arena {
             logit_table: take(voc * (1 + h) * voc),
             d_mlp_table: take(voc * (1 + h) * m),
             d_logit_table: take(voc * (1 + h) * voc),
-            part: take(max_chunks(voc, n_train) * ((1 + h) * m.max(voc)).max(2 * hd)),
+            part: take(max_chunks(voc, n_train) * ((1 + h) * (m + voc)).max(2 * hd)),
             a: take(n_train * h * 3),
             g: take(n_train * h * 3),
             mh: take(n_train * m),

@@ -213,7 +213,15 @@ pub(super) fn record_train(
         rec.flat(ops, Kernel::AttnBwd, &words, n * 64);
     }
     let chunks = max_chunks(voc, n);
-    let tok = |width: usize, x: usize, out: usize, blocks: usize| {
+    // Two blocks a pass: the two tables' sums (d_logit_table follows d_mlp_table), then dq and
+    // dk (dk follows dq).
+    assert_eq!(
+        a.d_logit_table,
+        a.d_mlp_table + voc * rows * m,
+        "the tables' sums adjoin"
+    );
+    assert_eq!(a.dk, a.dq + voc * hd, "dk follows dq");
+    let tok = |[width, width1]: [usize; 2], out: usize| {
         [
             voc,
             h,
@@ -227,22 +235,19 @@ pub(super) fn record_train(
             a.g,
             a.q,
             a.k,
-            x,
+            a.dpre,
             a.part,
             out,
             chunks,
-            blocks,
+            width1,
+            a.dl,
         ]
     };
-    for (x, width, out) in [(a.dpre, m, a.d_mlp_table), (a.dl, voc, a.d_logit_table)] {
-        let part = tok(width, x, out, 1);
-        rec.flat(ops, Kernel::TokSumPart, &part, chunks * rows * width);
-        let reduce = tok(rows * width, x, out, 1);
-        rec.flat(ops, Kernel::TokReduce, &reduce, voc * rows * width);
-    }
-    // dq and dk, which follow each other in the arena, as two blocks of one pass each.
-    assert_eq!(a.dk, a.dq + voc * hd, "dk follows dq");
-    let words = tok(hd, 0, a.dq, 2);
+    let part = tok([m, voc], a.d_mlp_table);
+    rec.flat(ops, Kernel::TokSumPart, &part, chunks * rows * (m + voc));
+    let reduce = tok([rows * m, rows * voc], a.d_mlp_table);
+    rec.flat(ops, Kernel::TokReduce, &reduce, voc * rows * (m + voc));
+    let words = tok([hd, hd], a.dq);
     rec.flat(ops, Kernel::TokQkPart, &words, 2 * chunks * hd);
     rec.flat(ops, Kernel::TokReduce, &words, 2 * voc * hd);
 
