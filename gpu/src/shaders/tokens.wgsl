@@ -28,6 +28,14 @@ fn entry(e: u32) -> u32 {
     return ids[ib + u.entries + e];
 }
 
+// The block of flat index `id` (1 past block 0's `n0` indices, else 0) and its index in it.
+fn block_of(id: u32, n0: u32) -> vec2<u32> {
+    if (id >= n0) {
+        return vec2<u32>(1u, id - n0);
+    }
+    return vec2<u32>(0u, id);
+}
+
 // Two token tables T [V, 1 + H, W]'s gradient sums (see fold.wgsl) from the examples'
 // gradients x [N, W] of f(r): block 0 of width W = `width` from `x`, block 1 of `width1` from
 // `x1`. Invocation (block, chunk, row, c):
@@ -38,15 +46,10 @@ fn tok_sum_part(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     enter(gid.z);
     let id = flat_index(gid, nwg);
     let rows = 1u + u.heads;
-    let n0 = u.chunks * rows * u.width;
-    var local = id;
-    var width = u.width;
-    var x = u.x;
-    if (id >= n0) {
-        local = id - n0;
-        width = u.width1;
-        x = u.x1;
-    }
+    let bl = block_of(id, u.chunks * rows * u.width);
+    let local = bl.y;
+    let width = select(u.width, u.width1, bl.x == 1u);
+    let x = select(u.x, u.x1, bl.x == 1u);
     if (local >= u.chunks * rows * width) {
         return;
     }
@@ -110,15 +113,10 @@ fn tok_qk_part(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
 fn tok_reduce(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     enter(gid.z);
     let id = flat_index(gid, nwg);
-    let n0 = u.voc * u.width;
-    var local = id;
-    var width = u.width;
-    var part = u.part;
-    if (id >= n0) {
-        local = id - n0;
-        width = u.width1;
-        part = u.part + u.chunks * u.width;
-    }
+    let bl = block_of(id, u.voc * u.width);
+    let local = bl.y;
+    let width = select(u.width, u.width1, bl.x == 1u);
+    let part = select(u.part, u.part + u.chunks * u.width, bl.x == 1u);
     if (local >= u.voc * width) {
         return;
     }
