@@ -54,6 +54,22 @@ fn attn_grad(id: u32, da: array<f32, 3>) {
     }
 }
 
+// Lane l's share of da_s = dpre[n] · p[row] + dl[n] · l[row] for the tables' row
+// `row` = t_s·(1 + H) + 1 + h: its terms i ≡ l (mod 64) in order, the d_mlp ones, then the
+// d_vocab ones. Both attention backward kernels add the 64 lanes in the same tree.
+fn da_lane(n: u32, row: u32, l: u32) -> f32 {
+    let pb = u.mlp_table + row * u.m;
+    let lb = u.logit_table + row * u.voc;
+    var acc = 0.0;
+    for (var i = l; i < u.m; i += 64u) {
+        acc += mem[mb + u.dpre + n * u.m + i] * mem[mb + pb + i];
+    }
+    for (var z = l; z < u.voc; z += 64u) {
+        acc += mem[mb + u.dl + n * u.voc + z] * mem[mb + lb + z];
+    }
+    return acc;
+}
+
 // Heads per pass of `attn_bwd`, and its workgroup memory: 3·HB partial sums per invocation.
 const HB: u32 = 16u;
 var<workgroup> part: array<f32, 3072>;
@@ -61,9 +77,9 @@ var<workgroup> part: array<f32, 3072>;
 // Workgroup n (64 invocations): the gradient of the loss with respect to the dot products
 // q[t_2, h] · k[t_s, h] of example n, g[n, h, s] = a_s (da_s − Σ_s' a_s' da_s') / √d_head, where
 // da_s = dr · o[t_s, h] is read off the token tables as dpre[n] · p[t_s, 1 + h] + dl[n] · l[t_s, 1 + h]
-// (dr = W_in^T dpre + W_U dl). Invocation l sums the terms i ≡ l (mod 64) of each da in order
-// (the d_mlp terms, then the d_vocab ones), and a fixed tree adds the 64 partial sums
-// (l + 32, then l + 16, …), so the loads of a row are side by side and the order is one.
+// (dr = W_in^T dpre + W_U dl). Invocation l sums its lane of each da (`da_lane`), and a fixed
+// tree adds the 64 partial sums (l + 32, then l + 16, …), so the loads of a row are side by
+// side and the order is one.
 @compute @workgroup_size(64)
 fn attn_bwd(
     @builtin(workgroup_id) wg: vec3<u32>,
@@ -80,16 +96,7 @@ fn attn_bwd(
         let hn = min(HB, u.heads - h0);
         for (var j = 0u; j < 3u * hn; j++) {
             let row = token(n, j % 3u) * rows + 1u + h0 + j / 3u;
-            let pb = u.mlp_table + row * u.m;
-            let lb = u.logit_table + row * u.voc;
-            var acc = 0.0;
-            for (var i = l; i < u.m; i += 64u) {
-                acc += mem[mb + u.dpre + n * u.m + i] * mem[mb + pb + i];
-            }
-            for (var z = l; z < u.voc; z += 64u) {
-                acc += mem[mb + u.dl + n * u.voc + z] * mem[mb + lb + z];
-            }
-            part[j * 64u + l] = acc;
+            part[j * 64u + l] = da_lane(n, row, l);
         }
         workgroupBarrier();
         for (var s = 32u; s > 0u; s >>= 1u) {
@@ -128,17 +135,8 @@ fn attn_bwd_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
     var part: array<f32, 64>;
     for (var p = 0u; p < 3u; p++) {
         let row = token(n, p) * rows + 1u + h;
-        let pb = u.mlp_table + row * u.m;
-        let lb = u.logit_table + row * u.voc;
         for (var l = 0u; l < 64u; l++) {
-            var acc = 0.0;
-            for (var i = l; i < u.m; i += 64u) {
-                acc += mem[mb + u.dpre + n * u.m + i] * mem[mb + pb + i];
-            }
-            for (var z = l; z < u.voc; z += 64u) {
-                acc += mem[mb + u.dl + n * u.voc + z] * mem[mb + lb + z];
-            }
-            part[l] = acc;
+            part[l] = da_lane(n, row, l);
         }
         for (var s = 32u; s > 0u; s >>= 1u) {
             for (var l = 0u; l < s; l++) {

@@ -84,10 +84,10 @@ fn tok_qk_part(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     if (id >= 2u * u.chunks * hd) {
         return;
     }
-    let dk = id >= u.chunks * hd;
-    let local = id % (u.chunks * hd);
-    let ch = local / hd;
-    let hj = local % hd;
+    let bl = block_of(id, u.chunks * hd);
+    let dk = bl.x == 1u;
+    let ch = bl.y / hd;
+    let hj = bl.y % hd;
     let h = hj / u.dh;
     var acc = 0.0;
     for (var e = chunk_begin(ch); e < chunk_end(ch); e++) {

@@ -106,8 +106,8 @@ impl Arena {
             split: 0,
             len: 0,
         };
-        // The split products' scratch comes last, sized by `passes::arena`.
         a.dpre = a.mh;
+        // The split products' scratch comes last, sized by `passes::arena`.
         a.split = at;
         a.len = at;
         a
