@@ -11,8 +11,8 @@ use modgrok_core::adamw::{AdamWConfig, adamw_step};
 use modgrok_core::data::{Example, Pairs, Tasks};
 use modgrok_core::grokfast::{Grokfast, grokfast_step};
 use modgrok_core::model::{
-    BlockStats, EvalStats, ModelConfig, N_TENSORS, Serial, StepLayout, Sums, cross_entropy,
-    forward_logits, gradients, init_params, prepare,
+    EvalStats, ModelConfig, N_TENSORS, Serial, StepLayout, Sums, evaluate, forward_logits,
+    gradients, init_params, prepare,
 };
 use modgrok_gpu::{BatchRun, GpuContext, GpuError, GpuTrainer};
 
@@ -152,22 +152,18 @@ fn core_step(s: &Setup, params: &[f32]) -> (Vec<f32>, modgrok_core::model::EvalS
     (logits, stats, grads)
 }
 
-/// Core's loss and accuracy per task on the test set at θ = `params`.
+/// Core's loss and accuracy per task on the test set at θ = `params` (core's `evaluate`).
 fn core_test_stats(s: &Setup, params: &[f32]) -> EvalStats {
     let lay = StepLayout::new(&s.cfg).unwrap();
     let mut cache = vec![0.0; lay.cache_len()];
     let mut acts = vec![0.0; lay.acts_len()];
-    let mut logits = vec![0.0; s.test.len() * s.cfg.d_vocab];
+    let mut partial = vec![0.0; lay.partial_len()];
     prepare(&s.cfg, params, &mut cache).unwrap();
-    forward_logits(&s.cfg, params, &cache, &s.test, &mut acts, &mut logits).unwrap();
-    let mut sums = BlockStats::default();
-    for (e, row) in s.test.iter().zip(logits.chunks_exact(s.cfg.d_vocab)) {
-        let (loss, ok) = cross_entropy(row, e.label as usize, 1.0, None);
-        sums.loss_sum[e.task as usize] += loss;
-        sums.correct[e.task as usize] += ok as u32;
-        sums.count[e.task as usize] += 1;
-    }
-    EvalStats::from_sums(&sums, s.n_tasks)
+    let mut serial = Serial {
+        acts: &mut acts,
+        partial: &mut partial,
+    };
+    evaluate(&s.cfg, params, &cache, &s.test, s.n_tasks, &mut serial).unwrap()
 }
 
 fn check_one_step(name: &str, s: &Setup) {
