@@ -96,7 +96,9 @@ fi
 
 # Each measurement is bounded, so a slow adapter still reaches the sections after it: a batch of
 # K > 8 takes max(50, steps·8/K) steps, and the sweep's length follows the largest K's rate.
-steps_of() { local k=$1; if [ "$k" -gt 8 ] && [ $((steps * 8 / k)) -gt 50 ]; then echo $((steps * 8 / k)); elif [ "$k" -gt 8 ]; then echo 50; else echo "$steps"; fi; }
+steps_of() {
+  if [ "$1" -le 8 ]; then echo "$steps"; else local n=$((steps * 8 / $1)); echo $((n > 50 ? n : 50)); fi
+}
 rate="" big=1
 echo "== modgrok's gpu step, K runs a batch (p $p, r 0.3, the paper's model)"
 for k in $ks; do
@@ -110,14 +112,15 @@ for k in $ks; do
   fi
 done
 
+ends=$(printf "%s\n" 1 "$big" | sort -un)
 echo "== the same with the untiled matmul (MODGROK_GPU_MATMUL=direct), K = 1 and K = $big"
-for k in $(printf "%s\n" 1 "$big" | sort -un); do
+for k in $ends; do
   MODGROK_GPU_MATMUL=direct timeout 150 "$gpu_steps" "$p" 0.3 128 4 512 "$(steps_of "$k")" "$k" ||
     echo "K = $k: no result (see above)"
 done
 
 echo "== the slowest dispatches of a step at K = 1 and K = $big, each run alone and waited for"
-for k in $(printf "%s\n" 1 "$big" | sort -un); do
+for k in $ends; do
   echo "K = $k:"
   MODGROK_GPU_PROFILE=1 timeout 150 "$gpu_steps" "$p" 0.3 128 4 512 1 "$k" 2>/dev/null |
     grep ' s  ' | sort -rn | head -n 12 || true
