@@ -227,13 +227,16 @@ impl Stepper {
         })))
     }
 
-    /// The gradient at the current θ, kept for [`Stepper::update`]; with `log`, also the train
-    /// and test loss and accuracy at θ (SPEC §4: metrics of epoch t before its update).
+    /// The gradient at the current θ, that of step `t`, kept for [`Stepper::update`]; with `log`,
+    /// also the train and test loss and accuracy at θ (SPEC §4: metrics of epoch t before its
+    /// update).
+    #[cfg_attr(not(feature = "gpu"), allow(unused_variables))]
     pub fn gradients(
         &mut self,
         cfg: &RunConfig,
         data: &Dataset,
         params: &[f32],
+        t: u64,
         log: bool,
     ) -> Result<Option<(EvalStats, EvalStats)>, HostError> {
         match self {
@@ -249,7 +252,7 @@ impl Stepper {
                 Ok(if log { Some(g.metrics()?) } else { None })
             }
             #[cfg(feature = "gpu")]
-            Stepper::Batched(b) => b.gradients(log),
+            Stepper::Batched(b) => b.gradients(t, log),
         }
     }
 
@@ -343,7 +346,7 @@ impl BenchStep {
     /// One step: the gradient at θ, then the AdamW update.
     pub fn step(&mut self) -> Result<(), HostError> {
         self.stepper
-            .gradients(&self.cfg, &self.data, &self.params, false)?;
+            .gradients(&self.cfg, &self.data, &self.params, self.t, false)?;
         self.t += 1;
         self.stepper.update(
             &self.cfg,

@@ -4,16 +4,23 @@
 //! optimizer, filter and frozen tensors) form a group, and each phase of a group's step is one
 //! set of dispatches for all of its runs ([`GpuTrainer::new_batch`]):
 //!
-//! - **gradients**: once every member of the group has asked, the forward and backward of all of
-//!   them (and the metrics of all, when one of them logs this step);
+//! - **gradients**: once every member of the group has asked, the forward and backward of the
+//!   runs built in, and the metrics of those that log this step;
 //! - **update**: once every member in the device batch has asked, the AdamW update of each with
 //!   its own step number.
 //!
-//! A run that ends leaves (dropping its member); one that starts joins and waits for the next
-//! gradients phase. When the members have changed, that phase first rebuilds the device batch
-//! from the members' θ, m, v and filter state. A run's sums do not depend on the runs beside
-//! it, so its bytes are those of the run trained alone on the same adapter, whatever joins or
-//! leaves, and a run resumes alone or in any batch to the same bytes.
+//! A run that ends leaves (dropping its member); one that starts joins and is built in at a
+//! later gradients phase. When the members have changed, that phase first rebuilds the device
+//! batch from the members' θ, m, v and filter state. A run's sums do not depend on the runs
+//! beside it, so its bytes are those of the run trained alone on the same adapter, whatever
+//! joins or leaves, and a run resumes alone or in any batch to the same bytes.
+//!
+//! **Logging in step.** A phase in which some runs log waits for their logits to come back and
+//! go through the cross-entropy on the host, while the device idles. So a joining run is built
+//! in at a phase where a run of the batch with the same `--log-every` is at the same place in
+//! its logging cycle (step mod `log_every`), and the runs of a batch log at the same phases,
+//! their metrics evaluated together on all of their threads. It waits for that at most
+//! `log_every` phases, and not at all when the batch holds no run.
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use modgrok_core::adamw::AdamWConfig;
@@ -77,8 +84,14 @@ type Stats = Option<(EvalStats, EvalStats)>;
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Want {
     Nothing,
-    Gradients { log: bool },
-    Update { t: u64 },
+    /// The gradient at the run's step `t`, with its metrics when `log`.
+    Gradients {
+        t: u64,
+        log: bool,
+    },
+    Update {
+        t: u64,
+    },
 }
 
 enum Reply {
@@ -88,9 +101,13 @@ enum Reply {
 
 struct Member {
     id: u64,
-    /// The run's `--threads`: the group evaluates its logged metrics on up to the most of its
-    /// members'.
+    /// The run's `--threads`: a phase's logged metrics are evaluated on the members' threads,
+    /// which wait for it.
     threads: usize,
+    /// The run's `--log-every`.
+    log_every: u64,
+    /// Gradients phases it has waited through to be built in.
+    waited: u64,
     train: Vec<Example>,
     test: Vec<Example>,
     /// Its run index in the group's device batch, once built in.
@@ -104,7 +121,8 @@ struct Member {
 struct Group {
     shape: Shape,
     trainer: Option<GpuTrainer>,
-    /// Whether members joined or left since `trainer` was built.
+    /// Whether members left since `trainer` was built (one that joins is built in by a
+    /// rebuild of its own).
     stale: bool,
     members: Vec<Member>,
 }
@@ -170,6 +188,8 @@ impl GpuBatch {
         let member = Member {
             id,
             threads,
+            log_every: cfg.log_every.max(1),
+            waited: 0,
             train: data.train.clone(),
             test: data.test.clone(),
             slot: None,
@@ -178,10 +198,7 @@ impl GpuBatch {
             reply: None,
         };
         match groups.iter_mut().find(|gr| gr.shape == shape) {
-            Some(group) => {
-                group.members.push(member);
-                group.stale = true;
-            }
+            Some(group) => group.members.push(member),
             None => groups.push(Group {
                 shape,
                 trainer: None,
@@ -208,8 +225,13 @@ impl GpuBatch {
         if all_want_gradients {
             let result = self.gradients(group);
             for (m, r) in group.members.iter_mut().zip(result) {
-                m.want = Want::Nothing;
-                m.reply = Some(Reply::Gradients(r));
+                match r {
+                    Some(r) => {
+                        m.want = Want::Nothing;
+                        m.reply = Some(Reply::Gradients(r));
+                    }
+                    None => m.waited += 1,
+                }
             }
             self.changed.notify_all();
         } else if all_want_update {
@@ -222,13 +244,44 @@ impl GpuBatch {
         }
     }
 
-    /// The gradients phase (after rebuilding the device batch if its members changed): each
-    /// member's metrics if it asked for them, in member order.
-    fn gradients(&self, group: &mut Group) -> Vec<Result<Box<Stats>, String>> {
-        let all_err = |e: String, n: usize| vec![Err(e); n];
+    /// Which members a gradients phase steps: those built in, and the joining ones that are
+    /// built in now (see the module's *logging in step*).
+    fn stepping(group: &Group) -> Vec<bool> {
+        let cycle = |m: &Member| match m.want {
+            Want::Gradients { t, .. } => Some((m.log_every, t % m.log_every)),
+            _ => None,
+        };
+        let cycles: Vec<_> = group
+            .members
+            .iter()
+            .filter(|m| m.slot.is_some())
+            .map(cycle)
+            .collect();
+        group
+            .members
+            .iter()
+            .map(|m| {
+                m.slot.is_some()
+                    || cycles.is_empty()
+                    || cycles.contains(&cycle(m))
+                    || m.waited >= m.log_every
+            })
+            .collect()
+    }
+
+    /// The gradients phase (after rebuilding the device batch if its members changed): for each
+    /// member that steps, its metrics if it asked for them; `None` for one that waits.
+    fn gradients(&self, group: &mut Group) -> Vec<Option<Result<Box<Stats>, String>>> {
+        let all_err = |e: String, n: usize| vec![Some(Err(e)); n];
         let n = group.members.len();
-        if (group.stale || group.trainer.is_none())
-            && let Err(e) = self.rebuild(group)
+        let stepping = Self::stepping(group);
+        let joins = group
+            .members
+            .iter()
+            .zip(&stepping)
+            .any(|(m, &s)| s && m.slot.is_none());
+        if (group.stale || joins || group.trainer.is_none())
+            && let Err(e) = self.rebuild(group, &stepping)
         {
             return all_err(e.to_string(), n);
         }
@@ -238,12 +291,10 @@ impl GpuBatch {
         if let Err(e) = trainer.forward_backward() {
             return all_err(e.to_string(), n);
         }
-        // Only the runs that log this step come back and are evaluated: runs that joined at
-        // different times log at different steps.
         let logging: Vec<usize> = group
             .members
             .iter()
-            .filter(|m| m.want == Want::Gradients { log: true })
+            .filter(|m| matches!(m.want, Want::Gradients { log: true, .. }))
             .filter_map(|m| m.slot)
             .collect();
         let stats = match logging.is_empty() {
@@ -257,19 +308,21 @@ impl GpuBatch {
             .members
             .iter()
             .map(|m| match (m.want, m.slot) {
-                (Want::Gradients { log: true }, Some(s)) => {
+                (_, None) => None,
+                (Want::Gradients { log: true, .. }, Some(s)) => {
                     let at = logging.iter().position(|&l| l == s);
-                    Ok(Box::new(at.map(|i| stats[i])))
+                    Some(Ok(Box::new(at.map(|i| stats[i]))))
                 }
-                _ => Ok(Box::new(None)),
+                _ => Some(Ok(Box::new(None))),
             })
             .collect()
     }
 
-    /// The members' current state on a new device batch, in member order.
-    fn rebuild(&self, group: &mut Group) -> Result<(), GpuError> {
+    /// A new device batch of the members that step (`stepping`, in member order), each with its
+    /// current state; the others keep waiting with theirs.
+    fn rebuild(&self, group: &mut Group, stepping: &[bool]) -> Result<(), GpuError> {
         let mut states: Vec<HostState> = Vec::with_capacity(group.members.len());
-        for m in &mut group.members {
+        for (m, _) in group.members.iter_mut().zip(stepping).filter(|(_, s)| **s) {
             let state = match (m.joining.take(), m.slot, group.trainer.as_mut()) {
                 (Some(s), _, _) => s,
                 (None, Some(slot), Some(t)) => {
@@ -285,13 +338,13 @@ impl GpuBatch {
             states.push(state);
         }
         group.trainer = None;
-        let runs: Vec<BatchRun> = group
-            .members
+        let built: Vec<usize> = (0..group.members.len()).filter(|&i| stepping[i]).collect();
+        let runs: Vec<BatchRun> = built
             .iter()
             .zip(&states)
-            .map(|(m, [p, mm, v, h])| BatchRun {
-                train: &m.train,
-                test: &m.test,
+            .map(|(&i, [p, mm, v, h])| BatchRun {
+                train: &group.members[i].train,
+                test: &group.members[i].test,
                 state: [p, mm, v],
                 filter: h,
             })
@@ -308,17 +361,21 @@ impl GpuBatch {
         );
         match trainer {
             Ok(mut t) => {
-                t.set_eval_threads(group.members.iter().map(|m| m.threads).max().unwrap_or(1));
+                // Every member's threads wait on this phase, so its metrics may use them all.
+                let threads: usize = group.members.iter().map(|m| m.threads).sum();
+                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                t.set_eval_threads(threads.min(cores));
                 group.trainer = Some(t);
                 group.stale = false;
-                for (i, m) in group.members.iter_mut().enumerate() {
-                    m.slot = Some(i);
+                for (slot, &i) in built.iter().enumerate() {
+                    group.members[i].slot = Some(slot);
                 }
                 Ok(())
             }
             Err(e) => {
                 // Keep the states, so that a later phase can try again.
-                for (m, s) in group.members.iter_mut().zip(states) {
+                for (&i, s) in built.iter().zip(states) {
+                    let m = &mut group.members[i];
                     m.joining = Some(s);
                     m.slot = None;
                 }
@@ -384,9 +441,10 @@ impl BatchMember {
         }
     }
 
-    /// The gradient at the run's current θ, with its train and test metrics when `log`.
-    pub fn gradients(&self, log: bool) -> Result<Stats, HostError> {
-        match self.ask(Want::Gradients { log })? {
+    /// The gradient at the run's current θ, its step `t`, with its train and test metrics when
+    /// `log`.
+    pub fn gradients(&self, t: u64, log: bool) -> Result<Stats, HostError> {
+        match self.ask(Want::Gradients { t, log })? {
             Reply::Gradients(r) => r.map(|s| *s).map_err(Self::failed),
             Reply::Update(_) => Err(self.lost("a reply to another phase".into())),
         }
@@ -463,6 +521,7 @@ fn find(groups: &[Group], id: u64) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
 
     fn cfg(op: &str, frac: f64, seed: u64, lr: f64) -> RunConfig {
         let mut cfg = RunConfig {
@@ -492,5 +551,114 @@ mod tests {
         ];
         let refs: Vec<&RunConfig> = cfgs.iter().collect();
         assert_eq!(shape_order(&refs).unwrap(), [0, 1, 3, 2, 4, 6, 5, 7]);
+    }
+
+    /// A tiny run of seed `seed` logging every `log_every` steps, and its initial θ, m, v.
+    fn tiny(seed: u64, log_every: u64) -> (RunConfig, Dataset, [Vec<f32>; 3]) {
+        let mut c = RunConfig {
+            seed,
+            log_every,
+            ..cfg("add", 0.5, seed, 3e-3)
+        };
+        c.model.d_model = 16;
+        c.model.n_heads = 2;
+        c.model.d_mlp = 32;
+        let c = c.derived().unwrap();
+        let data = Dataset::build(&c).unwrap();
+        let mut params = vec![0.0; c.model.n_params()];
+        modgrok_core::model::init_params(&c.model, seed, &mut params).unwrap();
+        let zeros = vec![0.0; params.len()];
+        (c, data, [params, zeros.clone(), zeros])
+    }
+
+    fn join(
+        batch: &Arc<GpuBatch>,
+        (c, data, [p, m, v]): &(RunConfig, Dataset, [Vec<f32>; 3]),
+    ) -> BatchMember {
+        batch.join(c, data, [p, m, v], &[], 1).unwrap()
+    }
+
+    /// Steps `from..to` of a member: each step's gradients (logging on multiples of
+    /// `log_every`), then its update; `at_step` is set to the step before it is asked for.
+    fn steps(b: &BatchMember, from: u64, to: u64, log_every: u64, at_step: &AtomicU64) {
+        for t in from..to {
+            at_step.store(t, Ordering::SeqCst);
+            let stats = b.gradients(t, t.is_multiple_of(log_every)).unwrap();
+            assert_eq!(
+                stats.is_some(),
+                t.is_multiple_of(log_every),
+                "metrics at step {t}"
+            );
+            b.update(t + 1).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_run_joins_where_the_batch_logs_and_keeps_the_bytes_it_has_alone() {
+        if modgrok_gpu::GpuContext::or_skip("joins_where_the_batch_logs").is_none() {
+            return;
+        }
+        let (a, b) = (tiny(0, 4), tiny(1, 4));
+        let batch = GpuBatch::open().unwrap();
+        let first = join(&batch, &a);
+        let a_step = Arc::new(AtomicU64::new(0));
+        steps(&first, 0, 3, 4, &a_step);
+
+        // The second run asks for its step 0, which logs, while the first is at step 3, which
+        // does not: it is built in at the first's step 4.
+        let second = join(&batch, &b);
+        let joined_at = Arc::new(AtomicU64::new(u64::MAX));
+        let waiter = {
+            let (a_step, joined_at) = (a_step.clone(), joined_at.clone());
+            std::thread::spawn(move || {
+                assert!(second.gradients(0, true).unwrap().is_some());
+                joined_at.store(a_step.load(Ordering::SeqCst), Ordering::SeqCst);
+                second.update(1).unwrap();
+                steps(&second, 1, 6, 4, &AtomicU64::new(0));
+                let mut params = Vec::new();
+                second.sync(&mut params, None).unwrap();
+                params
+            })
+        };
+        steps(&first, 3, 10, 4, &a_step);
+        drop(first);
+        let batched = waiter.join().unwrap();
+        assert_eq!(joined_at.load(Ordering::SeqCst), 4);
+
+        let alone = GpuBatch::open().unwrap();
+        let solo = join(&alone, &b);
+        steps(&solo, 0, 6, 4, &AtomicU64::new(0));
+        let mut params = Vec::new();
+        solo.sync(&mut params, None).unwrap();
+        assert!(
+            params
+                .iter()
+                .zip(&batched)
+                .all(|(x, y)| x.to_bits() == y.to_bits()),
+            "the run that waited to join differs from the run alone"
+        );
+    }
+
+    #[test]
+    fn a_run_of_another_logging_cycle_waits_at_most_its_log_every_phases() {
+        if modgrok_gpu::GpuContext::or_skip("waits_at_most_log_every").is_none() {
+            return;
+        }
+        let (a, b) = (tiny(0, 1000), tiny(1, 3));
+        let batch = GpuBatch::open().unwrap();
+        let first = join(&batch, &a);
+        let a_step = Arc::new(AtomicU64::new(0));
+        steps(&first, 0, 2, 1000, &a_step);
+        let second = join(&batch, &b);
+        let waiter = {
+            let a_step = a_step.clone();
+            std::thread::spawn(move || {
+                second.gradients(0, true).unwrap();
+                a_step.load(Ordering::SeqCst)
+            })
+        };
+        // Phases at the first's steps 2, 3 and 4 pass without the second; at 5 it has waited 3.
+        steps(&first, 2, 6, 1000, &a_step);
+        assert_eq!(waiter.join().unwrap(), 5);
     }
 }

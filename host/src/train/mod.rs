@@ -369,7 +369,7 @@ fn run(
         let is_last = t >= cfg.steps;
         let log_now = t.is_multiple_of(cfg.log_every) || is_last;
         let mut row = None;
-        if let Some((train, test)) = stepper.gradients(cfg, data, &st.params, log_now)? {
+        if let Some((train, test)) = stepper.gradients(cfg, data, &st.params, t, log_now)? {
             stepper.sync(&mut st.params, None)?;
             let r = MetricsRow {
                 step: t,
