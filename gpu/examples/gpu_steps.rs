@@ -78,11 +78,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let (tr, te) = gpu.metrics()?;
     let metrics = start.elapsed().as_secs_f64();
+    // What a batched sweep pays each time runs join or leave: the batch built again.
+    let start = Instant::now();
+    drop(GpuTrainer::new_batch(
+        &ctx,
+        &cfg,
+        &AdamWConfig::default(),
+        None,
+        &[false; N_TENSORS],
+        1,
+        &batch,
+    )?);
+    let rebuild = start.elapsed().as_secs_f64();
     let run_mb = GpuTrainer::run_bytes(&cfg, n_train, data[0].1.len(), false) as f64 / 1e6;
     println!(
         "{}: p {p} frac {frac} (N = {n_train}, {run_mb:.1} MB a run on the device) d_model {d_model} \
          heads {n_heads} d_mlp {d_mlp}, {runs} run(s) a batch: {:.2} steps/s, {:.1} run-steps/s ({steps} steps in {secs:.2} s; \
-         setup {setup:.2} s, one metrics call {metrics:.2} s; run 0 train acc {:.3} test acc {:.3})",
+         setup {setup:.2} s, one metrics call {metrics:.2} s, a rebuild {rebuild:.3} s; run 0 train acc {:.3} test acc {:.3})",
         ctx.adapter_name(),
         steps as f64 / secs,
         (runs * steps) as f64 / secs,

@@ -1,10 +1,11 @@
 //! Opening a wgpu adapter and device.
 use std::future::Future;
 use std::pin::pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 
 use crate::GpuError;
+use crate::trainer::Compiled;
 
 /// A wgpu device and its queue, with the adapter's description.
 #[derive(Clone)]
@@ -14,6 +15,9 @@ pub struct GpuContext {
     info: wgpu::AdapterInfo,
     /// The kernels for CPU adapters (true) or GPUs (false), where set.
     cpu_kernels: Option<bool>,
+    /// The pipelines, compiled by the first trainer and shared by the clones of this context,
+    /// so that a batch rebuilt as runs join and leave does not compile them again.
+    compiled: Arc<OnceLock<Compiled>>,
 }
 
 impl GpuContext {
@@ -43,6 +47,7 @@ impl GpuContext {
             queue,
             info,
             cpu_kernels: None,
+            compiled: Arc::default(),
         })
     }
 
@@ -69,6 +74,10 @@ impl GpuContext {
                 None
             }
         }
+    }
+
+    pub(crate) fn compiled(&self) -> &Compiled {
+        self.compiled.get_or_init(|| Compiled::new(&self.device))
     }
 
     /// The adapter as a person reads it: name, API and driver, e.g.

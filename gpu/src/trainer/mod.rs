@@ -45,7 +45,8 @@ use modgrok_core::model::{EvalStats, ModelConfig, N_TENSORS, task_scales};
 
 use self::arena::Arena;
 use self::ids::{build_ids, eval_stats};
-use self::kernel::{COMMON, Kernel, SLOT, SLOT_WORDS};
+pub(crate) use self::kernel::Compiled;
+use self::kernel::{Kernel, SLOT, SLOT_WORDS};
 use self::passes::{record_adamw, record_test, record_train};
 use self::recorder::{Op, Recorder};
 use crate::{GpuContext, GpuError};
@@ -368,56 +369,7 @@ impl GpuTrainer {
             );
         }
 
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("modgrok"),
-            entries: &[
-                storage_entry(0, false),
-                storage_entry(1, true),
-                uniform_entry(2, SLOT as u64),
-                wgpu::BindGroupLayoutEntry {
-                    binding: 3,
-                    visibility: wgpu::ShaderStages::COMPUTE,
-                    ty: wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Uniform,
-                        has_dynamic_offset: true,
-                        min_binding_size: NonZeroU64::new(16),
-                    },
-                    count: None,
-                },
-            ],
-        });
-        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("modgrok"),
-            bind_group_layouts: &[Some(&layout)],
-            immediate_size: 0,
-        });
-        let mut modules: Vec<(&str, wgpu::ShaderModule)> = Vec::new();
-        let mut pipelines = Vec::new();
-        for k in Kernel::ALL {
-            let (src, entry) = k.source();
-            if !modules.iter().any(|(s, _)| std::ptr::eq(*s, src)) {
-                let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                    label: Some(entry),
-                    source: wgpu::ShaderSource::Wgsl(format!("{COMMON}\n{src}").into()),
-                });
-                modules.push((src, module));
-            }
-            let module = &modules
-                .iter()
-                .find(|(s, _)| std::ptr::eq(*s, src))
-                .expect("module was just added")
-                .1;
-            pipelines.push(
-                device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                    label: Some(entry),
-                    layout: Some(&pipeline_layout),
-                    module,
-                    entry_point: Some(entry),
-                    compilation_options: Default::default(),
-                    cache: None,
-                }),
-            );
-        }
+        let Compiled { layout, pipelines } = ctx.compiled().clone();
         let bind = |ops: &[Op]| -> Vec<Dispatch> {
             ops.iter()
                 .map(|op| Dispatch {
@@ -870,32 +822,6 @@ fn check_len(got: usize, need: usize) -> Result<(), GpuError> {
         Ok(())
     } else {
         Err(Error::BufferTooSmall { need, got }.into())
-    }
-}
-
-fn uniform_entry(binding: u32, size: u64) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Uniform,
-            has_dynamic_offset: false,
-            min_binding_size: NonZeroU64::new(size),
-        },
-        count: None,
-    }
-}
-
-fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Storage { read_only },
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
     }
 }
 
