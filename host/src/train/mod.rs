@@ -404,6 +404,9 @@ fn run(
     progress.finish();
     log.sync()?;
     stepper.sync(&mut st.params, None)?;
+    // A run in a gpu batch leaves it here, not after its analysis: the runs beside it step on
+    // without waiting for that.
+    drop(stepper);
     let (row, stopped_early) = last;
     let final_bytes = checkpoint::model_bytes(cfg, &st.params, st.step)?;
     fsio::write_atomic(&dir.final_model(), &final_bytes)?;
