@@ -454,6 +454,15 @@ fn each_run_of_a_batch_has_the_bits_it_has_alone() {
             let some = batch.metrics_of(&[2, 0]).unwrap();
             let all = batch.metrics_all().unwrap();
             assert_eq!(some, vec![all[2], all[0]], "metrics_of(&[2, 0]) at {t}");
+            // With each run's θ in the same readback.
+            let (logged, params) = batch.logged_of(&[1, 2]).unwrap();
+            assert_eq!(logged, vec![all[1], all[2]], "logged_of(&[1, 2]) at {t}");
+            for (i, r) in [1, 2].into_iter().enumerate() {
+                assert!(
+                    params[i] == batch.params_of(r).unwrap(),
+                    "θ of run {r} at {t}"
+                );
+            }
             batch_metrics.push(all);
         }
         let ts: Vec<u64> = ahead.iter().map(|a| t + a).collect();

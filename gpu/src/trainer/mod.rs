@@ -208,7 +208,7 @@ impl GpuTrainer {
         let arena = passes::arena(cfg, n_train, n_test, filter_len);
         let limits = ctx.device.limits();
         let k = runs.len();
-        let staging_len = (k * (n_train + n_test) * cfg.d_vocab).max(4 * n_params);
+        let staging_len = (k * ((n_train + n_test) * cfg.d_vocab + n_params)).max(4 * n_params);
         let max = limits
             .max_storage_buffer_binding_size
             .min(limits.max_buffer_size);
@@ -600,6 +600,25 @@ impl GpuTrainer {
     /// and their logits come back to go through core's f64 cross-entropy (SPEC §4) on up to
     /// [`Self::set_eval_threads`] threads, each run's sets summed alone.
     pub fn metrics_of(&mut self, runs: &[usize]) -> Result<Vec<(EvalStats, EvalStats)>, GpuError> {
+        Ok(self.read_metrics(runs, false)?.0)
+    }
+
+    /// [`Self::metrics_of`], and each of those runs' θ (core's layout) in the same readback: what
+    /// a run that logs reads, and for a batch, one round trip rather than one a run.
+    #[allow(clippy::type_complexity)]
+    pub fn logged_of(
+        &mut self,
+        runs: &[usize],
+    ) -> Result<(Vec<(EvalStats, EvalStats)>, Vec<Vec<f32>>), GpuError> {
+        self.read_metrics(runs, true)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn read_metrics(
+        &mut self,
+        runs: &[usize],
+        with_params: bool,
+    ) -> Result<(Vec<(EvalStats, EvalStats)>, Vec<Vec<f32>>), GpuError> {
         for &r in runs {
             self.check_run(r)?;
         }
@@ -634,7 +653,14 @@ impl GpuTrainer {
                 n_te,
             );
         }
-        let all = self.finish_read(enc, k * (n_tr + n_te))?;
+        let n = if with_params { self.cfg.n_params() } else { 0 };
+        let at_params = k * (n_tr + n_te);
+        if n > 0 {
+            for (i, &r) in runs.iter().enumerate() {
+                copy(&mut enc, r, self.arena.params, at_params + i * n, n);
+            }
+        }
+        let all = self.finish_read(enc, at_params + k * n)?;
         // Jobs (run i, set): set 0 is the train logits, 1 the test logits.
         let job = |j: usize| {
             let (i, set) = (j / 2, j % 2);
@@ -653,7 +679,17 @@ impl GpuTrainer {
             }
         };
         let stats = each_job(2 * k, self.eval_threads, job);
-        Ok(stats.chunks_exact(2).map(|s| (s[0], s[1])).collect())
+        let params = match n {
+            0 => Vec::new(),
+            _ => all[at_params..]
+                .chunks_exact(n)
+                .map(<[f32]>::to_vec)
+                .collect(),
+        };
+        Ok((
+            stats.chunks_exact(2).map(|s| (s[0], s[1])).collect(),
+            params,
+        ))
     }
 
     /// The most threads [`Self::metrics_of`] evaluates logits on (at least 1; by default the

@@ -114,6 +114,8 @@ struct Member {
     slot: Option<usize>,
     /// Its state until it is built in.
     joining: Option<HostState>,
+    /// θ as its last gradients phase read it with its metrics, until its next update.
+    logged: Option<Vec<f32>>,
     want: Want,
     reply: Option<Reply>,
 }
@@ -194,6 +196,7 @@ impl GpuBatch {
             test: data.test.clone(),
             slot: None,
             joining: Some([params.to_vec(), m.to_vec(), v.to_vec(), filter.to_vec()]),
+            logged: None,
             want: Want::Nothing,
             reply: None,
         };
@@ -238,6 +241,7 @@ impl GpuBatch {
             let result = self.update(group);
             for m in group.members.iter_mut().filter(|m| m.slot.is_some()) {
                 m.want = Want::Nothing;
+                m.logged = None;
                 m.reply = Some(Reply::Update(result.clone()));
             }
             self.changed.notify_all();
@@ -297,20 +301,21 @@ impl GpuBatch {
             .filter(|m| matches!(m.want, Want::Gradients { log: true, .. }))
             .filter_map(|m| m.slot)
             .collect();
-        let stats = match logging.is_empty() {
-            false => match trainer.metrics_of(&logging) {
+        let (stats, mut params) = match logging.is_empty() {
+            false => match trainer.logged_of(&logging) {
                 Ok(s) => s,
                 Err(e) => return all_err(e.to_string(), n),
             },
-            true => Vec::new(),
+            true => (Vec::new(), Vec::new()),
         };
         group
             .members
-            .iter()
+            .iter_mut()
             .map(|m| match (m.want, m.slot) {
                 (_, None) => None,
                 (Want::Gradients { log: true, .. }, Some(s)) => {
                     let at = logging.iter().position(|&l| l == s);
+                    m.logged = at.map(|i| std::mem::take(&mut params[i]));
                     Some(Ok(Box::new(at.map(|i| stats[i]))))
                 }
                 _ => Some(Ok(Box::new(None))),
@@ -482,7 +487,10 @@ impl BatchMember {
             return Err(self.lost("the run has no state in the batch".into()));
         };
         match moments {
-            None => *params = t.params_of(slot)?,
+            None => match &member.logged {
+                Some(p) => params.clone_from(p),
+                None => *params = t.params_of(slot)?,
+            },
             Some((m, v, h)) => {
                 [*params, *m, *v] = t.state_of(slot)?;
                 *h = t.filter_state_of(slot)?;
