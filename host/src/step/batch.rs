@@ -20,8 +20,12 @@
 //! in at a phase where a run of the batch with the same `--log-every` is at the same place in
 //! its logging cycle (step mod `log_every`), and the runs of a batch log at the same phases,
 //! their metrics evaluated together on all of their threads. It waits for that at most
-//! `log_every` phases, and not at all when the batch holds no run.
+//! `log_every` phases, and not at all when the batch holds no run. So that the runs a sweep
+//! starts at once are built in together, a group with no run built in holds its first phase
+//! until `ARRIVING` (0.2 s) has passed without a run joining it. (Timing decides only which runs step
+//! together, never a run's bytes.)
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use modgrok_core::adamw::AdamWConfig;
 use modgrok_core::data::Example;
@@ -32,6 +36,10 @@ use modgrok_gpu::{BatchRun, GpuContext, GpuError, GpuTrainer};
 use crate::config::RunConfig;
 use crate::error::HostError;
 use crate::step::dataset::Dataset;
+
+/// How long a group with no run built in waits, after a run joined it, for more to join before
+/// its first phase: the runs a sweep starts at once take about as long as each other to set up.
+const ARRIVING: Duration = Duration::from_millis(200);
 
 /// What must agree for runs to share dispatches.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,6 +135,8 @@ struct Group {
     /// rebuild of its own).
     stale: bool,
     members: Vec<Member>,
+    /// When a run last joined.
+    joined_at: Instant,
 }
 
 /// The device and the groups of runs stepping on it.
@@ -201,12 +211,16 @@ impl GpuBatch {
             reply: None,
         };
         match groups.iter_mut().find(|gr| gr.shape == shape) {
-            Some(group) => group.members.push(member),
+            Some(group) => {
+                group.members.push(member);
+                group.joined_at = Instant::now();
+            }
             None => groups.push(Group {
                 shape,
                 trainer: None,
                 stale: true,
                 members: vec![member],
+                joined_at: Instant::now(),
             }),
         }
         Ok(BatchMember {
@@ -217,12 +231,14 @@ impl GpuBatch {
 
     /// Runs the group's phase if every member it waits for has asked, and hands out replies.
     fn advance(&self, group: &mut Group) {
-        let all_want_gradients = !group.members.is_empty()
+        let in_batch = || group.members.iter().filter(|m| m.slot.is_some());
+        let arriving = in_batch().count() == 0 && group.joined_at.elapsed() < ARRIVING;
+        let all_want_gradients = !arriving
+            && !group.members.is_empty()
             && group
                 .members
                 .iter()
                 .all(|m| matches!(m.want, Want::Gradients { .. }));
-        let in_batch = || group.members.iter().filter(|m| m.slot.is_some());
         let all_want_update =
             in_batch().count() > 0 && in_batch().all(|m| matches!(m.want, Want::Update { .. }));
         if all_want_gradients {
@@ -442,7 +458,14 @@ impl BatchMember {
             if let Some(r) = g.1[gi].members[mi].reply.take() {
                 return Ok(r);
             }
-            g = batch.changed.wait(g).unwrap_or_else(|e| e.into_inner());
+            // Woken by a phase, or by the time a held first phase may fire.
+            g = match batch.changed.wait_timeout(g, ARRIVING) {
+                Ok((g, _)) => g,
+                Err(e) => e.into_inner().0,
+            };
+            if let Some((gi, _)) = find(&g.1, self.id) {
+                batch.advance(&mut g.1[gi]);
+            }
         }
     }
 
@@ -645,6 +668,34 @@ mod tests {
                 .all(|(x, y)| x.to_bits() == y.to_bits()),
             "the run that waited to join differs from the run alone"
         );
+    }
+
+    #[test]
+    fn runs_that_join_a_new_group_within_the_arriving_time_start_together() {
+        if modgrok_gpu::GpuContext::or_skip("start_together").is_none() {
+            return;
+        }
+        let (a, b) = (tiny(0, 4), tiny(1, 4));
+        let batch = GpuBatch::open().unwrap();
+        let first = join(&batch, &a);
+        let a_step = Arc::new(AtomicU64::new(u64::MAX));
+        let stepper = {
+            let a_step = a_step.clone();
+            std::thread::spawn(move || steps(&first, 0, 6, 4, &a_step))
+        };
+        // The first run has asked for its step 0 (and is held there) when the second joins,
+        // well within ARRIVING; without the hold it would step alone and the second would wait
+        // for its step 4.
+        while a_step.load(Ordering::SeqCst) == u64::MAX {
+            std::thread::yield_now();
+        }
+        std::thread::sleep(Duration::from_millis(10));
+        let second = join(&batch, &b);
+        assert!(second.gradients(0, true).unwrap().is_some());
+        assert_eq!(a_step.load(Ordering::SeqCst), 0);
+        second.update(1).unwrap();
+        steps(&second, 1, 6, 4, &AtomicU64::new(0));
+        stepper.join().unwrap();
     }
 
     #[test]
