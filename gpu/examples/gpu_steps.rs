@@ -50,16 +50,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     let ctx = GpuContext::new()?;
+    let hyper = AdamWConfig::default();
+    let build = || GpuTrainer::new_batch(&ctx, &cfg, &hyper, None, &[false; N_TENSORS], 1, &batch);
     let start = Instant::now();
-    let mut gpu = GpuTrainer::new_batch(
-        &ctx,
-        &cfg,
-        &AdamWConfig::default(),
-        None,
-        &[false; N_TENSORS],
-        1,
-        &batch,
-    )?;
+    let mut gpu = build()?;
     gpu.forward_backward()?;
     gpu.params()?;
     if std::env::var("MODGROK_GPU_PROFILE").is_ok() {
@@ -80,15 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let metrics = start.elapsed().as_secs_f64();
     // What a batched sweep pays each time runs join or leave: the batch built again.
     let start = Instant::now();
-    drop(GpuTrainer::new_batch(
-        &ctx,
-        &cfg,
-        &AdamWConfig::default(),
-        None,
-        &[false; N_TENSORS],
-        1,
-        &batch,
-    )?);
+    drop(build()?);
     let rebuild = start.elapsed().as_secs_f64();
     let run_mb = GpuTrainer::run_bytes(&cfg, n_train, data[0].1.len(), false) as f64 / 1e6;
     println!(
