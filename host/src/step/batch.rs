@@ -22,8 +22,8 @@
 //! their metrics evaluated together on all of their threads. It waits for that at most
 //! `log_every` phases, and not at all when the batch holds no run. So that the runs a sweep
 //! starts at once are built in together, a group with no run built in holds its first phase
-//! until `ARRIVING` (0.2 s) has passed without a run joining it. (Timing decides only which runs step
-//! together, never a run's bytes.)
+//! until `ARRIVING` (0.2 s) has passed without a run joining it. (Timing decides only which
+//! runs step together, never a run's bytes.)
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
