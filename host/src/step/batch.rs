@@ -458,12 +458,16 @@ impl BatchMember {
             if let Some(r) = g.1[gi].members[mi].reply.take() {
                 return Ok(r);
             }
-            // Woken by a phase, or by the time a held first phase may fire.
-            g = match batch.changed.wait_timeout(g, ARRIVING) {
-                Ok((g, _)) => g,
-                Err(e) => e.into_inner().0,
+            // Whatever changes the members advances the group itself; only the end of a held
+            // first phase's wait comes with no call, so a wait that times out advances it.
+            let (guard, waited) = match batch.changed.wait_timeout(g, ARRIVING) {
+                Ok(w) => w,
+                Err(e) => e.into_inner(),
             };
-            if let Some((gi, _)) = find(&g.1, self.id) {
+            g = guard;
+            if waited.timed_out()
+                && let Some((gi, _)) = find(&g.1, self.id)
+            {
                 batch.advance(&mut g.1[gi]);
             }
         }
