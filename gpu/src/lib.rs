@@ -49,4 +49,4 @@ mod trainer;
 
 pub use context::GpuContext;
 pub use error::GpuError;
-pub use trainer::{BatchRun, GpuTrainer};
+pub use trainer::{BatchRun, GpuTrainer, Logged};

@@ -69,6 +69,10 @@ pub struct BatchRun<'a> {
     pub filter: &'a [f32],
 }
 
+/// Each run's train and test metrics, and each run's θ ([`GpuTrainer::logged_of`]), in the
+/// order asked for.
+pub type Logged = (Vec<(EvalStats, EvalStats)>, Vec<Vec<f32>>);
+
 /// Models of one shape, their optimizer states and their data on one device, stepping
 /// without coming back to the host until asked for metrics or state. Every dispatch steps all
 /// the runs of the batch; each run has its own arenas at the offsets of a run alone, and every
@@ -605,20 +609,11 @@ impl GpuTrainer {
 
     /// [`Self::metrics_of`], and each of those runs' θ (core's layout) in the same readback: what
     /// a run that logs reads, and for a batch, one round trip rather than one a run.
-    #[allow(clippy::type_complexity)]
-    pub fn logged_of(
-        &mut self,
-        runs: &[usize],
-    ) -> Result<(Vec<(EvalStats, EvalStats)>, Vec<Vec<f32>>), GpuError> {
+    pub fn logged_of(&mut self, runs: &[usize]) -> Result<Logged, GpuError> {
         self.read_metrics(runs, true)
     }
 
-    #[allow(clippy::type_complexity)]
-    fn read_metrics(
-        &mut self,
-        runs: &[usize],
-        with_params: bool,
-    ) -> Result<(Vec<(EvalStats, EvalStats)>, Vec<Vec<f32>>), GpuError> {
+    fn read_metrics(&mut self, runs: &[usize], with_params: bool) -> Result<Logged, GpuError> {
         for &r in runs {
             self.check_run(r)?;
         }
